@@ -1,0 +1,36 @@
+# Crash-path IOMMU DMA quiesce for Linux 6.1 (AMD-Vi, VT-d) and its QEMU
+# kdump lab. See README.
+#
+#   make run     the main job: build, boot, crash with DMA in flight, capture
+#   make test    every test; ends with "N passed, N failed"
+#
+# Knobs (environment or make variables): VENDOR=amd|intel,
+# STRATEGY=write|all|off|disable, MODE=translated|pt, TESTS=... (see README).
+
+SHELL := /bin/bash
+export VENDOR STRATEGY MODE TESTS
+
+.PHONY: all kernel patches run test unit clean distclean
+
+all: kernel
+
+kernel:
+	userspace/build/kernel.sh
+
+patches:
+	userspace/build/patches.sh
+
+run:
+	userspace/lab/run.sh
+
+test:
+	tests/run.sh
+
+unit:
+	$(MAKE) -C tests/unit run
+
+clean:
+	rm -rf build/obj build/unit build/lab build/test-logs build/patches
+
+distclean:
+	rm -rf build results

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Crash-path IOMMU DMA quiesce.
+ *
+ * When the kernel crashes into a kdump capture kernel, devices may still be
+ * doing DMA through the IOMMU with every old mapping writable. The crash path
+ * revokes DMA write permission in every device table entry (AMD-Vi) or
+ * context entry (VT-d), invalidates the IOMMU caches and leaves translation
+ * enabled, so that in-flight DMA faults instead of landing in memory.
+ *
+ * Generic part: kernel/crash_dma_quiesce.c. Vendor parts:
+ * drivers/iommu/amd/crash_quiesce.c and drivers/iommu/intel/crash_quiesce.c.
+ */
+#ifndef _LINUX_CRASH_DMA_QUIESCE_H
+#define _LINUX_CRASH_DMA_QUIESCE_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+/* Upper bound of IOMMUs recorded; further ones are left unchanged. */
+#define CRASH_DMA_QUIESCE_MAX_IOMMUS	16
+/* Source ids (PCI requester id, AMD DeviceID): 16 bits. */
+#define CRASH_DMA_QUIESCE_NR_SIDS	65536
+
+#define CRASH_DMA_QUIESCE_MAGIC		0x51414d44	/* "DMAQ" */
+#define CRASH_DMA_QUIESCE_VERSION	1
+
+/**
+ * enum crash_dma_quiesce_mode - what the crash path does to the IOMMUs
+ * @CRASH_DMA_QUIESCE_OFF: nothing (Linux 6.1 behaviour)
+ * @CRASH_DMA_QUIESCE_WRITE: revoke DMA write permission, keep reads
+ * @CRASH_DMA_QUIESCE_ALL: revoke DMA read and write permission
+ * @CRASH_DMA_QUIESCE_DISABLE: turn translation off (kept for comparisons:
+ *	in-flight DMA then reaches raw physical addresses)
+ */
+enum crash_dma_quiesce_mode {
+	CRASH_DMA_QUIESCE_OFF,
+	CRASH_DMA_QUIESCE_WRITE,
+	CRASH_DMA_QUIESCE_ALL,
+	CRASH_DMA_QUIESCE_DISABLE,
+};
+
+/**
+ * enum crash_dma_quiesce_vendor - IOMMU architecture of a record
+ * @CRASH_DMA_QUIESCE_AMD: AMD-Vi
+ * @CRASH_DMA_QUIESCE_INTEL: Intel VT-d
+ */
+enum crash_dma_quiesce_vendor {
+	CRASH_DMA_QUIESCE_AMD = 1,
+	CRASH_DMA_QUIESCE_INTEL = 2,
+};
+
+/**
+ * enum crash_dma_quiesce_state - outcome of the table walk on one IOMMU
+ * @CRASH_DMA_QUIESCE_NOT_RUN: the crash path did not reach this IOMMU
+ * @CRASH_DMA_QUIESCE_DONE: every entry handled
+ * @CRASH_DMA_QUIESCE_TRANSLATION_OFF: translation was off, nothing to do
+ * @CRASH_DMA_QUIESCE_UNSUPPORTED: table format not handled (VT-d scalable
+ *	mode); left unchanged
+ * @CRASH_DMA_QUIESCE_BAD_ROOT: device table or root table pointer unusable;
+ *	left unchanged
+ * @CRASH_DMA_QUIESCE_PARTIAL: some entries were rejected (bad table
+ *	pointers or reserved bits); the rest were handled
+ * @CRASH_DMA_QUIESCE_TIMEOUT: the time budget ran out during the walk
+ * @CRASH_DMA_QUIESCE_DISABLED: translation turned off (mode disable)
+ */
+enum crash_dma_quiesce_state {
+	CRASH_DMA_QUIESCE_NOT_RUN,
+	CRASH_DMA_QUIESCE_DONE,
+	CRASH_DMA_QUIESCE_TRANSLATION_OFF,
+	CRASH_DMA_QUIESCE_UNSUPPORTED,
+	CRASH_DMA_QUIESCE_BAD_ROOT,
+	CRASH_DMA_QUIESCE_PARTIAL,
+	CRASH_DMA_QUIESCE_TIMEOUT,
+	CRASH_DMA_QUIESCE_DISABLED,
+};
+
+/**
+ * enum crash_dma_quiesce_inval - outcome of the cache invalidation
+ * @CRASH_DMA_QUIESCE_INV_NONE: not attempted (nothing changed, or dry run)
+ * @CRASH_DMA_QUIESCE_INV_OK: completion observed
+ * @CRASH_DMA_QUIESCE_INV_TIMEOUT: no completion within the budget
+ * @CRASH_DMA_QUIESCE_INV_ERROR: the hardware reported an error
+ *	(e.g. VT-d invalidation queue error)
+ * @CRASH_DMA_QUIESCE_INV_UNAVAILABLE: no usable invalidation interface
+ *	(command buffer disabled, queue full for the whole budget, ...)
+ */
+enum crash_dma_quiesce_inval {
+	CRASH_DMA_QUIESCE_INV_NONE,
+	CRASH_DMA_QUIESCE_INV_OK,
+	CRASH_DMA_QUIESCE_INV_TIMEOUT,
+	CRASH_DMA_QUIESCE_INV_ERROR,
+	CRASH_DMA_QUIESCE_INV_UNAVAILABLE,
+};
+
+/* crash_dma_quiesce_record.flags */
+#define CRASH_DMA_QUIESCE_F_QI		BIT(0) /* VT-d queued invalidation */
+#define CRASH_DMA_QUIESCE_F_INV_ALL	BIT(1) /* AMD INVALIDATE_ALL used */
+#define CRASH_DMA_QUIESCE_F_DRY_RUN	BIT(2) /* nothing was written */
+#define CRASH_DMA_QUIESCE_F_IDENTITY	BIT(3) /* VT-d pass-through rewritten */
+
+/**
+ * struct crash_dma_quiesce_record - what the crash path did to one IOMMU
+ * @magic: CRASH_DMA_QUIESCE_MAGIC once the IOMMU was registered at boot
+ * @vendor: enum crash_dma_quiesce_vendor
+ * @state: enum crash_dma_quiesce_state
+ * @inval: enum crash_dma_quiesce_inval
+ * @mode: enum crash_dma_quiesce_mode in force
+ * @mmio_phys: physical address of the IOMMU register block
+ * @root_phys: device table (AMD) or root table (VT-d) address read from the
+ *	IOMMU registers at the crash
+ * @root_size: device table size in bytes (AMD) or 4096 (VT-d root table)
+ * @entries_scanned: DTEs (AMD) or present context entries (VT-d) examined
+ * @entries_changed: entries whose permission the crash path reduced
+ * @entries_rejected: entries left alone because what they point to failed
+ *	validation
+ * @tables_changed: VT-d top-level second-level tables written
+ * @domains_invalidated: domain ids whose IOTLB entries were invalidated
+ * @commands: invalidation commands or descriptors submitted
+ * @flags: CRASH_DMA_QUIESCE_F_*
+ * @cycles: TSC cycles spent on this IOMMU
+ * @changed: bitmap by source id (bus << 8 | devfn) of the entries that lost
+ *	write permission; bit n is bit (n % 64) of word n / 64
+ *
+ * Lives in static memory; a dump reader finds it through vmcoreinfo
+ * (SYMBOL(crash_dma_quiesce_info), SIZE() and OFFSET() lines).
+ */
+struct crash_dma_quiesce_record {
+	u32 magic;
+	u8 vendor;
+	u8 state;
+	u8 inval;
+	u8 mode;
+	u64 mmio_phys;
+	u64 root_phys;
+	u32 root_size;
+	u32 entries_scanned;
+	u32 entries_changed;
+	u32 entries_rejected;
+	u32 tables_changed;
+	u32 domains_invalidated;
+	u32 commands;
+	u32 flags;
+	u64 cycles;
+	u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
+};
+
+/**
+ * struct crash_dma_quiesce_info - the exported result of the crash path
+ * @magic: CRASH_DMA_QUIESCE_MAGIC
+ * @version: CRASH_DMA_QUIESCE_VERSION
+ * @mode: enum crash_dma_quiesce_mode in force
+ * @nr_records: IOMMUs registered (records[0 .. nr_records - 1] are valid)
+ * @budget_us: time budget of the whole crash path, microseconds
+ * @tsc_khz: TSC frequency, to turn cycles into time
+ * @ran: non-zero once the crash path ran
+ * @total_cycles: TSC cycles of the whole crash path
+ * @records: one per IOMMU
+ */
+struct crash_dma_quiesce_info {
+	u32 magic;
+	u32 version;
+	u32 mode;
+	u32 nr_records;
+	u32 budget_us;
+	u32 tsc_khz;
+	u32 ran;
+	u32 reserved;
+	u64 total_cycles;
+	struct crash_dma_quiesce_record records[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+};
+
+struct crash_dma_quiesce_unit;
+
+/**
+ * struct crash_dma_quiesce_ctx - parameters of one quiesce pass
+ * @mode: what to revoke (never CRASH_DMA_QUIESCE_OFF here)
+ * @dry_run: walk and count only; write no table, register or command
+ * @deadline: TSC value after which the pass must give up
+ */
+struct crash_dma_quiesce_ctx {
+	enum crash_dma_quiesce_mode mode;
+	bool dry_run;
+	u64 deadline;
+};
+
+/**
+ * struct crash_dma_quiesce_ops - what a vendor implements
+ * @name: short name for log lines ("AMD-Vi", "DMAR")
+ * @quiesce: run one pass on @unit and fill @rec. Called on the crash path
+ *	with the other CPUs stopped and interrupts off, and from the debugfs
+ *	dry run with @ctx->dry_run set. Must not allocate, sleep or take
+ *	locks; must read the live state from the IOMMU registers; must stop
+ *	at @ctx->deadline; must survive garbage in the tables.
+ */
+struct crash_dma_quiesce_ops {
+	const char *name;
+	void (*quiesce)(struct crash_dma_quiesce_unit *unit,
+			const struct crash_dma_quiesce_ctx *ctx,
+			struct crash_dma_quiesce_record *rec);
+};
+
+/**
+ * struct crash_dma_quiesce_unit - one IOMMU as found at boot
+ * @ops: vendor operations
+ * @mmio: mapped register block (mapped by the IOMMU driver at boot)
+ * @mmio_phys: physical address of the register block
+ * @vendor: enum crash_dma_quiesce_vendor
+ * @wait_slot: memory the IOMMU writes to signal invalidation completion
+ *	(AMD COMPLETION_WAIT store, VT-d invalidation wait status write);
+ *	naturally 8-byte aligned, as both require
+ */
+struct crash_dma_quiesce_unit {
+	const struct crash_dma_quiesce_ops *ops;
+	void __iomem *mmio;
+	u64 mmio_phys;
+	u8 vendor;
+	u64 wait_slot;
+};
+
+#ifdef CONFIG_CRASH_DMA_QUIESCE
+void crash_dma_quiesce(void);
+int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
+			       void __iomem *mmio, u64 mmio_phys);
+enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void);
+bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx);
+bool crash_dma_quiesce_phys_ok(u64 phys, u64 size);
+#else
+static inline void crash_dma_quiesce(void) { }
+#endif
+
+#endif /* _LINUX_CRASH_DMA_QUIESCE_H */

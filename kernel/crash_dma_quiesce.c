@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Crash-path IOMMU DMA quiesce: the generic part.
+ *
+ * IOMMU drivers register each IOMMU at boot. When the kernel crashes into
+ * a kdump capture kernel, native_machine_crash_shutdown() calls
+ * crash_dma_quiesce() once the other CPUs are stopped; each vendor routine
+ * then revokes DMA permission in the live tables, invalidates the IOMMU
+ * caches and leaves translation enabled. This file parses the command line,
+ * keeps the time budget, owns the result records (static memory, exported
+ * through vmcoreinfo), logs one line per IOMMU and offers a read-only dry
+ * run in debugfs.
+ */
+
+#define pr_fmt(fmt) "crash_dma_quiesce: " fmt
+
+#include <linux/crash_core.h>
+#include <linux/crash_dma_quiesce.h>
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kexec.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/e820/api.h>
+#include <asm/tsc.h>
+
+static enum crash_dma_quiesce_mode cdq_mode = CRASH_DMA_QUIESCE_WRITE;
+static unsigned int cdq_budget_us = 100000;
+
+static struct crash_dma_quiesce_unit cdq_units[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+static unsigned int cdq_nr_units;
+/* Serialises registration and the debugfs dry run; never taken on a crash. */
+static DEFINE_MUTEX(cdq_mutex);
+
+/* The result of the crash path; found by dump readers through vmcoreinfo. */
+struct crash_dma_quiesce_info crash_dma_quiesce_info = {
+	.magic = CRASH_DMA_QUIESCE_MAGIC,
+	.version = CRASH_DMA_QUIESCE_VERSION,
+};
+
+static const char * const cdq_mode_names[] = {
+	[CRASH_DMA_QUIESCE_OFF] = "off",
+	[CRASH_DMA_QUIESCE_WRITE] = "write",
+	[CRASH_DMA_QUIESCE_ALL] = "all",
+	[CRASH_DMA_QUIESCE_DISABLE] = "disable",
+};
+
+static const char * const cdq_state_names[] = {
+	[CRASH_DMA_QUIESCE_NOT_RUN] = "not run",
+	[CRASH_DMA_QUIESCE_DONE] = "done",
+	[CRASH_DMA_QUIESCE_TRANSLATION_OFF] = "translation off, nothing to do",
+	[CRASH_DMA_QUIESCE_UNSUPPORTED] = "unsupported table format, left unchanged",
+	[CRASH_DMA_QUIESCE_BAD_ROOT] = "bad table pointer, left unchanged",
+	[CRASH_DMA_QUIESCE_PARTIAL] = "partial, some entries rejected",
+	[CRASH_DMA_QUIESCE_TIMEOUT] = "out of time budget",
+	[CRASH_DMA_QUIESCE_DISABLED] = "translation disabled",
+};
+
+static const char * const cdq_inval_names[] = {
+	[CRASH_DMA_QUIESCE_INV_NONE] = "not needed",
+	[CRASH_DMA_QUIESCE_INV_OK] = "ok",
+	[CRASH_DMA_QUIESCE_INV_TIMEOUT] = "timed out",
+	[CRASH_DMA_QUIESCE_INV_ERROR] = "error",
+	[CRASH_DMA_QUIESCE_INV_UNAVAILABLE] = "unavailable",
+};
+
+static const char *cdq_name(const char * const *names, size_t n, unsigned int i)
+{
+	return i < n && names[i] ? names[i] : "?";
+}
+
+static int __init cdq_parse_mode(char *arg)
+{
+	int i;
+
+	if (!arg)
+		return -EINVAL;
+	i = match_string(cdq_mode_names, ARRAY_SIZE(cdq_mode_names), arg);
+	if (i < 0) {
+		pr_warn("unknown crash_dma_quiesce=%s, keeping %s\n", arg,
+			cdq_mode_names[cdq_mode]);
+		return -EINVAL;
+	}
+	cdq_mode = i;
+	return 0;
+}
+early_param("crash_dma_quiesce", cdq_parse_mode);
+
+static int __init cdq_parse_budget(char *arg)
+{
+	unsigned int us;
+
+	if (!arg || kstrtouint(arg, 0, &us) || !us) {
+		pr_warn("invalid crash_dma_quiesce_budget=%s, keeping %u us\n",
+			arg ? arg : "", cdq_budget_us);
+		return -EINVAL;
+	}
+	cdq_budget_us = us;
+	return 0;
+}
+early_param("crash_dma_quiesce_budget", cdq_parse_budget);
+
+/**
+ * crash_dma_quiesce_mode() - the mode chosen on the command line
+ *
+ * Return: the enum crash_dma_quiesce_mode in force.
+ */
+enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void)
+{
+	return cdq_mode;
+}
+
+/**
+ * crash_dma_quiesce_register() - make an IOMMU known to the crash path
+ * @vendor: enum crash_dma_quiesce_vendor
+ * @ops: vendor routine; must stay valid for the life of the kernel
+ * @mmio: the IOMMU's mapped register block; must stay mapped
+ * @mmio_phys: physical address of the register block
+ *
+ * Called by IOMMU drivers at boot, once per IOMMU. Registering the same
+ * register block twice is harmless.
+ *
+ * Return: 0 on success, -ENOSPC when CRASH_DMA_QUIESCE_MAX_IOMMUS are
+ * already registered (this IOMMU is then left unchanged on a crash),
+ * -EINVAL on missing arguments.
+ */
+int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
+			       void __iomem *mmio, u64 mmio_phys)
+{
+	struct crash_dma_quiesce_record *rec;
+	struct crash_dma_quiesce_unit *unit;
+	unsigned int i;
+	int ret = 0;
+
+	if (!ops || !ops->quiesce || !mmio)
+		return -EINVAL;
+
+	mutex_lock(&cdq_mutex);
+	for (i = 0; i < cdq_nr_units; i++)
+		if (cdq_units[i].mmio_phys == mmio_phys)
+			goto out;
+	if (cdq_nr_units == CRASH_DMA_QUIESCE_MAX_IOMMUS) {
+		pr_warn("%s at %#llx: too many IOMMUs, it will be left unchanged on a crash\n",
+			ops->name, mmio_phys);
+		ret = -ENOSPC;
+		goto out;
+	}
+	unit = &cdq_units[cdq_nr_units];
+	unit->ops = ops;
+	unit->mmio = mmio;
+	unit->mmio_phys = mmio_phys;
+	unit->vendor = vendor;
+
+	rec = &crash_dma_quiesce_info.records[cdq_nr_units];
+	rec->magic = CRASH_DMA_QUIESCE_MAGIC;
+	rec->vendor = vendor;
+	rec->mmio_phys = mmio_phys;
+	/* Readers see the record only once it is complete. */
+	smp_wmb();
+	crash_dma_quiesce_info.nr_records = ++cdq_nr_units;
+	pr_info("%s at %#llx registered, mode %s\n", ops->name, mmio_phys,
+		cdq_mode_names[cdq_mode]);
+out:
+	mutex_unlock(&cdq_mutex);
+	return ret;
+}
+
+/**
+ * crash_dma_quiesce_expired() - has a pass run out of its time budget?
+ * @ctx: the pass
+ *
+ * Safe on the crash path: reads the TSC only.
+ *
+ * Return: true once the TSC has reached @ctx->deadline.
+ */
+bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx)
+{
+	return rdtsc_ordered() >= ctx->deadline;
+}
+
+/**
+ * crash_dma_quiesce_phys_ok() - may the crash path read and write this range?
+ * @phys: physical address of a table found in an IOMMU register or entry
+ * @size: size of the table in bytes
+ *
+ * A table pointer read from the hardware may be garbage. Accept it only when
+ * every page of [@phys, @phys + @size) is RAM according to the firmware
+ * memory map, has a struct page (so it is in the direct map), and lies
+ * outside the crashkernel region (writing there would corrupt the capture
+ * kernel). Lock-free: reads the e820 table, the memory sections and
+ * crashk_res only, so it is safe on the crash path.
+ *
+ * Return: true when the range is usable.
+ */
+bool crash_dma_quiesce_phys_ok(u64 phys, u64 size)
+{
+	u64 end, p;
+
+	if (!size || phys + size < phys)
+		return false;
+	end = phys + size - 1;
+	if (crashk_res.end > crashk_res.start &&
+	    phys <= crashk_res.end && end >= crashk_res.start)
+		return false;
+	for (p = phys & PAGE_MASK; p <= end; p += PAGE_SIZE) {
+		if (!pfn_valid(PHYS_PFN(p)))
+			return false;
+		if (!e820__mapped_any(p, p + PAGE_SIZE, E820_TYPE_RAM))
+			return false;
+	}
+	return true;
+}
+
+static u64 cdq_budget_cycles(void)
+{
+	/* Without a calibrated TSC, assume a slow 1 GHz clock. */
+	u64 khz = tsc_khz ? tsc_khz : 1000000;
+
+	return div_u64((u64)cdq_budget_us * khz, 1000);
+}
+
+static u64 cdq_cycles_to_us(u64 cycles)
+{
+	return tsc_khz ? div_u64(cycles * 1000, tsc_khz) : 0;
+}
+
+static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
+			     const struct crash_dma_quiesce_unit *unit, u8 mode)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->magic = CRASH_DMA_QUIESCE_MAGIC;
+	rec->vendor = unit->vendor;
+	rec->mmio_phys = unit->mmio_phys;
+	rec->mode = mode;
+}
+
+/* Run one pass over every registered IOMMU, filling @recs[]. */
+static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
+		    struct crash_dma_quiesce_record *recs, unsigned int nr)
+{
+	struct crash_dma_quiesce_ctx ctx = { .mode = mode, .dry_run = dry_run };
+	unsigned int i;
+	u64 t0;
+
+	ctx.deadline = rdtsc_ordered() + cdq_budget_cycles();
+	for (i = 0; i < nr; i++) {
+		struct crash_dma_quiesce_unit *unit = &cdq_units[i];
+		struct crash_dma_quiesce_record *rec = &recs[i];
+
+		cdq_reset_record(rec, unit, mode);
+		if (dry_run)
+			rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
+		/* Out of time: the record keeps saying "not run". */
+		if (crash_dma_quiesce_expired(&ctx))
+			continue;
+		t0 = rdtsc_ordered();
+		unit->ops->quiesce(unit, &ctx, rec);
+		rec->cycles = rdtsc_ordered() - t0;
+	}
+}
+
+/**
+ * crash_dma_quiesce() - revoke IOMMU DMA permission on the crash path
+ *
+ * Called from native_machine_crash_shutdown() with interrupts off and the
+ * other CPUs stopped. Takes no lock, allocates nothing and gives up on each
+ * IOMMU once the crash_dma_quiesce_budget= time budget has run out.
+ * Translation stays enabled (unless crash_dma_quiesce=disable). The result
+ * is left in crash_dma_quiesce_info and summarised by one log line per
+ * IOMMU.
+ */
+void crash_dma_quiesce(void)
+{
+	struct crash_dma_quiesce_info *info = &crash_dma_quiesce_info;
+	unsigned int i, nr = READ_ONCE(info->nr_records);
+	u64 start = rdtsc_ordered();
+
+	info->mode = cdq_mode;
+	info->budget_us = cdq_budget_us;
+	info->tsc_khz = tsc_khz;
+	if (cdq_mode == CRASH_DMA_QUIESCE_OFF || !nr)
+		return;
+
+	cdq_run(cdq_mode, false, info->records, nr);
+	info->total_cycles = rdtsc_ordered() - start;
+	info->ran = 1;
+
+	for (i = 0; i < nr; i++) {
+		const struct crash_dma_quiesce_record *rec = &info->records[i];
+
+		pr_emerg("%s at %#llx: mode %s: %s; %u/%u entries changed, %u rejected, %u tables, %u domains, %u commands, invalidation %s, %llu cycles (%llu us)\n",
+			 cdq_units[i].ops->name, rec->mmio_phys,
+			 cdq_mode_names[cdq_mode],
+			 cdq_name(cdq_state_names, ARRAY_SIZE(cdq_state_names), rec->state),
+			 rec->entries_changed, rec->entries_scanned,
+			 rec->entries_rejected, rec->tables_changed,
+			 rec->domains_invalidated, rec->commands,
+			 cdq_name(cdq_inval_names, ARRAY_SIZE(cdq_inval_names), rec->inval),
+			 rec->cycles, cdq_cycles_to_us(rec->cycles));
+	}
+}
+
+static int __init cdq_vmcoreinfo_init(void)
+{
+	/*
+	 * Appended before any kexec -p load takes its safe copy of the
+	 * vmcoreinfo data. Layout: include/linux/crash_dma_quiesce.h.
+	 */
+	VMCOREINFO_SYMBOL(crash_dma_quiesce_info);
+	VMCOREINFO_NUMBER(CRASH_DMA_QUIESCE_VERSION);
+	VMCOREINFO_STRUCT_SIZE(crash_dma_quiesce_info);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, mode);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, nr_records);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, tsc_khz);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, ran);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, total_cycles);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, records);
+	VMCOREINFO_STRUCT_SIZE(crash_dma_quiesce_record);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, vendor);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, state);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, inval);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, mmio_phys);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, root_phys);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_scanned);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_changed);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_rejected);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, domains_invalidated);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, commands);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, cycles);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_record, changed);
+	return 0;
+}
+
+/* Runs before the vendors' late initcalls (kernel/ links before drivers/). */
+late_initcall(cdq_vmcoreinfo_init);
+
+#ifdef CONFIG_DEBUG_FS
+static void cdq_show_sids(struct seq_file *m, const u64 *map)
+{
+	unsigned int sid, n = 0;
+
+	for (sid = 0; sid < CRASH_DMA_QUIESCE_NR_SIDS; sid++) {
+		if (!(map[sid / 64] & BIT_ULL(sid % 64)))
+			continue;
+		seq_printf(m, "%s%02x:%02x.%x", n++ % 8 ? " " : "\n    ",
+			   sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+	}
+	seq_puts(m, n ? "\n" : " none\n");
+}
+
+/*
+ * A crash-path pass in dry-run mode: the vendor routines walk the live
+ * tables read-only and count what a crash would change.
+ */
+static int cdq_dry_run_show(struct seq_file *m, void *unused)
+{
+	enum crash_dma_quiesce_mode walk = cdq_mode == CRASH_DMA_QUIESCE_ALL ?
+		CRASH_DMA_QUIESCE_ALL : CRASH_DMA_QUIESCE_WRITE;
+	struct crash_dma_quiesce_record *recs;
+	unsigned int i, nr;
+
+	mutex_lock(&cdq_mutex);
+	nr = cdq_nr_units;
+	recs = kvcalloc(nr ? nr : 1, sizeof(*recs), GFP_KERNEL);
+	if (!recs) {
+		mutex_unlock(&cdq_mutex);
+		return -ENOMEM;
+	}
+	cdq_run(walk, true, recs, nr);
+
+	seq_printf(m, "mode: %s\nbudget_us: %u\niommus: %u\n",
+		   cdq_mode_names[cdq_mode], cdq_budget_us, nr);
+	if (cdq_mode == CRASH_DMA_QUIESCE_OFF)
+		seq_puts(m, "note: mode off, a crash changes nothing; showing what mode write would change\n");
+	if (cdq_mode == CRASH_DMA_QUIESCE_DISABLE)
+		seq_puts(m, "note: mode disable, a crash turns translation off; showing what mode write would change\n");
+	for (i = 0; i < nr; i++) {
+		const struct crash_dma_quiesce_record *rec = &recs[i];
+
+		seq_printf(m, "iommu %u: %s mmio %#llx table %#llx size %u\n",
+			   i, cdq_units[i].ops->name, rec->mmio_phys,
+			   rec->root_phys, rec->root_size);
+		seq_printf(m, "  state: %s\n",
+			   cdq_name(cdq_state_names, ARRAY_SIZE(cdq_state_names), rec->state));
+		seq_printf(m, "  entries scanned: %u\n  would change: %u\n  would reject: %u\n  tables: %u\n  domains: %u\n  walk us: %llu\n",
+			   rec->entries_scanned, rec->entries_changed,
+			   rec->entries_rejected, rec->tables_changed,
+			   rec->domains_invalidated, cdq_cycles_to_us(rec->cycles));
+		seq_puts(m, "  would lose write:");
+		cdq_show_sids(m, rec->changed);
+	}
+	mutex_unlock(&cdq_mutex);
+	kvfree(recs);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cdq_dry_run);
+
+static int __init cdq_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("crash_dma_quiesce", NULL);
+
+	debugfs_create_file("dry_run", 0400, dir, NULL, &cdq_dry_run_fops);
+	return 0;
+}
+late_initcall(cdq_debugfs_init);
+#endif

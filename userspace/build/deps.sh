@@ -1,0 +1,20 @@
+#!/bin/bash
+# deps.sh GROUP...: install the Debian packages a step needs, only when missing.
+set -euo pipefail
+declare -A pkgs=(
+	[kernel]="linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev ccache xz-utils patch cpio kmod"
+	[lab]="qemu-system-x86 kexec-tools makedumpfile crash busybox-static cpio gzip jq"
+	[unit]="clang libclang-rt-14-dev"
+	[patches]="git quilt"
+)
+need=()
+for g in "$@"; do
+	for p in ${pkgs[$g]}; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+	done
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps: installing ${need[*]}" >&2
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
