@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cp=$top/build/linux/scripts/checkpatch.pl
 [ -f "$cp" ] || { echo "FAIL checkpatch-available: $cp missing (run make kernel)"; exit 0; }
 cd "$top"
-for f in $(find kernel arch drivers include tests/kmod -name '*.[ch]' 2>/dev/null | sort); do
+for f in $(git ls-files --cached --others --exclude-standard -- kernel arch drivers include tests/kmod | grep -E '\.[ch]$' | sort); do
 	out=$(perl "$cp" --no-tree --strict --terse -f "$f" 2>&1 | grep -E '(ERROR|WARNING|CHECK):')
 	if [ -z "$out" ]; then
 		echo "PASS checkpatch-$f"

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * AMD-Vi part of the crash-path DMA quiesce (see
+ * include/linux/crash_dma_quiesce.h).
+ *
+ * At boot every AMD-Vi IOMMU is registered with the generic core. At the
+ * crash, with the other CPUs stopped, amd_cq_quiesce() runs once per IOMMU
+ * and uses only what the IOMMU registers say at that moment: the control
+ * register, the device table base and size, the command buffer base,
+ * length, head and tail. It revokes DMA write permission (or read and
+ * write) in every valid DTE with one 64-bit store per entry, invalidates
+ * the IOMMU caches through the command buffer, waits for a
+ * COMPLETION_WAIT store, and leaves translation enabled.
+ *
+ * Bit layouts, the DTE transform, the command encoders and the table walk
+ * are in crash_quiesce_hw.h, shared with the userspace unit tests.
+ *
+ * Crash-path rules: no allocation, no locks, no sleeping; every wait is
+ * bounded by the pass deadline; table and buffer addresses read from the
+ * registers are checked with crash_dma_quiesce_phys_ok() before use.
+ */
+
+#define pr_fmt(fmt)	"AMD-Vi: crash quiesce: " fmt
+
+#include <linux/crash_dma_quiesce.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/mem_encrypt.h>
+#include <linux/printk.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <asm/barrier.h>
+#include <asm/processor.h>
+
+#include "amd_iommu_types.h"
+#include "crash_quiesce_hw.h"
+
+/* Upper 32 bits of every COMPLETION_WAIT store value: "DMAQ". */
+#define AMD_CQ_WAIT_TAG		(0x444d4151ULL << 32)
+
+/*
+ * Static state. The core runs one pass at a time (the crash path with
+ * the other CPUs stopped, or the serialised debugfs dry run).
+ */
+static u64 amd_cq_domains[AMD_CQ_BITMAP_WORDS];
+static u64 amd_cq_ats[AMD_CQ_BITMAP_WORDS];
+static struct amd_cq_walk amd_cq_w;
+static u32 amd_cq_seq;
+
+/*
+ * Device tables already quiesced in the current (non dry-run) pass. Linux
+ * 6.1 gives all IOMMUs of a PCI segment one device table: the first IOMMU
+ * to reach it changes the DTEs, every IOMMU still has to invalidate its
+ * own caches. A pass is told apart by its deadline.
+ */
+struct amd_cq_seen {
+	u64 root_phys;
+	u32 root_size;
+	struct crash_dma_quiesce_record *rec;
+};
+
+static struct amd_cq_seen amd_cq_seen[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+static u32 amd_cq_nr_seen;
+static u64 amd_cq_pass;
+/* Record whose walk filled amd_cq_domains / amd_cq_ats, if any. */
+static struct crash_dma_quiesce_record *amd_cq_bitmaps_rec;
+
+static struct amd_cq_seen *amd_cq_find_seen(const struct crash_dma_quiesce_ctx *ctx,
+					    u64 root, u32 size)
+{
+	u32 i;
+
+	if (amd_cq_pass != ctx->deadline) {
+		amd_cq_pass = ctx->deadline;
+		amd_cq_nr_seen = 0;
+		amd_cq_bitmaps_rec = NULL;
+	}
+	for (i = 0; i < amd_cq_nr_seen; i++)
+		if (amd_cq_seen[i].root_phys == root &&
+		    amd_cq_seen[i].root_size == size)
+			return &amd_cq_seen[i];
+	return NULL;
+}
+
+static void amd_cq_remember(u64 root, u32 size,
+			    struct crash_dma_quiesce_record *rec)
+{
+	if (amd_cq_nr_seen == ARRAY_SIZE(amd_cq_seen))
+		return;
+	amd_cq_seen[amd_cq_nr_seen].root_phys = root;
+	amd_cq_seen[amd_cq_nr_seen].root_size = size;
+	amd_cq_seen[amd_cq_nr_seen].rec = rec;
+	amd_cq_nr_seen++;
+}
+
+/*
+ * The command buffer as the hardware sees it: base and length from the
+ * Command Buffer Base Address Register, head and tail from the pointer
+ * registers. Commands go in at the hardware tail, not at the tail the
+ * driver remembers.
+ */
+struct amd_cq_ring {
+	void __iomem *mmio;
+	const struct crash_dma_quiesce_ctx *ctx;
+	u8 *buf;
+	u32 size;
+	u32 head;
+	u32 tail;
+	u32 published;
+	u32 issued;
+};
+
+static bool amd_cq_ring_open(struct amd_cq_ring *r, void __iomem *mmio,
+			     u64 ctrl, const struct crash_dma_quiesce_ctx *ctx)
+{
+	u64 cb, base;
+	u32 len;
+
+	if (!(ctrl & AMD_CQ_CTRL_CMDBUF_EN))
+		return false;
+	cb = readq(mmio + AMD_CQ_MMIO_CMD_BUF);
+	len = (cb >> AMD_CQ_CMDBUF_LEN_SHIFT) & AMD_CQ_CMDBUF_LEN_MASK;
+	if (len < AMD_CQ_CMDBUF_LEN_MIN)
+		return false;
+	base = __sme_clr(cb & AMD_CQ_CMDBUF_BASE_MASK);
+	r->size = AMD_CQ_CMD_SIZE << len;
+	if (!crash_dma_quiesce_phys_ok(base, r->size))
+		return false;
+	r->buf = phys_to_virt(base);
+	r->mmio = mmio;
+	r->ctx = ctx;
+	r->issued = 0;
+	r->tail = readl(mmio + AMD_CQ_MMIO_CMD_TAIL) & AMD_CQ_CMD_PTR_MASK;
+	if (r->tail >= r->size)
+		return false;
+	r->published = r->tail;
+	/*
+	 * QEMU 7.2 can leave the head register at the buffer size after the
+	 * last slot; fold it into the ring.
+	 */
+	r->head = readl(mmio + AMD_CQ_MMIO_CMD_HEAD) & AMD_CQ_CMD_PTR_MASK &
+		  (r->size - 1);
+	return true;
+}
+
+/* Hand the commands written so far to the IOMMU. */
+static void amd_cq_ring_kick(struct amd_cq_ring *r)
+{
+	if (r->published == r->tail)
+		return;
+	/* Commands in memory before the IOMMU is told to fetch them. */
+	wmb();
+	writel(r->tail, r->mmio + AMD_CQ_MMIO_CMD_TAIL);
+	r->published = r->tail;
+}
+
+/*
+ * Queue one command, keeping one slot free (head == tail means empty).
+ * When the buffer is full, publish what is queued and wait for the head
+ * to move, until the deadline.
+ */
+static bool amd_cq_push(struct amd_cq_ring *r, const struct amd_cq_cmd *cmd)
+{
+	u32 next = (r->tail + AMD_CQ_CMD_SIZE) & (r->size - 1);
+
+	while (next == r->head) {
+		amd_cq_ring_kick(r);
+		r->head = readl(r->mmio + AMD_CQ_MMIO_CMD_HEAD) &
+			  AMD_CQ_CMD_PTR_MASK & (r->size - 1);
+		if (next != r->head)
+			break;
+		if (crash_dma_quiesce_expired(r->ctx))
+			return false;
+		cpu_relax();
+	}
+	memcpy(r->buf + r->tail, cmd, sizeof(*cmd));
+	r->tail = next;
+	r->issued++;
+	return true;
+}
+
+/*
+ * COMPLETION_WAIT storing a fresh value into unit->wait_slot, then poll
+ * for it. The slot is checked at least once after the tail write, so an
+ * IOMMU that completes at once (QEMU runs commands on the tail write)
+ * is seen even with the deadline already past.
+ */
+static enum crash_dma_quiesce_inval amd_cq_sync(struct amd_cq_ring *r,
+						struct crash_dma_quiesce_unit *unit)
+{
+	u64 val = AMD_CQ_WAIT_TAG | ++amd_cq_seq;
+	u64 phys = __sme_set(virt_to_phys(&unit->wait_slot));
+	struct amd_cq_cmd cmd;
+
+	WRITE_ONCE(unit->wait_slot, 0);
+	amd_cq_build_completion_wait(&cmd, phys, val);
+	if (!amd_cq_push(r, &cmd))
+		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
+	amd_cq_ring_kick(r);
+	for (;;) {
+		if (READ_ONCE(unit->wait_slot) == val)
+			return CRASH_DMA_QUIESCE_INV_OK;
+		if (crash_dma_quiesce_expired(r->ctx))
+			return CRASH_DMA_QUIESCE_INV_TIMEOUT;
+		cpu_relax();
+	}
+}
+
+/*
+ * Invalidate what the walk changed. With IASup: INVALIDATE_IOMMU_ALL.
+ * Without: INVALIDATE_DEVTAB_ENTRY per changed DTE and
+ * INVALIDATE_IOMMU_PAGES per DomainID touched. Then
+ * INVALIDATE_IOTLB_PAGES per ATS device and a COMPLETION_WAIT.
+ */
+static enum crash_dma_quiesce_inval
+amd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
+		  const struct crash_dma_quiesce_ctx *ctx, u64 ctrl,
+		  const struct amd_cq_walk *w,
+		  struct crash_dma_quiesce_record *rec)
+{
+	enum crash_dma_quiesce_inval ret = CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
+	struct amd_cq_ring r;
+	struct amd_cq_cmd cmd;
+	u32 id;
+
+	if (!amd_cq_ring_open(&r, unit->mmio, ctrl, ctx))
+		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
+
+	if (readq(unit->mmio + AMD_CQ_MMIO_EFR) & AMD_CQ_EFR_IA) {
+		amd_cq_build_inv_all(&cmd);
+		if (!amd_cq_push(&r, &cmd))
+			goto out;
+		rec->flags |= CRASH_DMA_QUIESCE_F_INV_ALL;
+		rec->domains_invalidated = w->nr_domains;
+	} else {
+		for (id = amd_cq_bitmap_next(rec->changed, 0);
+		     id < AMD_CQ_NR_IDS;
+		     id = amd_cq_bitmap_next(rec->changed, id + 1)) {
+			amd_cq_build_inv_devtab_entry(&cmd, id);
+			if (!amd_cq_push(&r, &cmd))
+				goto out;
+		}
+		for (id = amd_cq_bitmap_next(w->domains, 0);
+		     id < AMD_CQ_NR_IDS;
+		     id = amd_cq_bitmap_next(w->domains, id + 1)) {
+			amd_cq_build_inv_iommu_pages(&cmd, id);
+			if (!amd_cq_push(&r, &cmd))
+				goto out;
+			rec->domains_invalidated++;
+		}
+	}
+	for (id = amd_cq_bitmap_next(w->ats, 0); id < AMD_CQ_NR_IDS;
+	     id = amd_cq_bitmap_next(w->ats, id + 1)) {
+		amd_cq_build_inv_iotlb_pages(&cmd, id);
+		if (!amd_cq_push(&r, &cmd))
+			goto out;
+	}
+	ret = amd_cq_sync(&r, unit);
+out:
+	amd_cq_ring_kick(&r);
+	rec->commands = r.issued;
+	return ret;
+}
+
+/*
+ * Fill the walk results of @rec for a device table that an earlier IOMMU
+ * of this pass already quiesced, and the DomainID / ATS bitmaps for it.
+ */
+static void amd_cq_reuse(struct amd_cq_seen *seen,
+			 struct crash_dma_quiesce_record *rec)
+{
+	struct crash_dma_quiesce_record *first = seen->rec;
+
+	if (first != rec) {
+		rec->entries_scanned = first->entries_scanned;
+		rec->entries_changed = first->entries_changed;
+		memcpy(rec->changed, first->changed, sizeof(rec->changed));
+	}
+	rec->state = first->state == CRASH_DMA_QUIESCE_TIMEOUT ?
+		     CRASH_DMA_QUIESCE_TIMEOUT : CRASH_DMA_QUIESCE_DONE;
+	if (amd_cq_bitmaps_rec != first) {
+		amd_cq_collect(&amd_cq_w, rec->changed);
+		amd_cq_bitmaps_rec = first;
+	}
+}
+
+static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
+			   const struct crash_dma_quiesce_ctx *ctx,
+			   struct crash_dma_quiesce_record *rec)
+{
+	void __iomem *mmio = unit->mmio;
+	struct amd_cq_walk *w = &amd_cq_w;
+	struct amd_cq_seen *seen = NULL;
+	u64 ctrl, dtb, root;
+	u32 size;
+
+	if (ctx->dry_run)
+		rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
+	rec->inval = CRASH_DMA_QUIESCE_INV_NONE;
+	rec->commands = 0;
+	rec->domains_invalidated = 0;
+	if (ctx->mode != CRASH_DMA_QUIESCE_WRITE &&
+	    ctx->mode != CRASH_DMA_QUIESCE_ALL &&
+	    ctx->mode != CRASH_DMA_QUIESCE_DISABLE)
+		return;
+
+	/* IOMMU Control Register, 48882 section 3.4 (MMIO Offset 0018h). */
+	ctrl = readq(mmio + AMD_CQ_MMIO_CONTROL);
+	if (ctrl == ~0ULL) {
+		/* The register block does not answer: touch nothing. */
+		rec->state = CRASH_DMA_QUIESCE_BAD_ROOT;
+		return;
+	}
+	if (!(ctrl & AMD_CQ_CTRL_IOMMU_EN)) {
+		rec->state = CRASH_DMA_QUIESCE_TRANSLATION_OFF;
+		return;
+	}
+	if (ctx->mode == CRASH_DMA_QUIESCE_DISABLE) {
+		if (!ctx->dry_run)
+			writeq(ctrl & ~AMD_CQ_CTRL_IOMMU_EN,
+			       mmio + AMD_CQ_MMIO_CONTROL);
+		rec->state = CRASH_DMA_QUIESCE_DISABLED;
+		return;
+	}
+
+	/* Device Table Base Address Register (MMIO Offset 0000h). */
+	dtb = readq(mmio + AMD_CQ_MMIO_DEV_TABLE);
+	root = __sme_clr(dtb & AMD_CQ_DEVTAB_BASE_MASK);
+	size = ((u32)(dtb & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * SZ_4K;
+	rec->root_phys = root;
+	rec->root_size = size;
+	if (!crash_dma_quiesce_phys_ok(root, size)) {
+		rec->state = CRASH_DMA_QUIESCE_BAD_ROOT;
+		return;
+	}
+
+	w->table = phys_to_virt(root);
+	w->count = size / AMD_CQ_DTE_SIZE;
+	w->mode = ctx->mode;
+	w->dry_run = ctx->dry_run;
+	w->expired = crash_dma_quiesce_expired;
+	w->expired_arg = ctx;
+	w->domains = amd_cq_domains;
+	w->ats = amd_cq_ats;
+
+	if (!ctx->dry_run)
+		seen = amd_cq_find_seen(ctx, root, size);
+	if (seen) {
+		amd_cq_reuse(seen, rec);
+	} else {
+		amd_cq_walk(w, rec);
+		rec->state = w->timed_out ? CRASH_DMA_QUIESCE_TIMEOUT :
+			     CRASH_DMA_QUIESCE_DONE;
+		amd_cq_bitmaps_rec = ctx->dry_run ? NULL : rec;
+		if (!ctx->dry_run)
+			amd_cq_remember(root, size, rec);
+	}
+
+	if (ctx->dry_run) {
+		/* What a crash would invalidate. */
+		rec->domains_invalidated = w->nr_domains;
+		return;
+	}
+	if (!rec->entries_changed)
+		return;
+	/*
+	 * Even after a timeout: the entries changed so far must not stay
+	 * cached with their old permission. The commands are queued and
+	 * the completion checked once.
+	 */
+	rec->inval = amd_cq_invalidate(unit, ctx, ctrl, w, rec);
+}
+
+static const struct crash_dma_quiesce_ops amd_cq_ops = {
+	.name = "AMD-Vi",
+	.quiesce = amd_cq_quiesce,
+};
+
+static int __init amd_cq_init(void)
+{
+	struct amd_iommu *iommu;
+	int ret;
+
+	for_each_iommu(iommu) {
+		ret = crash_dma_quiesce_register(CRASH_DMA_QUIESCE_AMD,
+						 &amd_cq_ops, iommu->mmio_base,
+						 iommu->mmio_phys);
+		if (ret)
+			pr_warn("IOMMU at %#llx not registered (%d)\n",
+				iommu->mmio_phys, ret);
+	}
+	return 0;
+}
+late_initcall(amd_cq_init);
