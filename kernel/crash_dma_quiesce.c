@@ -242,7 +242,12 @@ static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
 static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		    struct crash_dma_quiesce_record *recs, unsigned int nr)
 {
-	struct crash_dma_quiesce_ctx ctx = { .mode = mode, .dry_run = dry_run };
+	static u32 pass;
+	struct crash_dma_quiesce_ctx ctx = {
+		.mode = mode,
+		.dry_run = dry_run,
+		.pass = ++pass,
+	};
 	unsigned int i;
 	u64 t0;
 

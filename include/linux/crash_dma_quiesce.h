@@ -177,11 +177,14 @@ struct crash_dma_quiesce_unit;
  * @mode: what to revoke (never CRASH_DMA_QUIESCE_OFF here)
  * @dry_run: walk and count only; write no table, register or command
  * @deadline: TSC value after which the pass must give up
+ * @pass: number of the pass, different for every pass since boot (vendors
+ *	use it to tell state of the current pass from that of an earlier one)
  */
 struct crash_dma_quiesce_ctx {
 	enum crash_dma_quiesce_mode mode;
 	bool dry_run;
 	u64 deadline;
+	u32 pass;
 };
 
 /**

@@ -52,7 +52,7 @@ static u32 amd_cq_seq;
  * Device tables already quiesced in the current (non dry-run) pass. Linux
  * 6.1 gives all IOMMUs of a PCI segment one device table: the first IOMMU
  * to reach it changes the DTEs, every IOMMU still has to invalidate its
- * own caches. A pass is told apart by its deadline.
+ * own caches.
  */
 struct amd_cq_seen {
 	u64 root_phys;
@@ -62,7 +62,7 @@ struct amd_cq_seen {
 
 static struct amd_cq_seen amd_cq_seen[CRASH_DMA_QUIESCE_MAX_IOMMUS];
 static u32 amd_cq_nr_seen;
-static u64 amd_cq_pass;
+static u32 amd_cq_pass;
 /* Record whose walk filled amd_cq_domains / amd_cq_ats, if any. */
 static struct crash_dma_quiesce_record *amd_cq_bitmaps_rec;
 
@@ -71,8 +71,8 @@ static struct amd_cq_seen *amd_cq_find_seen(const struct crash_dma_quiesce_ctx *
 {
 	u32 i;
 
-	if (amd_cq_pass != ctx->deadline) {
-		amd_cq_pass = ctx->deadline;
+	if (amd_cq_pass != ctx->pass) {
+		amd_cq_pass = ctx->pass;
 		amd_cq_nr_seen = 0;
 		amd_cq_bitmaps_rec = NULL;
 	}
