@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Intel VT-d part of the crash-path DMA quiesce.
+ *
+ * At boot: register every DMAR unit with the generic crash-path quiesce
+ * (kernel/crash_dma_quiesce.c) and build a read-only identity second-level
+ * table covering RAM, used to take write permission away from pass-through
+ * context entries.
+ *
+ * On a crash (other CPUs stopped, interrupts off) and from the debugfs dry
+ * run: read the live state from the unit's registers, walk the legacy-mode
+ * root table (drivers/iommu/intel/crash_quiesce_hw.h), then invalidate the
+ * context cache, the IOTLB and the device-TLBs of ATS-enabled entries,
+ * through the invalidation queue when it is enabled or through the
+ * registers otherwise. Translation stays enabled. No allocation, no lock,
+ * no sleep; every wait is bounded by the pass deadline.
+ *
+ * Bit layouts and section references (Intel Virtualization Technology for
+ * Directed I/O Architecture Specification): see crash_quiesce_hw.h.
+ */
+
+#define pr_fmt(fmt)	"DMAR: crash quiesce: " fmt
+
+#include <linux/bitops.h>
+#include <linux/crash_dma_quiesce.h>
+#include <linux/dmar.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/memblock.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/rwsem.h>
+#include <linux/sizes.h>
+
+#include <asm/cacheflush.h>
+#include <asm/processor.h>
+
+#include "iommu.h"
+#include "crash_quiesce_hw.h"
+
+/* Top-level tables remembered per pass (shared tables handled once). */
+#define VTD_CQ_MEMO_SLOTS	4096
+/* The identity table is one SL-PDPT: at most 512 GiB. */
+#define VTD_CQ_IDENTITY_MAX	(512ULL << 30)
+
+/*
+ * State of one pass. Used by one pass at a time: the crash path runs with
+ * the other CPUs stopped, the debugfs dry run under the core's mutex.
+ */
+static u64 vtd_cq_ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
+static u64 vtd_cq_dids[65536 / 64];
+static u64 vtd_cq_memo[VTD_CQ_MEMO_SLOTS];
+static struct vtd_cq_walk vtd_cq_walk_state;
+static u32 vtd_cq_seq;
+
+/*
+ * Physical addresses, by context-entry AW (1: 3 levels, 2: 4 levels, 3: 5
+ * levels), of the read-only identity table's root; 0 when not built.
+ */
+static u64 vtd_cq_identity[4];
+/* An empty top-level table: no permission at all (mode all). */
+static u64 vtd_cq_blocked;
+
+static void *vtd_cq_map(void *priv, u64 phys, u64 size)
+{
+	if (!crash_dma_quiesce_phys_ok(phys, size))
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static bool vtd_cq_expired(void *priv)
+{
+	return crash_dma_quiesce_expired(priv);
+}
+
+static void vtd_cq_flush(void *priv, void *addr, u64 size)
+{
+	clflush_cache_range(addr, size);
+}
+
+/* Wait (bounded) for @bit of a 64-bit register to read 0. */
+static int vtd_cq_poll_clear64(void __iomem *addr, u64 bit,
+			       const struct crash_dma_quiesce_ctx *ctx)
+{
+	while (readq(addr) & bit) {
+		if (crash_dma_quiesce_expired(ctx))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+static int vtd_cq_poll_clear32(void __iomem *addr, u32 bit,
+			       const struct crash_dma_quiesce_ctx *ctx)
+{
+	while (readl(addr) & bit) {
+		if (crash_dma_quiesce_expired(ctx))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+static u8 vtd_cq_inval_result(int err)
+{
+	if (!err)
+		return CRASH_DMA_QUIESCE_INV_OK;
+	if (err == -ETIMEDOUT)
+		return CRASH_DMA_QUIESCE_INV_TIMEOUT;
+	if (err == -ENODEV)
+		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
+	return CRASH_DMA_QUIESCE_INV_ERROR;
+}
+
+/* The invalidation queue as found in the registers at the crash. */
+struct vtd_cq_qi {
+	void __iomem *reg;
+	const struct crash_dma_quiesce_ctx *ctx;
+	struct crash_dma_quiesce_record *rec;
+	struct vtd_cq_iq q;
+	u8 *va;
+	u32 tail;
+};
+
+/* Hand the descriptors written so far to the hardware. */
+static void vtd_cq_qi_kick(struct vtd_cq_qi *qi)
+{
+	/* Descriptors (and the cleared wait slot) before the tail update. */
+	wmb();
+	writeq(qi->tail, qi->reg + VTD_CQ_REG_IQT);
+}
+
+static bool vtd_cq_qi_failed(struct vtd_cq_qi *qi)
+{
+	return readl(qi->reg + VTD_CQ_REG_FSTS) &
+	       (VTD_CQ_FSTS_IQE | VTD_CQ_FSTS_ITE);
+}
+
+static void vtd_cq_qi_write(struct vtd_cq_qi *qi, u32 off,
+			    const struct vtd_cq_desc *d)
+{
+	u64 *slot = (u64 *)(qi->va + off);
+
+	WRITE_ONCE(slot[0], d->lo);
+	WRITE_ONCE(slot[1], d->hi);
+	if (qi->q.slot == 32) {
+		WRITE_ONCE(slot[2], 0);
+		WRITE_ONCE(slot[3], 0);
+	}
+}
+
+/* Queue one descriptor at the tail, waiting (bounded) for a free slot. */
+static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
+{
+	u64 head;
+
+	for (;;) {
+		head = readq(qi->reg + VTD_CQ_REG_IQH);
+		if (!vtd_cq_iq_offset_ok(&qi->q, head))
+			return -EIO;
+		if (vtd_cq_iq_free(&qi->q, head & VTD_CQ_IQ_OFFSET, qi->tail))
+			break;
+		vtd_cq_qi_kick(qi);
+		if (vtd_cq_qi_failed(qi))
+			return -EIO;
+		if (crash_dma_quiesce_expired(qi->ctx))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	vtd_cq_qi_write(qi, qi->tail, &d);
+	qi->tail = (qi->tail + qi->q.slot) & (qi->q.size - 1);
+	qi->rec->commands++;
+	return 0;
+}
+
+/*
+ * Queued invalidation (VT-d section 6.5.2): global context-cache, global
+ * IOTLB, device-TLB of every ATS-enabled entry, then an invalidation wait
+ * with a status write into @unit->wait_slot, polled to the deadline.
+ * Descriptors go at the hardware tail (IQT_REG), not at the driver's idea
+ * of it: a CPU stopped inside qi_submit_sync() may have left descriptors
+ * that were never handed to the hardware.
+ */
+static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
+			   const struct crash_dma_quiesce_ctx *ctx,
+			   struct crash_dma_quiesce_record *rec,
+			   const struct vtd_cq_walk *w)
+{
+	struct vtd_cq_qi qi = { .reg = unit->mmio, .ctx = ctx, .rec = rec };
+	struct vtd_cq_desc d;
+	u64 head, tail, word;
+	unsigned int i;
+	u32 fsts, cookie;
+	u16 sid;
+	int err;
+
+	qi.q = vtd_cq_iq_decode(readq(qi.reg + VTD_CQ_REG_IQA));
+	if (!crash_dma_quiesce_phys_ok(qi.q.base, qi.q.size))
+		return -ENODEV;
+	qi.va = phys_to_virt(qi.q.base);
+	tail = readq(qi.reg + VTD_CQ_REG_IQT);
+	if (!vtd_cq_iq_offset_ok(&qi.q, tail))
+		return -EIO;
+	qi.tail = tail & VTD_CQ_IQ_OFFSET;
+
+	fsts = readl(qi.reg + VTD_CQ_REG_FSTS);
+	if (fsts & VTD_CQ_FSTS_IQE) {
+		/*
+		 * The queue stopped on the descriptor at the head: put a valid
+		 * one (a global context-cache invalidation) in its place and
+		 * clear IQE so that the hardware resumes there.
+		 */
+		head = readq(qi.reg + VTD_CQ_REG_IQH);
+		if (!vtd_cq_iq_offset_ok(&qi.q, head))
+			return -EIO;
+		d = vtd_cq_desc_cc_global();
+		vtd_cq_qi_write(&qi, head & VTD_CQ_IQ_OFFSET, &d);
+		/* The new descriptor before the hardware refetches it. */
+		wmb();
+		writel(VTD_CQ_FSTS_IQE, qi.reg + VTD_CQ_REG_FSTS);
+		rec->commands++;
+	}
+	/* A device-TLB time-out stops the queue until ITE is cleared. */
+	if (fsts & VTD_CQ_FSTS_ITE)
+		writel(VTD_CQ_FSTS_ITE, qi.reg + VTD_CQ_REG_FSTS);
+
+	err = vtd_cq_qi_push(&qi, vtd_cq_desc_cc_global());
+	if (!err)
+		err = vtd_cq_qi_push(&qi, vtd_cq_desc_iotlb_global());
+	for (i = 0; !err && w->nr_ats && i < ARRAY_SIZE(vtd_cq_ats); i++) {
+		for (word = w->ats[i]; !err && word; word &= word - 1) {
+			sid = i * 64 + __ffs64(word);
+			err = vtd_cq_qi_push(&qi, vtd_cq_desc_dev_tlb_all(sid));
+		}
+	}
+	if (err) {
+		/* Let the hardware run what was queued anyway. */
+		vtd_cq_qi_kick(&qi);
+		return err;
+	}
+
+	cookie = 0x51410000 | (++vtd_cq_seq & 0xffff);
+	WRITE_ONCE(unit->wait_slot, 0);
+	if (!vtd_cq_desc_wait(&d, virt_to_phys(&unit->wait_slot), cookie))
+		return -EIO;
+	err = vtd_cq_qi_push(&qi, d);
+	vtd_cq_qi_kick(&qi);
+	if (err)
+		return err;
+
+	while ((u32)READ_ONCE(unit->wait_slot) != cookie) {
+		if (vtd_cq_qi_failed(&qi))
+			return -EIO;
+		if (crash_dma_quiesce_expired(ctx))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+/*
+ * Register-based invalidation (VT-d sections 10.4.7 and 10.4: CCMD_REG,
+ * IOTLB_REG): global context-cache, then global IOTLB with draining. The
+ * device-TLB cannot be invalidated this way; Linux enables ATS only with
+ * queued invalidation, so ATS-enabled entries here mean the state is not
+ * what Linux left.
+ */
+static int vtd_cq_inval_reg(void __iomem *reg,
+			    const struct crash_dma_quiesce_ctx *ctx,
+			    struct crash_dma_quiesce_record *rec,
+			    const struct vtd_cq_walk *w)
+{
+	void __iomem *iotlb = reg + vtd_cq_iotlb_reg_offset(w->ecap);
+	int err;
+
+	err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC, ctx);
+	if (err)
+		return err;
+	writeq(VTD_CQ_CCMD_ICC | VTD_CQ_CCMD_CIRG_GLOBAL,
+	       reg + VTD_CQ_REG_CCMD);
+	rec->commands++;
+	err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC, ctx);
+	if (err)
+		return err;
+
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx);
+	if (err)
+		return err;
+	writeq(VTD_CQ_IOTLB_IVT | VTD_CQ_IOTLB_IIRG_GLOBAL |
+	       VTD_CQ_IOTLB_DR | VTD_CQ_IOTLB_DW, iotlb);
+	rec->commands++;
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx);
+	if (err)
+		return err;
+	return w->nr_ats ? -ENODEV : 0;
+}
+
+/* Mode disable: clear TE, keep the other enables, wait for TES to clear. */
+static void vtd_cq_disable(void __iomem *reg, u32 gsts,
+			   const struct crash_dma_quiesce_ctx *ctx,
+			   struct crash_dma_quiesce_record *rec)
+{
+	if (!ctx->dry_run) {
+		writel(vtd_cq_gcmd_te_off(gsts), reg + VTD_CQ_REG_GCMD);
+		rec->commands++;
+		if (vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS, VTD_CQ_GSTS_TES,
+					ctx)) {
+			rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
+			return;
+		}
+	}
+	rec->state = CRASH_DMA_QUIESCE_DISABLED;
+}
+
+static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
+			   const struct crash_dma_quiesce_ctx *ctx,
+			   struct crash_dma_quiesce_record *rec)
+{
+	const struct vtd_cq_walk_ops ops = {
+		.map = vtd_cq_map,
+		.expired = vtd_cq_expired,
+		.flush = vtd_cq_flush,
+		.priv = (void *)ctx,
+	};
+	struct vtd_cq_walk *w = &vtd_cq_walk_state;
+	void __iomem *reg = unit->mmio;
+	u64 rtaddr, root;
+	unsigned int aw;
+	u32 gsts;
+	int err;
+
+	gsts = readl(reg + VTD_CQ_REG_GSTS);
+	if (gsts & VTD_CQ_GSTS_QIES)
+		rec->flags |= CRASH_DMA_QUIESCE_F_QI;
+	if (!(gsts & VTD_CQ_GSTS_TES)) {
+		rec->state = CRASH_DMA_QUIESCE_TRANSLATION_OFF;
+		return;
+	}
+	if (ctx->mode == CRASH_DMA_QUIESCE_DISABLE) {
+		vtd_cq_disable(reg, gsts, ctx, rec);
+		return;
+	}
+
+	rtaddr = readq(reg + VTD_CQ_REG_RTADDR);
+	root = rtaddr & VTD_CQ_RTADDR_RTA;
+	rec->root_phys = root;
+	rec->root_size = VTD_CQ_PAGE_SIZE;
+	if (rtaddr & VTD_CQ_RTADDR_TTM) {
+		/* Scalable mode (or abort-DMA mode): not handled, unchanged. */
+		rec->state = CRASH_DMA_QUIESCE_UNSUPPORTED;
+		return;
+	}
+	if (!crash_dma_quiesce_phys_ok(root, VTD_CQ_PAGE_SIZE)) {
+		rec->state = CRASH_DMA_QUIESCE_BAD_ROOT;
+		return;
+	}
+
+	memset(w, 0, sizeof(*w));
+	memset(vtd_cq_ats, 0, sizeof(vtd_cq_ats));
+	memset(vtd_cq_dids, 0, sizeof(vtd_cq_dids));
+	w->root_phys = root;
+	w->cap = readq(reg + VTD_CQ_REG_CAP);
+	w->ecap = readq(reg + VTD_CQ_REG_ECAP);
+	w->haw = boot_cpu_data.x86_phys_bits;
+	w->mode = ctx->mode;
+	w->dry_run = ctx->dry_run;
+	for (aw = 1; aw < ARRAY_SIZE(w->pt_root); aw++) {
+		if (!vtd_cq_identity[aw])
+			continue;
+		w->pt_root[aw] = ctx->mode == CRASH_DMA_QUIESCE_ALL ?
+				 vtd_cq_blocked : vtd_cq_identity[aw];
+	}
+	w->ats = vtd_cq_ats;
+	w->dids = vtd_cq_dids;
+	w->memo = vtd_cq_memo;
+	w->memo_size = VTD_CQ_MEMO_SLOTS;
+
+	vtd_cq_walk(w, &ops, rec);
+	if (ctx->dry_run || !rec->entries_changed)
+		return;
+
+	/* Table updates visible to the IOMMU before it is told to refetch. */
+	mb();
+	if (w->cap & VTD_CQ_CAP_RWBF) {
+		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
+		rec->commands++;
+		vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS, VTD_CQ_GSTS_WBFS, ctx);
+	}
+	if (gsts & VTD_CQ_GSTS_QIES)
+		err = vtd_cq_inval_qi(unit, ctx, rec, w);
+	else
+		err = vtd_cq_inval_reg(reg, ctx, rec, w);
+	rec->inval = vtd_cq_inval_result(err);
+	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
+		rec->domains_invalidated = 0;
+}
+
+static const struct crash_dma_quiesce_ops vtd_cq_ops = {
+	.name = "DMAR",
+	.quiesce = vtd_cq_quiesce,
+};
+
+static u64 __init vtd_cq_alloc_table(void)
+{
+	unsigned long va = get_zeroed_page(GFP_KERNEL);
+
+	return va ? virt_to_phys((void *)va) : 0;
+}
+
+static void __init vtd_cq_free_table(u64 phys)
+{
+	if (phys)
+		free_page((unsigned long)phys_to_virt(phys));
+}
+
+static void __init vtd_cq_flush_table(u64 phys)
+{
+	clflush_cache_range(phys_to_virt(phys), VTD_CQ_PAGE_SIZE);
+}
+
+/*
+ * Build the read-only identity table over [0, max_pfn): one SL-PDPT (L3)
+ * of 1 GiB leaves, or of pointers to SL-PDs (L2) of 2 MiB leaves; an
+ * SL-PML4 (L4) whose entry 0 points to the L3, and an SL-PML5 (L5) whose
+ * entry 0 points to the L4. A 3-level context entry (AW 1) uses the L3 as
+ * its root, AW 2 the L4, AW 3 the L5. Every entry has R set and W clear.
+ */
+static void __init vtd_cq_build_identity(bool use_1g)
+{
+	u64 end = (u64)max_pfn << PAGE_SHIFT;
+	u64 l3, l4 = 0, l5 = 0, blocked, *l3va;
+	unsigned int i, n;
+
+	if (end > VTD_CQ_IDENTITY_MAX) {
+		pr_warn("identity table covers only the first 512 GiB of RAM\n");
+		end = VTD_CQ_IDENTITY_MAX;
+	}
+	blocked = vtd_cq_alloc_table();
+	l3 = vtd_cq_alloc_table();
+	if (!blocked || !l3)
+		goto fail;
+	l3va = phys_to_virt(l3);
+	if (use_1g) {
+		n = vtd_cq_identity_fill_1g(l3va, end);
+	} else {
+		n = DIV_ROUND_UP_ULL(end, SZ_1G);
+		for (i = 0; i < n; i++) {
+			u64 l2 = vtd_cq_alloc_table();
+
+			if (!l2)
+				goto fail;
+			vtd_cq_identity_fill_2m(phys_to_virt(l2), (u64)i << 30);
+			vtd_cq_flush_table(l2);
+			l3va[i] = vtd_cq_sl_ro_table(l2);
+		}
+	}
+	l4 = vtd_cq_alloc_table();
+	l5 = vtd_cq_alloc_table();
+	if (!l4 || !l5)
+		goto fail;
+	((u64 *)phys_to_virt(l4))[0] = vtd_cq_sl_ro_table(l3);
+	((u64 *)phys_to_virt(l5))[0] = vtd_cq_sl_ro_table(l4);
+	vtd_cq_flush_table(blocked);
+	vtd_cq_flush_table(l3);
+	vtd_cq_flush_table(l4);
+	vtd_cq_flush_table(l5);
+
+	vtd_cq_blocked = blocked;
+	vtd_cq_identity[1] = l3;
+	vtd_cq_identity[2] = l4;
+	vtd_cq_identity[3] = l5;
+	pr_info("read-only identity table for pass-through entries: [0, %#llx) in %u %s pages\n",
+		end, use_1g ? n : n * VTD_CQ_SL_ENTRIES, use_1g ? "1 GiB" : "2 MiB");
+	return;
+
+fail:
+	pr_warn("no memory for the identity table: pass-through entries will be left unchanged\n");
+	if (l3 && !use_1g) {
+		l3va = phys_to_virt(l3);
+		for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
+			vtd_cq_free_table(l3va[i] & VTD_CQ_SL_ADDR);
+	}
+	vtd_cq_free_table(l5);
+	vtd_cq_free_table(l4);
+	vtd_cq_free_table(l3);
+	vtd_cq_free_table(blocked);
+}
+
+static int __init vtd_cq_init(void)
+{
+	u64 sllps = VTD_CQ_CAP_SLLPS_MASK;
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	unsigned int nr = 0;
+	bool pt = false;
+
+	down_read(&dmar_global_lock);
+	for_each_iommu(iommu, drhd) {
+		if (!iommu || !iommu->reg)
+			continue;
+		if (crash_dma_quiesce_register(CRASH_DMA_QUIESCE_INTEL,
+					       &vtd_cq_ops, iommu->reg,
+					       iommu->reg_phys))
+			continue;
+		nr++;
+		sllps &= iommu->cap;
+		if (iommu->ecap & VTD_CQ_ECAP_PT)
+			pt = true;
+	}
+	up_read(&dmar_global_lock);
+
+	if (!nr || !pt)
+		return 0;
+	if (sllps & (VTD_CQ_CAP_SLLPS_1G | VTD_CQ_CAP_SLLPS_2M))
+		vtd_cq_build_identity(sllps & VTD_CQ_CAP_SLLPS_1G);
+	else
+		pr_warn("no 2 MiB second-level pages: pass-through entries will be left unchanged\n");
+	return 0;
+}
+late_initcall(vtd_cq_init);

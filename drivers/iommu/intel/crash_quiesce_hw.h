@@ -1,0 +1,859 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Intel VT-d crash-path DMA quiesce: the parts that touch no MMIO.
+ *
+ * Bit layouts, the context-entry and second-level transforms, the
+ * invalidation descriptor encoders and the walk over a legacy-mode root
+ * table. Everything here is static inline and self-contained (it does not
+ * include drivers/iommu/intel/iommu.h), so that the same source is compiled
+ * into the kernel (drivers/iommu/intel/crash_quiesce.c) and into the
+ * userspace unit tests and benchmarks (tests/unit/, with the shim headers
+ * of tests/unit/include).
+ *
+ * Reference: Intel Virtualization Technology for Directed I/O Architecture
+ * Specification, revision 3.x/4.x ("VT-d" below):
+ *  - section 9.1: Root Entry;
+ *  - section 9.3: Context Entry (legacy mode);
+ *  - section 9.8: Second-Level Paging Entries;
+ *  - section 6.5.2: Queued Invalidation descriptors (6.5.2.1
+ *    context-cache, 6.5.2.3 IOTLB, 6.5.2.5 device-TLB, 6.5.2.8
+ *    invalidation wait);
+ *  - section 10.4: Register Descriptions (10.4.2 CAP_REG, 10.4.3
+ *    ECAP_REG, 10.4.4 GCMD_REG, 10.4.5 GSTS_REG, 10.4.6 RTADDR_REG,
+ *    10.4.7 CCMD_REG, IOTLB_REG, 10.4.9 FSTS_REG, IQH_REG, IQT_REG,
+ *    IQA_REG; the numbering of the later registers changed between
+ *    revisions, they are named by their register mnemonic).
+ */
+#ifndef _INTEL_IOMMU_CRASH_QUIESCE_HW_H
+#define _INTEL_IOMMU_CRASH_QUIESCE_HW_H
+
+#include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/compiler.h>
+#include <linux/crash_dma_quiesce.h>
+
+#define VTD_CQ_PAGE_SIZE	4096
+#define VTD_CQ_PAGE_MASK	GENMASK_ULL(63, 12)
+
+/*
+ * Register offsets, VT-d section 10.4 (Table "Intel IOMMU Register
+ * Address Offsets").
+ */
+#define VTD_CQ_REG_CAP		0x08	/* 64-bit, capability */
+#define VTD_CQ_REG_ECAP		0x10	/* 64-bit, extended capability */
+#define VTD_CQ_REG_GCMD		0x18	/* 32-bit, global command */
+#define VTD_CQ_REG_GSTS		0x1c	/* 32-bit, global status */
+#define VTD_CQ_REG_RTADDR	0x20	/* 64-bit, root table address */
+#define VTD_CQ_REG_CCMD		0x28	/* 64-bit, context command */
+#define VTD_CQ_REG_FSTS		0x34	/* 32-bit, fault status */
+#define VTD_CQ_REG_IQH		0x80	/* 64-bit, invalidation queue head */
+#define VTD_CQ_REG_IQT		0x88	/* 64-bit, invalidation queue tail */
+#define VTD_CQ_REG_IQA		0x90	/* 64-bit, invalidation queue address */
+
+/*
+ * CAP_REG, VT-d section 10.4.2: RWBF bit 4 (write-buffer flushing
+ * required), SAGAW bits 12:8 (bit 8 + n set: AW = n supported; n = 1
+ * 39-bit 3-level, n = 2 48-bit 4-level, n = 3 57-bit 5-level), SLLPS bits
+ * 37:34 (bit 34 2 MiB, bit 35 1 GiB second-level pages).
+ */
+#define VTD_CQ_CAP_RWBF		BIT_ULL(4)
+#define VTD_CQ_CAP_SAGAW_SHIFT	8
+#define VTD_CQ_CAP_SAGAW_MASK	GENMASK_ULL(12, 8)
+#define VTD_CQ_CAP_SLLPS_MASK	GENMASK_ULL(37, 34)
+#define VTD_CQ_CAP_SLLPS_2M	BIT_ULL(34)
+#define VTD_CQ_CAP_SLLPS_1G	BIT_ULL(35)
+
+/*
+ * ECAP_REG, VT-d section 10.4.3: C bit 0 (page-walk coherency), QI bit 1
+ * (queued invalidation), DT bit 2 (device-TLB), PT bit 6 (pass-through),
+ * SC bit 7 (snoop control), IRO bits 17:8 (IOTLB register offset in
+ * 16-byte units; IVA_REG at IRO * 16, IOTLB_REG at IRO * 16 + 8).
+ */
+#define VTD_CQ_ECAP_C		BIT_ULL(0)
+#define VTD_CQ_ECAP_QI		BIT_ULL(1)
+#define VTD_CQ_ECAP_DT		BIT_ULL(2)
+#define VTD_CQ_ECAP_PT		BIT_ULL(6)
+#define VTD_CQ_ECAP_SC		BIT_ULL(7)
+#define VTD_CQ_ECAP_IRO_SHIFT	8
+#define VTD_CQ_ECAP_IRO_MASK	GENMASK_ULL(17, 8)
+
+/*
+ * GCMD_REG / GSTS_REG, VT-d sections 10.4.4 and 10.4.5: the command bit
+ * and its status bit share a position. TE/TES 31, SRTP/RTPS 30, SFL/FLS
+ * 29, EAFL/AFLS 28, WBF/WBFS 27, QIE/QIES 26, IRE/IRES 25, SIRTP/IRTPS 24,
+ * CFI/CFIS 23. SRTP, SFL, WBF and SIRTP are one-shot commands; the others
+ * are persistent enables, which a GCMD write must repeat from GSTS.
+ */
+#define VTD_CQ_GCMD_TE		BIT(31)
+#define VTD_CQ_GCMD_SRTP	BIT(30)
+#define VTD_CQ_GCMD_SFL		BIT(29)
+#define VTD_CQ_GCMD_EAFL	BIT(28)
+#define VTD_CQ_GCMD_WBF		BIT(27)
+#define VTD_CQ_GCMD_QIE		BIT(26)
+#define VTD_CQ_GCMD_IRE		BIT(25)
+#define VTD_CQ_GCMD_SIRTP	BIT(24)
+#define VTD_CQ_GCMD_CFI		BIT(23)
+#define VTD_CQ_GCMD_PERSISTENT	(VTD_CQ_GCMD_TE | VTD_CQ_GCMD_EAFL | \
+				 VTD_CQ_GCMD_QIE | VTD_CQ_GCMD_IRE | \
+				 VTD_CQ_GCMD_CFI)
+#define VTD_CQ_GSTS_TES		BIT(31)
+#define VTD_CQ_GSTS_WBFS	BIT(27)
+#define VTD_CQ_GSTS_QIES	BIT(26)
+
+/*
+ * RTADDR_REG, VT-d section 10.4.6: RTA bits 63:12, TTM bits 11:10
+ * (00 legacy mode, 01 scalable mode (SMT, bit 10), 11 abort-DMA mode).
+ */
+#define VTD_CQ_RTADDR_RTA	GENMASK_ULL(63, 12)
+#define VTD_CQ_RTADDR_TTM	GENMASK_ULL(11, 10)
+#define VTD_CQ_RTADDR_SMT	BIT_ULL(10)
+
+/*
+ * CCMD_REG, VT-d section 10.4.7: ICC bit 63 (set by software, cleared by
+ * hardware on completion), CIRG bits 62:61 (01 global invalidation).
+ */
+#define VTD_CQ_CCMD_ICC		BIT_ULL(63)
+#define VTD_CQ_CCMD_CIRG_GLOBAL	BIT_ULL(61)	/* CIRG = 01b */
+
+/*
+ * IOTLB_REG at ECAP.IRO * 16 + 8, VT-d section 10.4 (IOTLB Invalidate
+ * Register): IVT bit 63, IIRG bits 61:60 (01 global), DR bit 49, DW bit
+ * 48 (drain reads/writes; ignored when CAP.DRD/DWD are clear).
+ */
+#define VTD_CQ_IOTLB_IVT		BIT_ULL(63)
+#define VTD_CQ_IOTLB_IIRG_GLOBAL	BIT_ULL(60)	/* IIRG = 01b */
+#define VTD_CQ_IOTLB_DR			BIT_ULL(49)
+#define VTD_CQ_IOTLB_DW			BIT_ULL(48)
+
+/*
+ * FSTS_REG, VT-d section 10.4.9 (RW1C): IQE bit 4 (invalidation queue
+ * error), ICE bit 5 (invalidation completion error), ITE bit 6
+ * (invalidation time-out error).
+ */
+#define VTD_CQ_FSTS_IQE		BIT(4)
+#define VTD_CQ_FSTS_ICE		BIT(5)
+#define VTD_CQ_FSTS_ITE		BIT(6)
+
+/*
+ * IQA_REG, VT-d section 10.4 (Invalidation Queue Address Register): IQA
+ * bits 63:12, DW bit 11 (0: 128-bit descriptors, 1: 256-bit), QS bits 2:0
+ * (the queue is 2^QS 4 KiB pages). IQH_REG / IQT_REG: QH / QT bits 18:4,
+ * the byte offset of the head / tail descriptor (bit 4 is zero with
+ * 256-bit descriptors).
+ */
+#define VTD_CQ_IQA_ADDR		GENMASK_ULL(63, 12)
+#define VTD_CQ_IQA_DW		BIT_ULL(11)
+#define VTD_CQ_IQA_QS		GENMASK_ULL(2, 0)
+#define VTD_CQ_IQ_OFFSET	GENMASK_ULL(18, 4)
+
+/*
+ * Root entry (128 bits, 256 per 4 KiB root table indexed by bus), VT-d
+ * section 9.1: lo bit 0 P, bits 11:1 reserved, bits 63:12 CTP (context
+ * table pointer); hi (bits 127:64) reserved in legacy mode.
+ */
+#define VTD_CQ_ROOT_P		BIT_ULL(0)
+#define VTD_CQ_ROOT_RSVD_LO	GENMASK_ULL(11, 1)
+#define VTD_CQ_ROOT_CTP		GENMASK_ULL(63, 12)
+#define VTD_CQ_ROOT_ENTRIES	256
+
+/*
+ * Legacy context entry (128 bits, 256 per context table indexed by
+ * devfn), VT-d section 9.3. lo: bit 0 P, bit 1 FPD, bits 3:2 TT (00
+ * translated through the second-level table, 01 the same with device-TLB
+ * (ATS) allowed, 10 pass-through, 11 reserved), bits 11:4 reserved, bits
+ * 63:12 SLPTPTR. hi: bits 2:0 AW, bits 6:3 available to software, bit 7
+ * reserved, bits 23:8 DID, bits 63:24 reserved.
+ */
+#define VTD_CQ_CTX_P		BIT_ULL(0)
+#define VTD_CQ_CTX_FPD		BIT_ULL(1)
+#define VTD_CQ_CTX_TT_SHIFT	2
+#define VTD_CQ_CTX_TT_MASK	GENMASK_ULL(3, 2)
+#define VTD_CQ_CTX_TT_TRANSLATED	0
+#define VTD_CQ_CTX_TT_DEV_TLB		1
+#define VTD_CQ_CTX_TT_PASS_THROUGH	2
+#define VTD_CQ_CTX_RSVD_LO	GENMASK_ULL(11, 4)
+#define VTD_CQ_CTX_SLPTPTR	GENMASK_ULL(63, 12)
+#define VTD_CQ_CTX_AW_MASK	GENMASK_ULL(2, 0)
+#define VTD_CQ_CTX_DID_SHIFT	8
+#define VTD_CQ_CTX_DID_MASK	GENMASK_ULL(23, 8)
+#define VTD_CQ_CTX_RSVD_HI	(GENMASK_ULL(63, 24) | BIT_ULL(7))
+#define VTD_CQ_CTX_ENTRIES	256
+
+/*
+ * Second-level paging entries, VT-d section 9.8: bit 0 R, bit 1 W, bit 2
+ * X, bit 7 PS (page size: a leaf in an SL-PDPE (1 GiB) or SL-PDE (2 MiB);
+ * reserved in SL-PML5E/SL-PML4E), bit 11 SNP (leaf; reserved in non-leaf
+ * entries), bits 51:12 address (bits 51:HAW reserved), bit 62 TM (leaf,
+ * with device-TLB support; reserved in non-leaf entries). An entry is
+ * present when R or W is set. A 1 GiB leaf has bits 29:12 reserved. The
+ * effective permission is the AND over all levels.
+ */
+#define VTD_CQ_SL_R		BIT_ULL(0)
+#define VTD_CQ_SL_W		BIT_ULL(1)
+#define VTD_CQ_SL_PS		BIT_ULL(7)
+#define VTD_CQ_SL_SNP		BIT_ULL(11)
+#define VTD_CQ_SL_TM		BIT_ULL(62)
+#define VTD_CQ_SL_ADDR		GENMASK_ULL(51, 12)
+#define VTD_CQ_SL_1G_RSVD	GENMASK_ULL(29, 12)
+#define VTD_CQ_SL_ENTRIES	512
+
+/*
+ * Invalidation descriptors (128-bit legacy format; with IQA.DW = 1 the
+ * upper 128 bits of a 256-bit slot are zero), VT-d section 6.5.2. Type
+ * in bits 3:0 of the low quadword.
+ *  - 6.5.2.1 context-cache: type 1, G bits 5:4 (01 global), DID 31:16,
+ *    SID 47:32, FM 49:48; high quadword reserved.
+ *  - 6.5.2.3 IOTLB: type 2, G bits 5:4 (01 global), DW bit 6, DR bit 7,
+ *    DID 31:16; high quadword: AM 5:0, IH 6, ADDR 63:12.
+ *  - 6.5.2.5 device-TLB: type 3, PFSID[3:0] 15:12, MIP 20:16, SID 47:32,
+ *    PFSID[15:4] 63:52; high quadword: S bit 0, ADDR 63:12. S = 1 with
+ *    ADDR bits 62:12 all ones and bit 63 zero covers every address.
+ *  - 6.5.2.8 invalidation wait: type 5, IF bit 4, SW bit 5, FN bit 6,
+ *    status data 63:32; high quadword: status address 63:2. Only SW is
+ *    used here: QEMU aborts on a wait descriptor with both SW and IF.
+ */
+#define VTD_CQ_DESC_TYPE_CC		1
+#define VTD_CQ_DESC_TYPE_IOTLB		2
+#define VTD_CQ_DESC_TYPE_DEV_TLB	3
+#define VTD_CQ_DESC_TYPE_WAIT		5
+#define VTD_CQ_DESC_G_GLOBAL		BIT_ULL(4)	/* G = 01b */
+#define VTD_CQ_DESC_IOTLB_DW		BIT_ULL(6)
+#define VTD_CQ_DESC_IOTLB_DR		BIT_ULL(7)
+#define VTD_CQ_DESC_DEV_TLB_SID_SHIFT	32
+#define VTD_CQ_DESC_DEV_TLB_S		BIT_ULL(0)
+#define VTD_CQ_DESC_DEV_TLB_ALL		GENMASK_ULL(62, 12)
+#define VTD_CQ_DESC_WAIT_IF		BIT_ULL(4)
+#define VTD_CQ_DESC_WAIT_SW		BIT_ULL(5)
+#define VTD_CQ_DESC_WAIT_FN		BIT_ULL(6)
+#define VTD_CQ_DESC_WAIT_DATA_SHIFT	32
+
+/**
+ * struct vtd_cq_desc - one 128-bit invalidation descriptor
+ * @lo: bits 63:0
+ * @hi: bits 127:64
+ */
+struct vtd_cq_desc {
+	u64 lo;
+	u64 hi;
+};
+
+/* Descriptor encoders, VT-d section 6.5.2. */
+
+static inline struct vtd_cq_desc vtd_cq_desc_cc_global(void)
+{
+	struct vtd_cq_desc d = {
+		.lo = VTD_CQ_DESC_TYPE_CC | VTD_CQ_DESC_G_GLOBAL,
+		.hi = 0,
+	};
+
+	return d;
+}
+
+static inline struct vtd_cq_desc vtd_cq_desc_iotlb_global(void)
+{
+	struct vtd_cq_desc d = {
+		.lo = VTD_CQ_DESC_TYPE_IOTLB | VTD_CQ_DESC_G_GLOBAL |
+		      VTD_CQ_DESC_IOTLB_DW | VTD_CQ_DESC_IOTLB_DR,
+		.hi = 0,
+	};
+
+	return d;
+}
+
+/*
+ * Device-TLB invalidation of every address of @sid. PFSID and MIP are
+ * left zero: the crash path has no driver data to fill them from (they
+ * matter only for VFs on hardware with device-TLB invalidation
+ * throttling, ECAP.DIT).
+ */
+static inline struct vtd_cq_desc vtd_cq_desc_dev_tlb_all(u16 sid)
+{
+	struct vtd_cq_desc d = {
+		.lo = VTD_CQ_DESC_TYPE_DEV_TLB |
+		      ((u64)sid << VTD_CQ_DESC_DEV_TLB_SID_SHIFT),
+		.hi = VTD_CQ_DESC_DEV_TLB_ALL | VTD_CQ_DESC_DEV_TLB_S,
+	};
+
+	return d;
+}
+
+/*
+ * Invalidation wait with a status write of @data to @status_phys (SW
+ * only, never IF). Returns false, leaving @d untouched, when @status_phys
+ * is not 4-byte aligned.
+ */
+static inline bool vtd_cq_desc_wait(struct vtd_cq_desc *d, u64 status_phys,
+				    u32 data)
+{
+	if (status_phys & 3)
+		return false;
+	d->lo = VTD_CQ_DESC_TYPE_WAIT | VTD_CQ_DESC_WAIT_SW |
+		((u64)data << VTD_CQ_DESC_WAIT_DATA_SHIFT);
+	d->hi = status_phys;
+	return true;
+}
+
+/* Register helpers, VT-d section 10.4. */
+
+static inline u32 vtd_cq_iotlb_reg_offset(u64 ecap)
+{
+	return (u32)((ecap & VTD_CQ_ECAP_IRO_MASK) >> VTD_CQ_ECAP_IRO_SHIFT) *
+	       16 + 8;
+}
+
+/* The GCMD value that issues one-shot command @cmd (0: none), from GSTS. */
+static inline u32 vtd_cq_gcmd(u32 gsts, u32 cmd)
+{
+	return (gsts & VTD_CQ_GCMD_PERSISTENT) | cmd;
+}
+
+/* The GCMD value that turns translation off and keeps the other enables. */
+static inline u32 vtd_cq_gcmd_te_off(u32 gsts)
+{
+	return vtd_cq_gcmd(gsts, 0) & ~VTD_CQ_GCMD_TE;
+}
+
+/**
+ * struct vtd_cq_iq - geometry of the invalidation queue, from IQA_REG
+ * @base: physical address of the queue
+ * @size: bytes (2^QS pages)
+ * @slot: bytes per descriptor slot (16, or 32 with IQA.DW)
+ */
+struct vtd_cq_iq {
+	u64 base;
+	u32 size;
+	u32 slot;
+};
+
+static inline struct vtd_cq_iq vtd_cq_iq_decode(u64 iqa)
+{
+	struct vtd_cq_iq q = {
+		.base = iqa & VTD_CQ_IQA_ADDR,
+		.size = VTD_CQ_PAGE_SIZE << (iqa & VTD_CQ_IQA_QS),
+		.slot = (iqa & VTD_CQ_IQA_DW) ? 32 : 16,
+	};
+
+	return q;
+}
+
+/* Is @off (from IQH_REG or IQT_REG, bits 18:4) a slot inside @q? */
+static inline bool vtd_cq_iq_offset_ok(const struct vtd_cq_iq *q, u64 reg)
+{
+	u64 off = reg & VTD_CQ_IQ_OFFSET;
+
+	return off < q->size && !(off & (q->slot - 1));
+}
+
+/*
+ * Free slots between @tail (where software writes next) and @head (what
+ * hardware fetches next). One slot always stays empty: the queue is full
+ * when the tail is one slot behind the head.
+ */
+static inline u32 vtd_cq_iq_free(const struct vtd_cq_iq *q, u32 head, u32 tail)
+{
+	u32 used = (tail - head) & (q->size - 1);
+
+	return (q->size - used) / q->slot - 1;
+}
+
+/* Context entry fields, VT-d section 9.3. */
+
+static inline unsigned int vtd_cq_ctx_tt(u64 lo)
+{
+	return (lo & VTD_CQ_CTX_TT_MASK) >> VTD_CQ_CTX_TT_SHIFT;
+}
+
+static inline unsigned int vtd_cq_ctx_aw(u64 hi)
+{
+	return hi & VTD_CQ_CTX_AW_MASK;
+}
+
+static inline u16 vtd_cq_ctx_did(u64 hi)
+{
+	return (hi & VTD_CQ_CTX_DID_MASK) >> VTD_CQ_CTX_DID_SHIFT;
+}
+
+/*
+ * Address bits at or above the host address width @haw (clamped to 52)
+ * are reserved in every table pointer and second-level address field.
+ */
+static inline u64 vtd_cq_addr_rsvd(unsigned int haw)
+{
+	if (haw < 12 || haw > 52)
+		haw = 52;
+	return GENMASK_ULL(63, haw);
+}
+
+/*
+ * Is a present legacy context entry well formed: no reserved bit set, a
+ * translation type the unit supports (01 needs ECAP.DT, 10 needs ECAP.PT,
+ * 11 is reserved), an address width the unit supports (CAP.SAGAW) and
+ * that this code handles (3, 4 or 5 levels)? The hardware blocks DMA
+ * through an entry with an unsupported type, so such an entry is left
+ * alone.
+ */
+static inline bool vtd_cq_ctx_valid(u64 lo, u64 hi, u64 cap, u64 ecap,
+				    unsigned int haw)
+{
+	unsigned int aw = vtd_cq_ctx_aw(hi);
+
+	if (lo & VTD_CQ_CTX_RSVD_LO)
+		return false;
+	if (hi & VTD_CQ_CTX_RSVD_HI)
+		return false;
+	switch (vtd_cq_ctx_tt(lo)) {
+	case VTD_CQ_CTX_TT_TRANSLATED:
+		break;
+	case VTD_CQ_CTX_TT_DEV_TLB:
+		if (!(ecap & VTD_CQ_ECAP_DT))
+			return false;
+		break;
+	case VTD_CQ_CTX_TT_PASS_THROUGH:
+		if (!(ecap & VTD_CQ_ECAP_PT))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (aw < 1 || aw > 3)
+		return false;
+	if (!(cap & BIT_ULL(VTD_CQ_CAP_SAGAW_SHIFT + aw)))
+		return false;
+	/* SLPTPTR is ignored (and may hold anything) for pass-through. */
+	if (vtd_cq_ctx_tt(lo) != VTD_CQ_CTX_TT_PASS_THROUGH &&
+	    ((lo & VTD_CQ_CTX_SLPTPTR) & vtd_cq_addr_rsvd(haw)))
+		return false;
+	return true;
+}
+
+/*
+ * The new low quadword of a pass-through context entry: translated (TT
+ * 00) through the second-level table at @root_phys. P and FPD are kept;
+ * AW and DID live in the high quadword, which does not change. A single
+ * aligned 64-bit store of this value switches the entry, so the hardware
+ * never sees a torn 128-bit entry.
+ */
+static inline u64 vtd_cq_ctx_pt_rewrite(u64 lo, u64 root_phys)
+{
+	return (lo & (VTD_CQ_CTX_P | VTD_CQ_CTX_FPD)) |
+	       (root_phys & VTD_CQ_CTX_SLPTPTR);
+}
+
+/* Second-level paging entries, VT-d section 9.8. */
+
+static inline bool vtd_cq_sl_present(u64 e)
+{
+	return e & (VTD_CQ_SL_R | VTD_CQ_SL_W);
+}
+
+/*
+ * Is the present entry @e of a top-level second-level table of a
+ * @levels-level hierarchy (3, 4 or 5) well formed? Bits the entry may not
+ * have: address bits at or above HAW; in non-leaf entries SNP (11) and TM
+ * (62); PS in SL-PML4E and SL-PML5E; in an SL-PDPE, PS without 1 GiB page
+ * support (CAP.SLLPS); in a 1 GiB leaf, address bits 29:12, SNP without
+ * ECAP.SC and TM without ECAP.DT.
+ */
+static inline bool vtd_cq_sl_top_entry_valid(u64 e, unsigned int levels,
+					     u64 cap, u64 ecap,
+					     unsigned int haw)
+{
+	u64 rsvd = vtd_cq_addr_rsvd(haw) & VTD_CQ_SL_ADDR;
+
+	if (levels == 3 && (e & VTD_CQ_SL_PS)) {
+		if (!(cap & VTD_CQ_CAP_SLLPS_1G))
+			return false;
+		rsvd |= VTD_CQ_SL_1G_RSVD;
+		if (!(ecap & VTD_CQ_ECAP_SC))
+			rsvd |= VTD_CQ_SL_SNP;
+		if (!(ecap & VTD_CQ_ECAP_DT))
+			rsvd |= VTD_CQ_SL_TM;
+	} else {
+		rsvd |= VTD_CQ_SL_SNP | VTD_CQ_SL_TM | VTD_CQ_SL_PS;
+	}
+	return !(e & rsvd);
+}
+
+/* Validate every present entry of a top-level table before writing any. */
+static inline bool vtd_cq_sl_top_valid(const u64 *table, unsigned int levels,
+				       u64 cap, u64 ecap, unsigned int haw)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		if (vtd_cq_sl_present(e) &&
+		    !vtd_cq_sl_top_entry_valid(e, levels, cap, ecap, haw))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The entry with permission revoked: W cleared (mode write) or R and W
+ * cleared (mode all). Only ever clears bits; a non-present entry is
+ * returned unchanged.
+ */
+static inline u64 vtd_cq_sl_revoke(u64 e, enum crash_dma_quiesce_mode mode)
+{
+	if (!vtd_cq_sl_present(e))
+		return e;
+	if (mode == CRASH_DMA_QUIESCE_ALL)
+		return e & ~(VTD_CQ_SL_R | VTD_CQ_SL_W);
+	return e & ~VTD_CQ_SL_W;
+}
+
+/*
+ * Revoke permission in every present entry of a (validated) top-level
+ * table. Returns the number of entries that change; writes them unless
+ * @dry_run. Idempotent.
+ */
+static inline unsigned int vtd_cq_sl_top_revoke(u64 *table,
+						enum crash_dma_quiesce_mode mode,
+						bool dry_run)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+		u64 r = vtd_cq_sl_revoke(e, mode);
+
+		if (r == e)
+			continue;
+		n++;
+		if (!dry_run)
+			WRITE_ONCE(table[i], r);
+	}
+	return n;
+}
+
+/*
+ * Read-only identity second-level tables (built at boot for the
+ * pass-through rewrite): leaves with R and PS, non-leaf entries with R
+ * only (the AND over the levels then grants read, never write).
+ */
+static inline u64 vtd_cq_sl_ro_leaf(u64 addr)
+{
+	return (addr & VTD_CQ_SL_ADDR) | VTD_CQ_SL_PS | VTD_CQ_SL_R;
+}
+
+static inline u64 vtd_cq_sl_ro_table(u64 phys)
+{
+	return (phys & VTD_CQ_SL_ADDR) | VTD_CQ_SL_R;
+}
+
+/* Fill an SL-PDPT with 1 GiB read-only leaves for [0, @end). */
+static inline unsigned int vtd_cq_identity_fill_1g(u64 *l3, u64 end)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_CQ_SL_ENTRIES && ((u64)i << 30) < end; i++)
+		l3[i] = vtd_cq_sl_ro_leaf((u64)i << 30);
+	return i;
+}
+
+/* Fill an SL-PD with 2 MiB read-only leaves for [@base, @base + 1 GiB). */
+static inline void vtd_cq_identity_fill_2m(u64 *l2, u64 base)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
+		l2[i] = vtd_cq_sl_ro_leaf(base + ((u64)i << 21));
+}
+
+/* Source-id and domain-id bitmaps: bit n is bit (n % 64) of word n / 64. */
+static inline void vtd_cq_bit_set(u64 *map, unsigned int n)
+{
+	map[n / 64] |= 1ULL << (n % 64);
+}
+
+static inline bool vtd_cq_bit_test(const u64 *map, unsigned int n)
+{
+	return map[n / 64] & (1ULL << (n % 64));
+}
+
+/**
+ * struct vtd_cq_walk_ops - how the walk reaches memory and time
+ * @map: return a pointer through which [@phys, @phys + @size) can be read
+ *	and written, or NULL when the range is not usable (not RAM, in the
+ *	crashkernel region, ...). Called for the root table, every context
+ *	table and every top-level second-level table before they are read.
+ * @expired: true once the time budget has run out
+ * @flush: write back CPU caches over a range the walk wrote (called only
+ *	when ECAP.C is clear, i.e. the IOMMU does not snoop); may be NULL
+ * @priv: passed to the callbacks
+ */
+struct vtd_cq_walk_ops {
+	void *(*map)(void *priv, u64 phys, u64 size);
+	bool (*expired)(void *priv);
+	void (*flush)(void *priv, void *addr, u64 size);
+	void *priv;
+};
+
+/* Outcome of a top-level table, kept in the low bits of a memo slot. */
+#define VTD_CQ_MEMO_CHANGED	1
+#define VTD_CQ_MEMO_UNCHANGED	2
+#define VTD_CQ_MEMO_REJECTED	3
+#define VTD_CQ_MEMO_OUTCOME	GENMASK_ULL(1, 0)
+
+/**
+ * struct vtd_cq_walk - one pass over a legacy root table
+ * @root_phys: root table address (RTADDR_REG.RTA)
+ * @cap: CAP_REG of the unit
+ * @ecap: ECAP_REG of the unit
+ * @haw: host address width: address bits at or above it are reserved
+ * @mode: CRASH_DMA_QUIESCE_WRITE or CRASH_DMA_QUIESCE_ALL
+ * @dry_run: count only, write nothing
+ * @pt_root: by context-entry AW (1..3), the top-level table that a
+ *	pass-through entry is rewritten to translate through (the read-only
+ *	identity table, or an empty table for mode all); 0: leave such
+ *	entries unchanged (counted as rejected)
+ * @ats: out, NR_SIDS bits: source ids of valid TT=01 (device-TLB) entries
+ * @dids: out, 65536 bits: domain ids of the entries that changed
+ * @memo: optional open-addressing set of the top-level tables seen in this
+ *	pass (table address | outcome), so that a table shared by many
+ *	context entries is validated and written once; zeroed by the walk
+ * @memo_size: slots in @memo, a power of two (0: no memo)
+ * @memo_used: slots in use
+ * @nr_ats: bits set in @ats
+ * @nr_dids: bits set in @dids
+ * @nr_identity: pass-through entries rewritten
+ * @timed_out: the walk stopped at the deadline
+ */
+struct vtd_cq_walk {
+	u64 root_phys;
+	u64 cap;
+	u64 ecap;
+	unsigned int haw;
+	enum crash_dma_quiesce_mode mode;
+	bool dry_run;
+	u64 pt_root[4];
+	u64 *ats;
+	u64 *dids;
+	u64 *memo;
+	u32 memo_size;
+	u32 memo_used;
+	u32 nr_ats;
+	u32 nr_dids;
+	u32 nr_identity;
+	bool timed_out;
+};
+
+static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 phys)
+{
+	return (u32)(((phys >> 12) * 0x9e3779b97f4a7c15ULL) >> 32) &
+	       (w->memo_size - 1);
+}
+
+/* The recorded outcome of table @phys, or 0 when not seen yet. */
+static inline unsigned int vtd_cq_memo_get(const struct vtd_cq_walk *w,
+					   u64 phys)
+{
+	u32 i, n;
+
+	if (!w->memo_size)
+		return 0;
+	for (i = vtd_cq_memo_hash(w, phys), n = 0; n < w->memo_size;
+	     i = (i + 1) & (w->memo_size - 1), n++) {
+		/* Used slots always hold a non-zero outcome. */
+		if (!w->memo[i])
+			return 0;
+		if ((w->memo[i] & ~VTD_CQ_MEMO_OUTCOME) == phys)
+			return w->memo[i] & VTD_CQ_MEMO_OUTCOME;
+	}
+	return 0;
+}
+
+/* Record an outcome; silently skipped once the set is 3/4 full. */
+static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 phys,
+				   unsigned int outcome)
+{
+	u32 i;
+
+	if (!w->memo_size || w->memo_used >= w->memo_size / 4 * 3)
+		return;
+	for (i = vtd_cq_memo_hash(w, phys); w->memo[i];
+	     i = (i + 1) & (w->memo_size - 1))
+		;
+	w->memo[i] = phys | outcome;
+	w->memo_used++;
+}
+
+/*
+ * Handle the top-level table of one translated context entry: validate
+ * it, then revoke. Returns a VTD_CQ_MEMO_* outcome.
+ */
+static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
+					     const struct vtd_cq_walk_ops *ops,
+					     struct crash_dma_quiesce_record *rec,
+					     u64 phys, unsigned int levels)
+{
+	unsigned int outcome = vtd_cq_memo_get(w, phys);
+	unsigned int n;
+	u64 *table;
+
+	if (outcome)
+		return outcome;
+	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
+	if (!table ||
+	    !vtd_cq_sl_top_valid(table, levels, w->cap, w->ecap, w->haw)) {
+		outcome = VTD_CQ_MEMO_REJECTED;
+	} else {
+		n = vtd_cq_sl_top_revoke(table, w->mode, w->dry_run);
+		outcome = n ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
+		if (n) {
+			rec->tables_changed++;
+			if (!w->dry_run && ops->flush &&
+			    !(w->ecap & VTD_CQ_ECAP_C))
+				ops->flush(ops->priv, table, VTD_CQ_PAGE_SIZE);
+		}
+	}
+	vtd_cq_memo_put(w, phys, outcome);
+	return outcome;
+}
+
+static inline void vtd_cq_walk_changed(struct vtd_cq_walk *w,
+				       struct crash_dma_quiesce_record *rec,
+				       u16 sid, u16 did)
+{
+	rec->entries_changed++;
+	vtd_cq_bit_set(rec->changed, sid);
+	if (w->dids && !vtd_cq_bit_test(w->dids, did)) {
+		vtd_cq_bit_set(w->dids, did);
+		w->nr_dids++;
+	}
+}
+
+/* One present context entry @ce of source id @sid. */
+static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
+				   const struct vtd_cq_walk_ops *ops,
+				   struct crash_dma_quiesce_record *rec,
+				   u64 *ce, u16 sid)
+{
+	u64 lo = READ_ONCE(ce[0]), hi = READ_ONCE(ce[1]);
+	unsigned int aw = vtd_cq_ctx_aw(hi), outcome;
+	u16 did = vtd_cq_ctx_did(hi);
+	u64 root;
+
+	if (!vtd_cq_ctx_valid(lo, hi, w->cap, w->ecap, w->haw)) {
+		rec->entries_rejected++;
+		return;
+	}
+	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_PASS_THROUGH) {
+		root = w->pt_root[aw];
+		if (!root) {
+			rec->entries_rejected++;
+			return;
+		}
+		if (!w->dry_run) {
+			WRITE_ONCE(ce[0], vtd_cq_ctx_pt_rewrite(lo, root));
+			if (ops->flush && !(w->ecap & VTD_CQ_ECAP_C))
+				ops->flush(ops->priv, ce, 16);
+		}
+		w->nr_identity++;
+		vtd_cq_walk_changed(w, rec, sid, did);
+		return;
+	}
+	outcome = vtd_cq_walk_table(w, ops, rec, lo & VTD_CQ_CTX_SLPTPTR,
+				    aw + 2);
+	if (outcome == VTD_CQ_MEMO_REJECTED) {
+		rec->entries_rejected++;
+		return;
+	}
+	if (outcome == VTD_CQ_MEMO_CHANGED)
+		vtd_cq_walk_changed(w, rec, sid, did);
+	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_DEV_TLB && w->ats &&
+	    !vtd_cq_bit_test(w->ats, sid)) {
+		vtd_cq_bit_set(w->ats, sid);
+		w->nr_ats++;
+	}
+}
+
+/*
+ * vtd_cq_walk() - one pass over a legacy-mode root table
+ *
+ * For every present root entry and every present context entry: a
+ * translated entry (TT 00 or 01) loses W (or R and W) in every present
+ * entry of its top-level second-level table, which is validated first and
+ * handled once per pass when @w->memo is given; a pass-through entry (TT
+ * 10) is rewritten to translate through @w->pt_root[AW]. Entries that fail
+ * validation, or point to memory @ops->map refuses, are left alone and
+ * counted as rejected. Stops when @ops->expired says so.
+ *
+ * The caller clears @rec (the walk only adds to its counters and bitmap)
+ * and @w->ats / @w->dids; the walk sets @rec->root_phys, @rec->root_size
+ * and @rec->state (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
+ */
+static inline void vtd_cq_walk(struct vtd_cq_walk *w,
+			       const struct vtd_cq_walk_ops *ops,
+			       struct crash_dma_quiesce_record *rec)
+{
+	u64 rsvd = vtd_cq_addr_rsvd(w->haw);
+	unsigned int bus, devfn;
+	u64 *root, *ctx;
+
+	w->nr_ats = 0;
+	w->nr_dids = 0;
+	w->nr_identity = 0;
+	w->timed_out = false;
+	w->memo_used = 0;
+	for (bus = 0; bus < w->memo_size; bus++)
+		w->memo[bus] = 0;
+
+	rec->root_phys = w->root_phys;
+	rec->root_size = VTD_CQ_PAGE_SIZE;
+	root = NULL;
+	if (!(w->root_phys & ~VTD_CQ_PAGE_MASK) && !(w->root_phys & rsvd))
+		root = ops->map(ops->priv, w->root_phys, VTD_CQ_PAGE_SIZE);
+	if (!root) {
+		rec->state = CRASH_DMA_QUIESCE_BAD_ROOT;
+		return;
+	}
+
+	for (bus = 0; bus < VTD_CQ_ROOT_ENTRIES; bus++) {
+		u64 rlo = READ_ONCE(root[2 * bus]);
+		u64 rhi = READ_ONCE(root[2 * bus + 1]);
+
+		if (!(rlo & VTD_CQ_ROOT_P))
+			continue;
+		if (ops->expired(ops->priv)) {
+			w->timed_out = true;
+			break;
+		}
+		ctx = NULL;
+		if (!(rlo & VTD_CQ_ROOT_RSVD_LO) && !(rlo & rsvd) && !rhi)
+			ctx = ops->map(ops->priv, rlo & VTD_CQ_ROOT_CTP,
+				       VTD_CQ_PAGE_SIZE);
+		if (!ctx) {
+			/* The root entry itself is the rejected entry. */
+			rec->entries_rejected++;
+			continue;
+		}
+		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
+			if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
+				continue;
+			if (ops->expired(ops->priv)) {
+				w->timed_out = true;
+				break;
+			}
+			rec->entries_scanned++;
+			vtd_cq_walk_ctx(w, ops, rec, &ctx[2 * devfn],
+					(u16)(bus << 8 | devfn));
+		}
+		if (w->timed_out)
+			break;
+	}
+
+	if (w->nr_identity)
+		rec->flags |= CRASH_DMA_QUIESCE_F_IDENTITY;
+	rec->domains_invalidated = w->nr_dids;
+	if (w->timed_out)
+		rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
+	else if (rec->entries_rejected)
+		rec->state = CRASH_DMA_QUIESCE_PARTIAL;
+	else
+		rec->state = CRASH_DMA_QUIESCE_DONE;
+}
+
+#endif /* _INTEL_IOMMU_CRASH_QUIESCE_HW_H */
