@@ -1,0 +1,150 @@
+#!/bin/sh
+# /init of the lab initramfs (busybox sh). One initramfs serves both kernels:
+# with /proc/vmcore present this is the capture kernel, else the first one.
+#
+# 9p shares: "labin" (read-only: bzImage, initramfs) and "labout" (results).
+# Kernel command line options read here:
+#   lab.reader=N   edu_dma probe index that arms a read DMA (-1: none)
+#   lab.rxwait=S   seconds to wait for e1000e frames before the trigger
+# Every step logs "LAB: ..." to the console; results go to /out.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/lib64
+
+log() { echo "LAB: $*" >/dev/console; }
+up() { cut -d' ' -f1 /proc/uptime; }
+die() {
+	log "ERROR: $*"
+	[ -d /out ] && echo "error=$*" >>/out/"$stage".status
+	sync
+	poweroff -f
+	sleep 60
+}
+kv() { echo "$1=$2" >>/out/"$stage".status; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /in /out /tmp
+stage=first
+[ -e /proc/vmcore ] && stage=capture
+p9="trans=virtio,version=9p2000.L,msize=262144"
+mount -t 9p -o "$p9,ro" labin /in || die "cannot mount labin"
+mount -t 9p -o "$p9" labout /out || die "cannot mount labout"
+
+reader=-1 rxwait=10
+# shellcheck disable=SC2013 # the command line is words
+for opt in $(cat /proc/cmdline); do
+	case "$opt" in
+	lab.reader=*) reader=${opt#lab.reader=} ;;
+	lab.rxwait=*) rxwait=${opt#lab.rxwait=} ;;
+	esac
+done
+
+first_kernel() {
+	: >/out/first.status
+	kv init_uptime "$(up)"
+	kv cmdline "$(cat /proc/cmdline)"
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+	# Sustained receive DMA from the e1000e: the host sends raw frames.
+	# Bring the link up first: it takes a moment to come up.
+	ifname=
+	for n in /sys/class/net/*; do
+		drv=$(readlink "$n/device/driver" 2>/dev/null)
+		[ "${drv##*/}" = e1000e ] && ifname=${n##*/}
+	done
+	[ -n "$ifname" ] && ip link set "$ifname" up
+
+	# Capture kernel command line as distributions build it: the running
+	# one without crashkernel=, plus the usual kdump options.
+	append=
+	# shellcheck disable=SC2013 # the command line is words
+	for opt in $(cat /proc/cmdline); do
+		case "$opt" in crashkernel=*) ;; *) append="$append $opt" ;; esac
+	done
+	append="${append# } irqpoll nr_cpus=1 reset_devices maxcpus=1"
+	# The capture kernel leaves the e1000e alone (its receive DMA goes on
+	# until the ring is full): QEMU 7.2's e1000e can abort on the assertion
+	# in e1000e_intrmgr_on_throttling_timer() when a second driver instance
+	# re-initialises a NIC whose throttling timers are running.
+	append="$append initcall_blacklist=e1000_init_module"
+	t0=$(up)
+	kexec -p /in/bzImage --initrd=/in/initramfs.cpio.gz --append="$append" \
+		>/out/kexec.log 2>&1 || die "kexec -p failed: $(tail -n 3 /out/kexec.log)"
+	kv kexec_load_s "$(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
+	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || die "capture kernel not loaded"
+	log "capture kernel loaded: $append"
+
+	# (the link came up while the capture kernel was loading)
+	if [ -n "$ifname" ]; then
+		i=0
+		while [ "$i" -lt $((rxwait * 10)) ]; do
+			rx=$(cat "/sys/class/net/$ifname/statistics/rx_packets")
+			[ "$rx" -gt 0 ] && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kv e1000e_if "$ifname"
+		kv e1000e_rx_packets "$(cat "/sys/class/net/$ifname/statistics/rx_packets")"
+		log "e1000e $ifname up, rx_packets=$(cat "/sys/class/net/$ifname/statistics/rx_packets")"
+	else
+		kv e1000e_if none
+		log "no e1000e interface"
+	fi
+
+	insmod /lib/modules/edu_dma.ko reader="$reader" || die "insmod edu_dma failed"
+	ready=$(dmesg | grep -c 'edu_dma: .* ready ')
+	kv edu_ready "$ready"
+	[ "$ready" -gt 0 ] || die "no edu device passed the DMA self-test"
+
+	dry=/sys/kernel/debug/crash_dma_quiesce/dry_run
+	[ -r "$dry" ] && cat "$dry" >/out/dry_run.txt 2>&1
+
+	kv trigger_uptime "$(up)"
+	sync
+	log "trigger"
+	echo 1 >/sys/module/edu_dma/parameters/trigger
+	die "still running after the trigger"
+}
+
+capture_kernel() {
+	: >/out/capture.status
+	kv init_uptime "$(up)"
+	kv cmdline "$(cat /proc/cmdline)"
+	log "capture kernel up at $(up) s"
+
+	t0=$(up)
+	makedumpfile --dump-dmesg /proc/vmcore /out/crashed-dmesg.txt \
+		>/out/makedumpfile-dmesg.log 2>&1
+	kv dmesg_rc $?
+	t1=$(up)
+	makedumpfile -l -d 31 /proc/vmcore /out/vmcore.kdump \
+		>/out/makedumpfile.log 2>&1
+	rc=$?
+	t2=$(up)
+	sync
+	kv dump_rc "$rc"
+	kv dmesg_s "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+	kv dump_s "$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')"
+	kv dump_bytes "$(stat -c %s /out/vmcore.kdump 2>/dev/null || echo 0)"
+	kv vmcore_bytes "$(stat -c %s /proc/vmcore)"
+	# What the edu buffers hold now (after the dump, so it cannot disturb
+	# it): shows whether the crash-time read DMA got the read page's data.
+	t3=$(up)
+	insmod /lib/modules/edu_dma.ko readback=1 >/out/readback.log 2>&1
+	kv readback_rc $?
+	kv readback_s "$(awk -v a="$t3" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
+	dmesg >/out/capture-dmesg.txt
+	kv done_uptime "$(up)"
+	log "capture done: makedumpfile rc=$rc in $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s"
+	sync
+	umount /out
+	poweroff -f
+	sleep 60
+}
+
+if [ "$stage" = capture ]; then
+	capture_kernel
+else
+	first_kernel
+fi

@@ -1,0 +1,80 @@
+#!/bin/bash
+# prepare.sh: stage what a lab run boots, rebuilding only what changed.
+#   build/lab/kernel/{bzImage,vmlinux}  copies of the built kernel (a later
+#                                       kernel build cannot change them
+#                                       under a running test)
+#   tests/kmod/edu_dma.ko               the test module for that kernel
+#   build/lab/initramfs.cpio.gz         busybox + kexec + makedumpfile +
+#                                       their libraries + edu_dma.ko + /init
+# Prints nothing on success but "lab: ..." progress lines on stderr.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+obj=$build/obj
+lab=$build/lab
+log() { printf 'lab: %s\n' "$*" >&2; }
+
+"$top/userspace/build/deps.sh" lab
+
+for f in "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/vmlinux.symvers"; do
+	[ -f "$f" ] || { log "missing $f: run userspace/build/kernel.sh first"; exit 1; }
+done
+mkdir -p "$lab/kernel"
+
+# Shared lock: wait for a kernel build in progress (kernel.sh holds the
+# lock exclusively), then copy a consistent kernel and build the module.
+exec 9>"$build/.lock"
+flock -s 9
+stamp=$(stat -c '%s %Y' "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" | tr '\n' ' ')
+if [ "$(cat "$lab/kernel/stamp" 2>/dev/null)" != "$stamp" ]; then
+	log "staging the kernel"
+	for f in arch/x86/boot/bzImage vmlinux; do
+		cp "$obj/$f" "$lab/kernel/.tmp"
+		mv -f "$lab/kernel/.tmp" "$lab/kernel/$(basename "$f")"
+	done
+	echo "$stamp" >"$lab/kernel/stamp"
+fi
+# Module.symvers of the tree is only written by "make modules"; the
+# symbols of vmlinux come from vmlinux.symvers instead.
+if ! make -s -C "$build/linux" O="$obj" M="$top/tests/kmod" \
+	KBUILD_EXTRA_SYMBOLS="$obj/vmlinux.symvers" modules >"$lab/kmod.log" 2>&1; then
+	cat "$lab/kmod.log" >&2
+	log "building tests/kmod/edu_dma.ko failed"
+	exit 1
+fi
+grep -v -e 'Module.symvers is missing' -e 'Modules may not have' \
+	-e 'unresolved symbol warnings' "$lab/kmod.log" >&2 || true
+flock -u 9
+
+# --- initramfs -------------------------------------------------------------
+bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile)
+libs=$(for b in "${bins[@]}"; do ldd "$b" 2>/dev/null || true; done |
+	awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u)
+# shellcheck disable=SC2086 # one library path per word
+sum=$(cat "$top/userspace/lab/init.sh" "$top/tests/kmod/edu_dma.ko" "${bins[@]}" \
+	$libs | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$lab/initramfs.sum" 2>/dev/null)" = "$sum" ] && [ -f "$lab/initramfs.cpio.gz" ]; then
+	exit 0
+fi
+log "building the initramfs"
+root=$lab/initramfs.root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lib64,proc,sys,dev,in,out,tmp}
+cp /usr/bin/busybox "$root/bin/busybox"
+for applet in $(/usr/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+cp /usr/sbin/kexec "$root/usr/sbin/kexec"
+cp /usr/bin/makedumpfile "$root/usr/bin/makedumpfile"
+for l in $libs; do
+	mkdir -p "$root$(dirname "$l")"
+	cp -L "$l" "$root$l"
+done
+cp "$top/tests/kmod/edu_dma.ko" "$root/lib/modules/edu_dma.ko"
+install -m 0755 "$top/userspace/lab/init.sh" "$root/init"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$lab/initramfs.cpio.gz.tmp"
+mv -f "$lab/initramfs.cpio.gz.tmp" "$lab/initramfs.cpio.gz"
+echo "$sum" >"$lab/initramfs.sum"
+rm -rf "$root"
+log "initramfs: $(stat -c %s "$lab/initramfs.cpio.gz") bytes"

@@ -1,0 +1,166 @@
+#!/bin/bash
+# run.sh: one kdump lab run under QEMU (TCG, q35), then its analysis.
+#
+# The first kernel boots with an emulated IOMMU, loads the capture kernel
+# (kexec -p), keeps an e1000e receiving frames from the host, loads edu_dma
+# and triggers it: every edu device arms a DMA (write of a pattern onto a
+# canary page, or a read) that fires ~100 ms later, and the kernel panics.
+# The crash path applies crash_dma_quiesce=$STRATEGY; the capture kernel
+# saves the crashed kernel's log and a makedumpfile dump, then powers off.
+# analyze.py then judges every edu transfer with independent oracles (QEMU
+# trace, the dump read by crash(8), the capture kernel's fault log).
+#
+# Environment:
+#   VENDOR=amd|intel           emulated IOMMU (default amd)
+#   MODE=translated|pt         first kernel DMA API mode (pt: iommu=pt)
+#   STRATEGY=write|all|off|disable   crash_dma_quiesce= (default write)
+#   READER=N                   edu probe index arming a read DMA; -1: none
+#                              (default 1: the edu behind the root port)
+#   LAB_TIMEOUT=S              hard limit of the QEMU run (default 240)
+#   RESULTS=DIR                parent of the results directory (default results/)
+#   LAB_APPEND="..."           extra first-kernel command line options
+#   KEEP_DUMP=0                delete the dump after the analysis
+# Output: results/<vendor>-<mode>-<strategy>-<timestamp>/ with serial.log,
+# trace.log, vmcore.kdump, crashed-dmesg.txt, capture-dmesg.txt,
+# result.json, report.txt; the last line printed is that directory.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+lab=${BUILD:-$top/build}/lab
+here=$top/userspace/lab
+
+VENDOR=${VENDOR:-amd}
+MODE=${MODE:-translated}
+STRATEGY=${STRATEGY:-write}
+READER=${READER:-1}
+LAB_TIMEOUT=${LAB_TIMEOUT:-240}
+RESULTS=${RESULTS:-$top/results}
+KEEP_DUMP=${KEEP_DUMP:-1}
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { log "$*"; exit 2; }
+
+case "$VENDOR" in amd | intel) ;; *) die "VENDOR must be amd or intel" ;; esac
+case "$MODE" in translated | pt) ;; *) die "MODE must be translated or pt" ;; esac
+case "$STRATEGY" in write | all | off | disable) ;; *) die "STRATEGY must be write, all, off or disable" ;; esac
+case "$READER" in -1 | [0-9]) ;; *) die "READER must be -1 or a probe index" ;; esac
+
+"$here/prepare.sh"
+
+name=$VENDOR-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
+out=$RESULTS/$name
+n=1
+while [ -e "$out" ]; do out=$RESULTS/$name.$n; n=$((n + 1)); done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# Inputs of the guest, frozen for this run (hard links of the staged files).
+in=$(mktemp -d "$lab/in.XXXXXX")
+sender=
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	if [ -n "$sender" ]; then
+		kill "$sender" 2>/dev/null || true
+		wait "$sender" 2>/dev/null || true
+	fi
+	rm -rf "$in"
+}
+trap cleanup EXIT
+ln "$lab/kernel/bzImage" "$in/bzImage" 2>/dev/null || cp "$lab/kernel/bzImage" "$in/bzImage"
+ln "$lab/initramfs.cpio.gz" "$in/initramfs.cpio.gz" 2>/dev/null ||
+	cp "$lab/initramfs.cpio.gz" "$in/initramfs.cpio.gz"
+# Keep the matching vmlinux beside the dump (a hard link costs nothing).
+ln "$lab/kernel/vmlinux" "$out/vmlinux" 2>/dev/null || true
+
+# Two free loopback UDP ports: QEMU's end of the e1000e link and the peer.
+read -r port_qemu port_peer < <(python3 -c '
+import socket
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+mac=52:54:00:12:34:56
+
+dma=dma_mask=0xffffffffffffffff
+case "$VENDOR" in
+amd)
+	iommu=(-device amd-iommu)
+	# QEMU 7.2's amd-iommu keys a device's address space by the bus number
+	# its bus had when QEMU created it (0 before the firmware numbers the
+	# buses): DMA from behind a root port is translated with the DTE of
+	# 00:<same devfn>. So both edu devices sit on the root bus here.
+	edu1=(-device "edu,id=edu1,bus=pcie.0,addr=0x9,$dma")
+	events="amdvi_page_fault amdvi_translation_result amdvi_all_inval amdvi_devtab_inval
+		amdvi_pages_inval amdvi_iotlb_inval amdvi_completion_wait amdvi_command_error
+		amdvi_mode_invalid amdvi_dte_get_fail amdvi_invalid_dte"
+	;;
+intel)
+	iommu=(-device "intel-iommu,intremap=on")
+	# The second edu behind a PCIe root port (bus 01), so the quiesce is
+	# exercised on a context table other than bus 0's.
+	edu1=(-device "pcie-root-port,id=rp1,bus=pcie.0,addr=0x5,chassis=1"
+		-device "edu,id=edu1,bus=rp1,$dma")
+	events="vtd_dmar_fault vtd_fault_disabled vtd_inv_desc_cc_global vtd_inv_desc_cc_domain
+		vtd_inv_desc_cc_device vtd_inv_desc_iotlb_global vtd_inv_desc_iotlb_domain
+		vtd_inv_desc_iotlb_pages vtd_inv_desc_wait_sw vtd_inv_desc_wait_write_fail
+		vtd_context_cache_reset vtd_iotlb_reset vtd_reg_dmar_root vtd_dmar_enable
+		vtd_switch_address_space vtd_pt_enable_fast_path vtd_frr_new vtd_fsts_ppf
+		vtd_iotlb_page_update vtd_translate_pt"
+	;;
+esac
+tr -s ' \t\n' '\n' <<<"$events" | grep . >"$out/trace-events"
+
+append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
+append+=" lab.reader=$READER"
+[ "$MODE" = pt ] && append+=" iommu=pt"
+[ -n "${LAB_APPEND:-}" ] && append+=" $LAB_APPEND"
+
+qemu=(qemu-system-x86_64
+	-M q35 -accel tcg -smp 2 -m 1024
+	"${iommu[@]}"
+	-nodefaults -no-reboot -display none -vga none -monitor none
+	-serial "file:$out/serial.log"
+	-msg timestamp=on -D "$out/trace.log" -trace "events=$out/trace-events"
+	-kernel "$in/bzImage" -initrd "$in/initramfs.cpio.gz" -append "$append"
+	-device "edu,id=edu0,bus=pcie.0,addr=0x4,$dma"
+	"${edu1[@]}"
+	-netdev "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$port_qemu,remote.type=inet,remote.host=127.0.0.1,remote.port=$port_peer"
+	-device "e1000e,netdev=net0,mac=$mac,bus=pcie.0,addr=0x6"
+	-fsdev "local,id=fsin,path=$in,security_model=none,readonly=on"
+	-device "virtio-9p-pci,fsdev=fsin,mount_tag=labin,bus=pcie.0,addr=0x7"
+	-fsdev "local,id=fsout,path=$out,security_model=none"
+	-device "virtio-9p-pci,fsdev=fsout,mount_tag=labout,bus=pcie.0,addr=0x8"
+)
+printf '%q ' timeout -k 10 "$LAB_TIMEOUT" "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+cat >"$out/run.env" <<EOF
+vendor=$VENDOR
+mode=$MODE
+strategy=$STRATEGY
+reader=$READER
+timeout=$LAB_TIMEOUT
+append=$append
+EOF
+
+python3 "$here/sendframes.py" --port "$port_qemu" --mac "$mac" --rate 100 \
+	--seconds "$LAB_TIMEOUT" 2>"$out/sendframes.log" &
+sender=$!
+
+log "run $name (timeout ${LAB_TIMEOUT}s)"
+t0=$(date +%s.%N)
+rc=0
+timeout -k 10 "$LAB_TIMEOUT" "${qemu[@]}" >"$out/qemu.log" 2>&1 || rc=$?
+t1=$(date +%s.%N)
+{
+	echo "qemu_rc=$rc"
+	echo "qemu_wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+	[ "$rc" = 124 ] && echo "qemu_timeout=1"
+} >>"$out/run.env"
+kill "$sender" 2>/dev/null || true
+wait "$sender" 2>/dev/null || true
+sender=
+log "qemu exited rc=$rc after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+
+arc=0
+python3 "$here/analyze.py" "$out" || arc=$?
+[ "$KEEP_DUMP" = 0 ] && rm -f "$out/vmcore.kdump" "$out/vmlinux"
+echo "$out"
+exit "$arc"
