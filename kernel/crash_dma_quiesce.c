@@ -159,6 +159,8 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 	rec->magic = CRASH_DMA_QUIESCE_MAGIC;
 	rec->vendor = vendor;
 	rec->mmio_phys = mmio_phys;
+	if (ops->read_root)
+		ops->read_root(unit, rec);
 	/* Readers see the record only once it is complete. */
 	smp_wmb();
 	crash_dma_quiesce_info.nr_records = ++cdq_nr_units;
@@ -259,6 +261,8 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		cdq_reset_record(rec, unit, mode);
 		if (dry_run)
 			rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
+		if (unit->ops->read_root)
+			unit->ops->read_root(unit, rec);
 		/* Out of time: the record keeps saying "not run". */
 		if (crash_dma_quiesce_expired(&ctx))
 			continue;
@@ -313,29 +317,18 @@ static int __init cdq_vmcoreinfo_init(void)
 {
 	/*
 	 * Appended before any kexec -p load takes its safe copy of the
-	 * vmcoreinfo data. Layout: include/linux/crash_dma_quiesce.h.
+	 * vmcoreinfo data. The kernel's own lines leave less than 1 KiB of
+	 * the VMCOREINFO_BYTES note, and vmcoreinfo_append_str() truncates
+	 * silently: export the address, the layout version and the sizes
+	 * (a reader checks them against include/linux/crash_dma_quiesce.h)
+	 * and the offsets a reader needs to reach the per-IOMMU data.
 	 */
 	VMCOREINFO_SYMBOL(crash_dma_quiesce_info);
 	VMCOREINFO_NUMBER(CRASH_DMA_QUIESCE_VERSION);
 	VMCOREINFO_STRUCT_SIZE(crash_dma_quiesce_info);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, mode);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, nr_records);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, tsc_khz);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, ran);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, total_cycles);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_info, records);
 	VMCOREINFO_STRUCT_SIZE(crash_dma_quiesce_record);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, vendor);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, state);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, inval);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, mmio_phys);
+	VMCOREINFO_OFFSET(crash_dma_quiesce_info, records);
 	VMCOREINFO_OFFSET(crash_dma_quiesce_record, root_phys);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_scanned);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_changed);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, entries_rejected);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, domains_invalidated);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, commands);
-	VMCOREINFO_OFFSET(crash_dma_quiesce_record, cycles);
 	VMCOREINFO_OFFSET(crash_dma_quiesce_record, changed);
 	return 0;
 }

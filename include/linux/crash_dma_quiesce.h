@@ -195,12 +195,18 @@ struct crash_dma_quiesce_ctx {
  *	dry run with @ctx->dry_run set. Must not allocate, sleep or take
  *	locks; must read the live state from the IOMMU registers; must stop
  *	at @ctx->deadline; must survive garbage in the tables.
+ * @read_root: fill @rec->root_phys and @rec->root_size from the IOMMU
+ *	registers, nothing else. Called at registration, so that the record
+ *	locates the tables even when the crash path does nothing (mode off),
+ *	and at the start of every pass. Same rules as @quiesce.
  */
 struct crash_dma_quiesce_ops {
 	const char *name;
 	void (*quiesce)(struct crash_dma_quiesce_unit *unit,
 			const struct crash_dma_quiesce_ctx *ctx,
 			struct crash_dma_quiesce_record *rec);
+	void (*read_root)(struct crash_dma_quiesce_unit *unit,
+			  struct crash_dma_quiesce_record *rec);
 };
 
 /**

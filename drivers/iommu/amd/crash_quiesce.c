@@ -372,9 +372,20 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	rec->inval = amd_cq_invalidate(unit, ctx, ctrl, w, rec);
 }
 
+/* Device Table Base Address Register (MMIO Offset 0000h): base and size. */
+static void amd_cq_read_root(struct crash_dma_quiesce_unit *unit,
+			     struct crash_dma_quiesce_record *rec)
+{
+	u64 dtb = readq(unit->mmio + AMD_CQ_MMIO_DEV_TABLE);
+
+	rec->root_phys = __sme_clr(dtb & AMD_CQ_DEVTAB_BASE_MASK);
+	rec->root_size = ((u32)(dtb & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * SZ_4K;
+}
+
 static const struct crash_dma_quiesce_ops amd_cq_ops = {
 	.name = "AMD-Vi",
 	.quiesce = amd_cq_quiesce,
+	.read_root = amd_cq_read_root,
 };
 
 static int __init amd_cq_init(void)

@@ -397,9 +397,18 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 		rec->domains_invalidated = 0;
 }
 
+/* Root Table Address Register: the root table is one 4 KiB page. */
+static void vtd_cq_read_root(struct crash_dma_quiesce_unit *unit,
+			     struct crash_dma_quiesce_record *rec)
+{
+	rec->root_phys = readq(unit->mmio + VTD_CQ_REG_RTADDR) & VTD_CQ_RTADDR_RTA;
+	rec->root_size = VTD_CQ_PAGE_SIZE;
+}
+
 static const struct crash_dma_quiesce_ops vtd_cq_ops = {
 	.name = "DMAR",
 	.quiesce = vtd_cq_quiesce,
+	.read_root = vtd_cq_read_root,
 };
 
 static u64 __init vtd_cq_alloc_table(void)
