@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel unit style patches lab}
+groups=${TESTS:-kernel unit style patches lab inspect}
 
 group() { # name command...
 	local name=$1
@@ -36,6 +36,7 @@ for g in $groups; do
 	style) group style "$top/tests/style/checkpatch.sh" ;;
 	patches) group patches "$top/tests/patches/check.sh" ;;
 	lab) group lab "$top/tests/lab/run.sh" ;;
+	inspect) group inspect "$top/tests/inspect/run.sh" ;;
 	*) echo "FAIL unknown-test-group-$g" | tee -a "$logs/results" ;;
 	esac
 done
