@@ -6,6 +6,7 @@ declare -A pkgs=(
 	[lab]="qemu-system-x86 kexec-tools makedumpfile crash busybox-static cpio gzip jq python3 binutils"
 	[unit]="clang libclang-rt-14-dev"
 	[patches]="git quilt"
+	[plot]="gnuplot-nox"
 	[inspect]="libkdumpfile-dev pkg-config clang libclang-rt-14-dev makedumpfile python3-drgn"
 )
 need=()
