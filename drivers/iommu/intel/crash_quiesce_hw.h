@@ -665,13 +665,19 @@ static inline unsigned int vtd_cq_memo_get(const struct vtd_cq_walk *w,
 	return 0;
 }
 
+/* Can the memo take another table? It is kept at most 3/4 full. */
+static inline bool vtd_cq_memo_room(const struct vtd_cq_walk *w)
+{
+	return w->memo_size && w->memo_used < w->memo_size / 4 * 3;
+}
+
 /* Record an outcome; silently skipped once the set is 3/4 full. */
 static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 phys,
 				   unsigned int outcome)
 {
 	u32 i;
 
-	if (!w->memo_size || w->memo_used >= w->memo_size / 4 * 3)
+	if (!vtd_cq_memo_room(w))
 		return;
 	for (i = vtd_cq_memo_hash(w, phys); w->memo[i];
 	     i = (i + 1) & (w->memo_size - 1))
@@ -761,6 +767,15 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		rec->entries_rejected++;
 		return;
 	}
+	/*
+	 * A table this pass already revoked reads as unchanged. The memo
+	 * remembers it; without room in the memo, fall back to the domain
+	 * id: Linux gives a domain one top-level table per unit, so an entry
+	 * of a domain whose table this pass changed has lost write too.
+	 */
+	if (outcome == VTD_CQ_MEMO_UNCHANGED && !vtd_cq_memo_room(w) &&
+	    w->dids && vtd_cq_bit_test(w->dids, did))
+		outcome = VTD_CQ_MEMO_CHANGED;
 	if (outcome == VTD_CQ_MEMO_CHANGED)
 		vtd_cq_walk_changed(w, rec, sid, did);
 	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_DEV_TLB && w->ats &&
