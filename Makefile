@@ -3,6 +3,8 @@
 #
 #   make run     the main job: build, boot, crash with DMA in flight, capture
 #   make test    every test; ends with "N passed, N failed"
+#   make compare the quiesce strategies side by side (results/compare-*/)
+#   make bench   crash-path walk vs plain scan; in-guest cost ratios
 #
 # Knobs (environment or make variables): VENDOR=amd|intel,
 # STRATEGY=write|all|off|disable, MODE=translated|pt, TESTS=... (see README).
@@ -34,3 +36,11 @@ clean:
 
 distclean:
 	rm -rf build results
+
+.PHONY: compare bench
+
+compare:
+	python3 userspace/compare/compare.py
+
+bench:
+	python3 userspace/bench/bench.py

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * walk_bench - the crash-path table walks over full-size synthetic tables,
+ * against a plain read-and-write scan of the same memory.
+ *
+ * The walks are the kernel's own code: amd_cq_walk() from
+ * drivers/iommu/amd/crash_quiesce_hw.h and vtd_cq_walk() from
+ * drivers/iommu/intel/crash_quiesce_hw.h, compiled for userspace with the
+ * shim headers of tests/unit/include and -O2.
+ *
+ *  - AMD-Vi: a device table of 65536 DTEs (2 MiB), every one valid and
+ *    translated (V=1 TV=1 Mode=3 IR IW), DomainIDs spread over 1024 or
+ *    4096 domains.
+ *  - VT-d: a legacy root table with 256 present buses x 256 present
+ *    context entries (65536), 4-level (AW=2), translated, one top-level
+ *    second-level table per domain (1024 or 4096 tables, 4 present
+ *    entries each), domain ids = table index + 1.
+ *
+ * The deadline check is the kernel's: an ordered TSC read compared with a
+ * deadline (never reached here), at the walks' own call sites. VT-d map()
+ * does what crash_dma_quiesce_phys_ok() does in spirit: a page-by-page
+ * check against a table of RAM ranges, then an offset into the arena (the
+ * kernel's e820 and pfn_valid() lookups cost more).
+ *
+ * Baseline ("plain scan"): one pass over the same memory that reads each
+ * entry and writes it back with the write permission cleared, with no
+ * validation, bookkeeping or deadline: AMD word 0 of every DTE; VT-d every
+ * root entry, every context entry and every entry of every top-level
+ * table.
+ *
+ * Each figure is the median of ITERS timed passes, the tables restored
+ * (untimed) before each. The number of invalidation commands a crash would
+ * issue after each walk is computed from the walk's outputs the way
+ * drivers/iommu/{amd,intel}/crash_quiesce.c issue them (those files touch
+ * MMIO and are not compiled here):
+ *  - AMD with IASup: INVALIDATE_IOMMU_ALL, INVALIDATE_IOTLB_PAGES per ATS
+ *    device, COMPLETION_WAIT; without: INVALIDATE_DEVTAB_ENTRY per changed
+ *    DTE, INVALIDATE_IOMMU_PAGES per DomainID, IOTLB per ATS device,
+ *    COMPLETION_WAIT;
+ *  - VT-d queued invalidation: global context-cache, global IOTLB,
+ *    device-TLB per ATS entry, wait; register-based: CCMD, IOTLB_REG.
+ *
+ * Usage: walk_bench [-n ITERS] [-j FILE.json]
+ * Prints the figures and writes them to FILE.json. No pass/fail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "amd/crash_quiesce_hw.h"
+#include "intel/crash_quiesce_hw.h"
+
+#ifndef VTD_MEMO_SLOTS
+#error "VTD_MEMO_SLOTS: the memo size of drivers/iommu/intel/crash_quiesce.c"
+#endif
+
+#define NR_IDS		65536
+#define MAX_ITERS	1000
+
+static int iters = 30;
+
+/* ---------------------------------------------------------------------- */
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* The kernel's crash_dma_quiesce_expired(): rdtsc_ordered() >= deadline. */
+static u64 deadline = ~0ULL;
+
+static inline u64 rdtsc_ordered(void)
+{
+	_mm_lfence();
+	return __rdtsc();
+}
+
+static bool amd_expired(const struct crash_dma_quiesce_ctx *ctx)
+{
+	(void)ctx;
+	return rdtsc_ordered() >= deadline;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static void *xalloc(size_t size)
+{
+	void *p = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+
+	if (!p) {
+		perror("aligned_alloc");
+		exit(2);
+	}
+	memset(p, 0, size);
+	return p;
+}
+
+/* Keeps the compiler from dropping a loop whose result is otherwise unused. */
+static volatile u64 sink;
+
+/* ---------------------------------------------------------------------- */
+/* AMD-Vi */
+
+struct amd_result {
+	unsigned int domains;
+	double walk_ns, plain_ns;
+	u32 scanned, changed, nr_domains, nr_ats;
+	u32 cmds_ia, cmds_no_ia;
+};
+
+static void amd_fill(u64 *t, unsigned int domains)
+{
+	u32 d;
+
+	for (d = 0; d < NR_IDS; d++) {
+		u64 *e = &t[(size_t)d * AMD_CQ_DTE_WORDS];
+
+		/* 48882 2.2.2: V bit 0, TV bit 1, Mode 11:9, root 51:12, IR 61, IW 62 */
+		e[0] = 1ULL | 2ULL | (3ULL << 9) |
+		       ((0x100000ULL + (u64)(d % domains) * 4096) & 0x000ffffffffff000ULL) |
+		       (1ULL << 61) | (1ULL << 62);
+		e[1] = (d % domains) + 1;	/* DomainID, DTE bits 79:64 */
+		e[2] = 0;
+		e[3] = 0;
+	}
+}
+
+static void amd_plain(u64 *t)
+{
+	u32 d;
+
+	for (d = 0; d < NR_IDS; d++) {
+		u64 *w0 = &t[(size_t)d * AMD_CQ_DTE_WORDS];
+
+		WRITE_ONCE(*w0, READ_ONCE(*w0) & ~(1ULL << 62));
+	}
+}
+
+static struct amd_result amd_bench(unsigned int domains)
+{
+	static u64 domains_map[AMD_CQ_BITMAP_WORDS], ats_map[AMD_CQ_BITMAP_WORDS];
+	static struct crash_dma_quiesce_record rec;
+	size_t bytes = (size_t)NR_IDS * AMD_CQ_DTE_SIZE;
+	u64 *pristine = xalloc(bytes), *t = xalloc(bytes);
+	u64 walk[MAX_ITERS], plain[MAX_ITERS], t0;
+	struct amd_result r = { .domains = domains };
+	struct amd_cq_walk w;
+	int i;
+
+	amd_fill(pristine, domains);
+	for (i = 0; i < iters; i++) {
+		memcpy(t, pristine, bytes);
+		memset(&w, 0, sizeof(w));
+		w.table = t;
+		w.count = NR_IDS;
+		w.mode = CRASH_DMA_QUIESCE_WRITE;
+		w.expired = amd_expired;
+		w.domains = domains_map;
+		w.ats = ats_map;
+		t0 = now_ns();
+		amd_cq_walk(&w, &rec);
+		walk[i] = now_ns() - t0;
+
+		memcpy(t, pristine, bytes);
+		t0 = now_ns();
+		amd_plain(t);
+		plain[i] = now_ns() - t0;
+		sink += t[4];
+	}
+	r.walk_ns = (double)median(walk, iters) / NR_IDS;
+	r.plain_ns = (double)median(plain, iters) / NR_IDS;
+	r.scanned = rec.entries_scanned;
+	r.changed = rec.entries_changed;
+	r.nr_domains = w.nr_domains;
+	r.nr_ats = w.nr_ats;
+	r.cmds_ia = 1 + w.nr_ats + 1;
+	r.cmds_no_ia = rec.entries_changed + w.nr_domains + w.nr_ats + 1;
+	free(pristine);
+	free(t);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* VT-d */
+
+#define VTD_BASE	0x100000000ULL		/* "physical" address of the arena */
+#define VTD_ROOT_PG	0
+#define VTD_CTX_PG(b)	(1 + (b))		/* 256 context tables */
+#define VTD_TOP_PG(d)	(257 + (d))		/* one top-level table per domain */
+#define VTD_TOP_PRESENT	4
+/* CAP: SAGAW 48-bit (bit 10), SLLPS 2 MiB and 1 GiB (34, 35), VT-d 10.4.2 */
+#define VTD_CAP		((1ULL << 10) | (1ULL << 34) | (1ULL << 35))
+/* ECAP: C (bit 0), QI (bit 1), PT (bit 6), VT-d 10.4.3 */
+#define VTD_ECAP	((1ULL << 0) | (1ULL << 1) | (1ULL << 6))
+
+struct vtd_arena {
+	u64 *mem;
+	size_t pages;
+	/* RAM ranges map() checks each page against (an e820-like table) */
+	u64 ram[8][2];
+	unsigned int nr_ram;
+	unsigned long maps;
+};
+
+struct vtd_result {
+	unsigned int domains;
+	double walk_ns, plain_ns;
+	u32 scanned, changed, rejected, tables, nr_dids, nr_ats;
+	unsigned long maps;
+	u32 memo_used;
+	u32 cmds_qi, cmds_reg;
+};
+
+static void *vtd_map(void *priv, u64 phys, u64 size)
+{
+	struct vtd_arena *a = priv;
+	u64 p, end = phys + size;
+	unsigned int i;
+	bool ok;
+
+	a->maps++;
+	if (phys < VTD_BASE || end > VTD_BASE + a->pages * 4096 || end < phys)
+		return NULL;
+	for (p = phys & ~0xfffULL; p < end; p += 4096) {
+		ok = false;
+		for (i = 0; i < a->nr_ram; i++)
+			ok |= p >= a->ram[i][0] && p + 4096 <= a->ram[i][1];
+		if (!ok)
+			return NULL;
+	}
+	return (u8 *)a->mem + (phys - VTD_BASE);
+}
+
+static bool vtd_expired(void *priv)
+{
+	(void)priv;
+	return rdtsc_ordered() >= deadline;
+}
+
+static u64 *vtd_page(struct vtd_arena *a, size_t pg)
+{
+	return a->mem + pg * 512;
+}
+
+static void vtd_fill(struct vtd_arena *a, unsigned int domains)
+{
+	unsigned int bus, devfn, d, i;
+
+	for (bus = 0; bus < 256; bus++) {
+		u64 *root = vtd_page(a, VTD_ROOT_PG);
+		u64 *ctx = vtd_page(a, VTD_CTX_PG(bus));
+
+		/* VT-d 9.1: P bit 0, CTP 63:12 */
+		root[2 * bus] = (VTD_BASE + VTD_CTX_PG(bus) * 4096ULL) | 1;
+		root[2 * bus + 1] = 0;
+		for (devfn = 0; devfn < 256; devfn++) {
+			d = (bus * 256 + devfn) % domains;
+			/* VT-d 9.3: lo P bit 0, TT 3:2 = 0, SLPTPTR 63:12 */
+			ctx[2 * devfn] = (VTD_BASE + VTD_TOP_PG(d) * 4096ULL) | 1;
+			/* hi: AW 2:0 = 2 (4-level), DID 23:8 */
+			ctx[2 * devfn + 1] = 2 | ((u64)(d + 1) << 8);
+		}
+	}
+	for (d = 0; d < domains; d++) {
+		u64 *top = vtd_page(a, VTD_TOP_PG(d));
+
+		/* VT-d 9.8: R bit 0, W bit 1, address 51:12 (below 2^39 here) */
+		for (i = 0; i < VTD_TOP_PRESENT; i++)
+			top[i] = (0x200000000ULL + ((u64)d * VTD_TOP_PRESENT + i) * 4096) | 3;
+	}
+}
+
+static void vtd_plain(struct vtd_arena *a, unsigned int domains)
+{
+	u64 *root = vtd_page(a, VTD_ROOT_PG);
+	unsigned int bus, devfn, d, i;
+	u64 acc = 0;
+
+	for (bus = 0; bus < 256; bus++) {
+		u64 *ctx = vtd_page(a, VTD_CTX_PG(bus));
+
+		acc += READ_ONCE(root[2 * bus]);
+		for (devfn = 0; devfn < 256; devfn++) {
+			acc += READ_ONCE(ctx[2 * devfn + 1]);
+			WRITE_ONCE(ctx[2 * devfn], READ_ONCE(ctx[2 * devfn]));
+		}
+	}
+	for (d = 0; d < domains; d++) {
+		u64 *top = vtd_page(a, VTD_TOP_PG(d));
+
+		for (i = 0; i < 512; i++)
+			WRITE_ONCE(top[i], READ_ONCE(top[i]) & ~2ULL);
+	}
+	sink += acc;
+}
+
+static struct vtd_result vtd_bench(unsigned int domains)
+{
+	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_MEMO_SLOTS];
+	static struct crash_dma_quiesce_record rec;
+	struct vtd_arena a = { 0 };
+	struct vtd_result r = { .domains = domains };
+	u64 walk[MAX_ITERS], plain[MAX_ITERS], t0;
+	struct vtd_cq_walk_ops ops = {
+		.map = vtd_map, .expired = vtd_expired, .flush = NULL, .priv = &a,
+	};
+	struct vtd_cq_walk w;
+	size_t bytes;
+	u64 *pristine;
+	int i;
+
+	a.pages = VTD_TOP_PG(domains);
+	bytes = a.pages * 4096;
+	a.mem = xalloc(bytes);
+	pristine = xalloc(bytes);
+	/* A few RAM ranges, the arena inside the last one. */
+	a.ram[0][0] = 0x1000;      a.ram[0][1] = 0x9f000;
+	a.ram[1][0] = 0x100000;    a.ram[1][1] = 0x7fee0000;
+	a.ram[2][0] = VTD_BASE;    a.ram[2][1] = VTD_BASE + bytes;
+	a.nr_ram = 3;
+	{
+		struct vtd_arena tmp = a;
+
+		tmp.mem = pristine;
+		vtd_fill(&tmp, domains);
+	}
+	for (i = 0; i < iters; i++) {
+		memcpy(a.mem, pristine, bytes);
+		memset(&w, 0, sizeof(w));
+		memset(&rec, 0, sizeof(rec));
+		memset(ats, 0, sizeof(ats));
+		memset(dids, 0, sizeof(dids));
+		w.root_phys = VTD_BASE + VTD_ROOT_PG * 4096;
+		w.cap = VTD_CAP;
+		w.ecap = VTD_ECAP;
+		w.haw = 39;
+		w.mode = CRASH_DMA_QUIESCE_WRITE;
+		w.ats = ats;
+		w.dids = dids;
+		w.memo = memo;
+		w.memo_size = VTD_MEMO_SLOTS;
+		a.maps = 0;
+		t0 = now_ns();
+		vtd_cq_walk(&w, &ops, &rec);
+		walk[i] = now_ns() - t0;
+
+		memcpy(a.mem, pristine, bytes);
+		t0 = now_ns();
+		vtd_plain(&a, domains);
+		plain[i] = now_ns() - t0;
+	}
+	r.walk_ns = (double)median(walk, iters) / NR_IDS;
+	r.plain_ns = (double)median(plain, iters) / NR_IDS;
+	r.scanned = rec.entries_scanned;
+	r.changed = rec.entries_changed;
+	r.rejected = rec.entries_rejected;
+	r.tables = rec.tables_changed;
+	r.nr_dids = w.nr_dids;
+	r.nr_ats = w.nr_ats;
+	r.maps = a.maps;
+	r.memo_used = w.memo_used;
+	r.cmds_qi = 2 + w.nr_ats + 1;
+	r.cmds_reg = 2;
+	free(a.mem);
+	free(pristine);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	static const unsigned int doms[] = { 1024, 4096 };
+	struct amd_result ar[2];
+	struct vtd_result vr[2];
+	const char *json = NULL;
+	FILE *f;
+	int c, i;
+
+	while ((c = getopt(argc, argv, "n:j:")) != -1) {
+		switch (c) {
+		case 'n':
+			iters = atoi(optarg);
+			if (iters < 1 || iters > MAX_ITERS) {
+				fprintf(stderr, "walk_bench: -n 1..%d\n", MAX_ITERS);
+				return 2;
+			}
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: walk_bench [-n ITERS] [-j FILE.json]\n");
+			return 2;
+		}
+	}
+
+	printf("walk_bench: kernel crash-path walks (-O2) vs a plain read-and-write scan; "
+	       "median of %d passes; ns per entry (65536 entries)\n", iters);
+	for (i = 0; i < 2; i++) {
+		ar[i] = amd_bench(doms[i]);
+		printf("AMD-Vi 64K DTEs, %4u domains: walk %6.2f ns/entry, plain %5.2f ns/entry, "
+		       "ratio %5.2f; changed %u/%u, domains %u, ATS %u; commands: %u with IASup "
+		       "(INVALIDATE_ALL), %u without (per-DTE + per-domain)\n",
+		       ar[i].domains, ar[i].walk_ns, ar[i].plain_ns, ar[i].walk_ns / ar[i].plain_ns,
+		       ar[i].changed, ar[i].scanned, ar[i].nr_domains, ar[i].nr_ats,
+		       ar[i].cmds_ia, ar[i].cmds_no_ia);
+	}
+	for (i = 0; i < 2; i++) {
+		vr[i] = vtd_bench(doms[i]);
+		printf("VT-d 256 buses x 256 functions, %4u domains: walk %6.2f ns/entry, plain "
+		       "%5.2f ns/entry, ratio %5.2f; changed %u/%u, tables %u, domains %u, "
+		       "map() calls %lu, memo %u/%d slots; commands: %u queued, %u register-based\n",
+		       vr[i].domains, vr[i].walk_ns, vr[i].plain_ns, vr[i].walk_ns / vr[i].plain_ns,
+		       vr[i].changed, vr[i].scanned, vr[i].tables, vr[i].nr_dids, vr[i].maps,
+		       vr[i].memo_used, VTD_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg);
+	}
+	if (!json)
+		return 0;
+	f = fopen(json, "w");
+	if (!f) {
+		fprintf(stderr, "walk_bench: %s: %s\n", json, strerror(errno));
+		return 2;
+	}
+	fprintf(f, "{\n  \"iters\": %d,\n  \"entries\": %d,\n  \"amd\": [\n", iters, NR_IDS);
+	for (i = 0; i < 2; i++)
+		fprintf(f, "    {\"domains\": %u, \"walk_ns_per_entry\": %.3f, "
+			"\"plain_ns_per_entry\": %.3f, \"ratio\": %.3f, \"entries_changed\": %u, "
+			"\"domain_ids\": %u, \"ats\": %u, \"commands_with_iasup\": %u, "
+			"\"commands_without_iasup\": %u}%s\n",
+			ar[i].domains, ar[i].walk_ns, ar[i].plain_ns, ar[i].walk_ns / ar[i].plain_ns,
+			ar[i].changed, ar[i].nr_domains, ar[i].nr_ats, ar[i].cmds_ia,
+			ar[i].cmds_no_ia, i ? "" : ",");
+	fprintf(f, "  ],\n  \"intel\": [\n");
+	for (i = 0; i < 2; i++)
+		fprintf(f, "    {\"domains\": %u, \"walk_ns_per_entry\": %.3f, "
+			"\"plain_ns_per_entry\": %.3f, \"ratio\": %.3f, \"entries_changed\": %u, "
+			"\"tables_changed\": %u, \"domain_ids\": %u, \"map_calls\": %lu, "
+			"\"memo_used\": %u, \"memo_slots\": %d, \"commands_queued\": %u, "
+			"\"commands_register\": %u}%s\n",
+			vr[i].domains, vr[i].walk_ns, vr[i].plain_ns, vr[i].walk_ns / vr[i].plain_ns,
+			vr[i].changed, vr[i].tables, vr[i].nr_dids, vr[i].maps, vr[i].memo_used,
+			VTD_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg, i ? "" : ",");
+	fprintf(f, "  ]\n}\n");
+	fclose(f);
+	return 0;
+}
