@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel unit style patches lab inspect}
+groups=${TESTS:-kernel unit style patches compare lab inspect}
 
 group() { # name command...
 	local name=$1
@@ -35,6 +35,7 @@ for g in $groups; do
 	unit) group unit make -s -C "$top/tests/unit" run ;;
 	style) group style "$top/tests/style/checkpatch.sh" ;;
 	patches) group patches "$top/tests/patches/check.sh" ;;
+	compare) group compare python3 "$top/tests/compare/test_labtrace.py" ;;
 	lab) group lab "$top/tests/lab/run.sh" ;;
 	inspect) group inspect "$top/tests/inspect/run.sh" ;;
 	*) echo "FAIL unknown-test-group-$g" | tee -a "$logs/results" ;;
