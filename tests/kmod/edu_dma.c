@@ -30,6 +30,22 @@
  *   edu_dma: dev=0000:00:04.0 index=0 role=write iova=0x... phys=0x...
  *            len=4088 canary=0x... pattern=0x...
  *
+ * Strategy comparisons (userspace/compare/) use three more parameters:
+ *  - arm=0: the trigger panics with no DMA armed (a crash whose only
+ *    in-flight DMA is another device's, e.g. the e1000e's receive DMA);
+ *    no buffer line is logged.
+ *  - target_iova=<address>: a write-role device's target page is also
+ *    mapped with iommu_map() at this IOVA (plus PAGE_SIZE * probe index)
+ *    in the device's translating IOMMU domain, and the crash write goes
+ *    there. With an IOVA equal to a physical address inside the
+ *    crashkernel region, the write lands on the target page while the
+ *    IOMMU translates, and inside the capture kernel's memory once
+ *    translation is off. The mapping is checked at probe by one DMA write
+ *    through it, then the canary is put back.
+ *  - probe_phys=<address> (with readback=1, in the capture kernel): log
+ *    how many words of that page of RAM hold an edu pattern:
+ *      edu_dma: probe phys=0x... pattern_words=N first=0x...
+ *
  * At probe, each device first proves that its DMA works through the IOMMU:
  * the pattern is copied into the device buffer (RAM -> device) and back
  * into a scratch page (device -> RAM), which is checked. A device that
@@ -49,9 +65,11 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/iommu.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/panic.h>
@@ -88,6 +106,20 @@ module_param(readback, bool, 0444);
 MODULE_PARM_DESC(readback,
 		 "copy every device buffer to RAM and log it; no self-test, no trigger");
 
+static bool arm = true;
+module_param(arm, bool, 0444);
+MODULE_PARM_DESC(arm, "arm the devices' DMA at the trigger (0: panic only)");
+
+static unsigned long target_iova;
+module_param(target_iova, ulong, 0444);
+MODULE_PARM_DESC(target_iova,
+		 "IOVA (+ PAGE_SIZE * index) at which write targets are mapped with iommu_map() (0: DMA API IOVA)");
+
+static unsigned long probe_phys;
+module_param(probe_phys, ulong, 0444);
+MODULE_PARM_DESC(probe_phys,
+		 "with readback=1: count the edu pattern words in this page of RAM");
+
 /**
  * struct edu_buf - one DMA-mapped page
  * @page: the page
@@ -111,6 +143,9 @@ struct edu_buf {
  * @src: page holding the pattern, read into the device buffer at probe
  * @scratch: page the device buffer is written back to at probe
  * @target: page the crash DMA writes (role write) or reads (role read)
+ * @xfer_iova: address the crash DMA targets: @target's DMA API IOVA, or
+ *	its target_iova mapping
+ * @fixed_domain: domain holding the target_iova mapping (NULL: none)
  */
 struct edu_dev {
 	struct list_head node;
@@ -122,6 +157,8 @@ struct edu_dev {
 	struct edu_buf src;
 	struct edu_buf scratch;
 	struct edu_buf target;
+	dma_addr_t xfer_iova;
+	struct iommu_domain *fixed_domain;
 };
 
 static LIST_HEAD(edu_devices);
@@ -253,9 +290,58 @@ static void edu_release(struct edu_dev *edu)
 {
 	struct device *dev = &edu->pdev->dev;
 
+	if (edu->fixed_domain) {
+		iommu_unmap(edu->fixed_domain, edu->xfer_iova, PAGE_SIZE);
+		edu->fixed_domain = NULL;
+	}
 	edu_unmap(dev, &edu->target);
 	edu_unmap(dev, &edu->scratch);
 	edu_unmap(dev, &edu->src);
+}
+
+/*
+ * Map the target page at target_iova + PAGE_SIZE * index in the device's
+ * translating domain, prove the mapping with one DMA write of the pattern
+ * through it, then restore the canary.
+ */
+static int edu_map_fixed(struct edu_dev *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	unsigned long iova = target_iova + edu->index * PAGE_SIZE;
+	const u64 *words;
+	int ret;
+
+	if (target_iova & ~PAGE_MASK)
+		return -EINVAL;
+	if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING)) {
+		dev_err(dev, "target_iova needs a translating IOMMU domain\n");
+		return -EOPNOTSUPP;
+	}
+	ret = iommu_map(domain, iova, page_to_phys(edu->target.page),
+			PAGE_SIZE, IOMMU_READ | IOMMU_WRITE);
+	if (ret)
+		return ret;
+	edu->fixed_domain = domain;
+	edu->xfer_iova = iova;
+
+	edu_start(edu, EDU_BUF_ADDR, iova, EDU_CMD_TO_RAM);
+	ret = edu_wait(edu);
+	if (ret)
+		return ret;
+	dma_sync_single_for_cpu(dev, edu->target.iova, PAGE_SIZE,
+				edu->target.dir);
+	words = page_address(edu->target.page);
+	if (words[0] != edu->pattern ||
+	    words[EDU_XFER_WORDS - 1] != edu->pattern) {
+		dev_err(dev, "DMA through target_iova 0x%lx did not land\n",
+			iova);
+		return -EIO;
+	}
+	edu_fill(&edu->target, edu->canary);
+	dma_sync_single_for_device(dev, edu->target.iova, PAGE_SIZE,
+				   edu->target.dir);
+	return 0;
 }
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -316,6 +402,14 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(dev, "DMA self-test failed (%d)\n", ret);
 		goto err;
 	}
+	edu->xfer_iova = edu->target.iova;
+	if (target_iova && !edu_is_reader(edu)) {
+		ret = edu_map_fixed(edu);
+		if (ret) {
+			dev_err(dev, "target_iova mapping failed (%d)\n", ret);
+			goto err;
+		}
+	}
 
 	pci_set_drvdata(pdev, edu);
 	mutex_lock(&edu_lock);
@@ -352,12 +446,15 @@ static int edu_trigger(void)
 	struct edu_dev *edu;
 	unsigned int armed = 0;
 
+	if (!arm)
+		panic("edu_dma: no DMA armed (arm=0)");
+
 	mutex_lock(&edu_lock);
 	list_for_each_entry(edu, &edu_devices, node) {
 		pr_info("dev=%s index=%u role=%s iova=0x%llx phys=0x%llx len=%u canary=0x%016llx pattern=0x%016llx\n",
 			pci_name(edu->pdev), edu->index,
 			edu_is_reader(edu) ? "read" : "write",
-			(u64)edu->target.iova,
+			(u64)edu->xfer_iova,
 			(u64)page_to_phys(edu->target.page), EDU_XFER_LEN,
 			edu->canary, edu->pattern);
 	}
@@ -365,7 +462,7 @@ static int edu_trigger(void)
 		if (edu_is_reader(edu))
 			edu_start(edu, edu->target.iova, EDU_BUF_ADDR, 0);
 		else
-			edu_start(edu, EDU_BUF_ADDR, edu->target.iova,
+			edu_start(edu, EDU_BUF_ADDR, edu->xfer_iova,
 				  EDU_CMD_TO_RAM);
 		armed++;
 	}
@@ -409,7 +506,48 @@ static struct pci_driver edu_driver = {
 	.probe = edu_probe,
 	.remove = edu_remove,
 };
-module_pci_driver(edu_driver);
+
+/* Count the words of the probe_phys page that hold an edu pattern. */
+static void edu_probe_phys(void)
+{
+	const u64 *words;
+	unsigned int i, n = 0;
+	u64 first = 0;
+
+	if ((probe_phys & ~PAGE_MASK) || !pfn_valid(PHYS_PFN(probe_phys))) {
+		pr_info("probe phys=0x%lx: not a page of this kernel's RAM\n",
+			probe_phys);
+		return;
+	}
+	words = memremap(probe_phys, PAGE_SIZE, MEMREMAP_WB);
+	if (!words) {
+		pr_info("probe phys=0x%lx: cannot map\n", probe_phys);
+		return;
+	}
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
+		if (upper_32_bits(words[i]) != upper_32_bits(EDU_PATTERN_BASE))
+			continue;
+		if (!n++)
+			first = words[i];
+	}
+	memunmap((void *)words);
+	pr_info("probe phys=0x%lx pattern_words=%u first=0x%016llx\n",
+		probe_phys, n, first);
+}
+
+static int __init edu_init(void)
+{
+	if (readback && probe_phys)
+		edu_probe_phys();
+	return pci_register_driver(&edu_driver);
+}
+module_init(edu_init);
+
+static void __exit edu_exit(void)
+{
+	pci_unregister_driver(&edu_driver);
+}
+module_exit(edu_exit);
 
 MODULE_DESCRIPTION("In-flight DMA at a crash with QEMU's edu device (kdump lab)");
 MODULE_LICENSE("GPL");

@@ -16,7 +16,8 @@
 #
 # Knobs: LAB_VENDORS, LAB_MODES, LAB_STRATEGIES (subsets), LAB_TIMEOUT (per
 # QEMU run, default 150 s), LAB_RESULTS (default build/lab/test-results,
-# emptied first).
+# emptied first), LAB_TAKEOVER=0 (skip tests/lab/takeover.sh, the
+# capture-kernel takeover tests run after the matrix).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=${LAB_VENDORS:-amd intel}
@@ -132,4 +133,6 @@ for v in $vendors; do
 		done
 	done
 done
+# The capture-kernel takeover (it also reads this matrix's results).
+[ "${LAB_TAKEOVER:-1}" = 0 ] || "$top/tests/lab/takeover.sh"
 exit 0

@@ -168,7 +168,9 @@ def record_commands(sids):
     ran, how many IOMMUs it knows, and the words of each record's `changed`
     bitmap that hold the source ids of interest."""
     cmds = [("ran", None, "p crash_dma_quiesce_info.ran"),
-            ("nr", None, "p crash_dma_quiesce_info.nr_records")]
+            ("nr", None, "p crash_dma_quiesce_info.nr_records"),
+            ("total_cycles", None, "p crash_dma_quiesce_info.total_cycles"),
+            ("tsc_khz", None, "p crash_dma_quiesce_info.tsc_khz")]
     for r in range(RECORD_SLOTS):
         for w in sorted({sid // 64 for sid in sids}):
             cmds.append(("word", (r, w),

@@ -6,6 +6,17 @@
 # Kernel command line options read here:
 #   lab.reader=N   edu_dma probe index that arms a read DMA (-1: none)
 #   lab.rxwait=S   seconds to wait for e1000e frames before the trigger
+#   lab.arm=0      edu_dma arms no DMA: the trigger only panics
+#   lab.crash_iova=OFF  write targets mapped at IOVA = start of the
+#                  crashkernel region + OFF (edu_dma target_iova=); the
+#                  capture kernel then reports that page (probe_phys=)
+#   lab.corrupt=CMD,ARG  just before the trigger, corrupt the live IOMMU
+#                  state through debugfs iommu_kdump/test_corrupt
+#                  (CONFIG_IOMMU_KDUMP_TEST), e.g. dte-root,0000:00:09.0
+#   lab.takeover=BDF  capture kernel: before the read-back, the old-domain
+#                  DMA test of the crash-time write edu BDF (/bin/lab-takeover,
+#                  userspace/lab/takeover-capture.sh) into /out/takeover.log
+# /in/capture.append, when present: extra capture kernel options.
 # Every step logs "LAB: ..." to the console; results go to /out.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/lib64
@@ -31,12 +42,16 @@ p9="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$p9,ro" labin /in || die "cannot mount labin"
 mount -t 9p -o "$p9" labout /out || die "cannot mount labout"
 
-reader=-1 rxwait=10
+reader=-1 rxwait=10 arm=1 crash_iova= corrupt= takeover=
 # shellcheck disable=SC2013 # the command line is words
 for opt in $(cat /proc/cmdline); do
 	case "$opt" in
 	lab.reader=*) reader=${opt#lab.reader=} ;;
 	lab.rxwait=*) rxwait=${opt#lab.rxwait=} ;;
+	lab.arm=*) arm=${opt#lab.arm=} ;;
+	lab.crash_iova=*) crash_iova=${opt#lab.crash_iova=} ;;
+	lab.corrupt=*) corrupt=$(echo "${opt#lab.corrupt=}" | tr , ' ') ;;
+	lab.takeover=*) takeover=${opt#lab.takeover=} ;;
 	esac
 done
 
@@ -44,6 +59,7 @@ first_kernel() {
 	: >/out/first.status
 	kv init_uptime "$(up)"
 	kv cmdline "$(cat /proc/cmdline)"
+	kv crashkernel "$(awk '/Crash kernel/ { print $1; exit }' /proc/iomem)"
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 	# Sustained receive DMA from the e1000e: the host sends raw frames.
@@ -68,6 +84,7 @@ first_kernel() {
 	# in e1000e_intrmgr_on_throttling_timer() when a second driver instance
 	# re-initialises a NIC whose throttling timers are running.
 	append="$append initcall_blacklist=e1000_init_module"
+	[ -r /in/capture.append ] && append="$append $(cat /in/capture.append)"
 	t0=$(up)
 	kexec -p /in/bzImage --initrd=/in/initramfs.cpio.gz --append="$append" \
 		>/out/kexec.log 2>&1 || die "kexec -p failed: $(tail -n 3 /out/kexec.log)"
@@ -92,13 +109,30 @@ first_kernel() {
 		log "no e1000e interface"
 	fi
 
-	insmod /lib/modules/edu_dma.ko reader="$reader" || die "insmod edu_dma failed"
+	edu_args=
+	[ "$arm" = 0 ] && edu_args="arm=0"
+	if [ -n "$crash_iova" ]; then
+		ck=$(awk '/Crash kernel/ { print $1; exit }' /proc/iomem)
+		[ -n "$ck" ] || die "lab.crash_iova: no crashkernel region"
+		target=$(printf '0x%x' $((0x${ck%-*} + crash_iova)))
+		kv edu_target_iova "$target"
+		edu_args="$edu_args target_iova=$target"
+	fi
+	# shellcheck disable=SC2086 # module options are words
+	insmod /lib/modules/edu_dma.ko reader="$reader" $edu_args ||
+		die "insmod edu_dma failed"
 	ready=$(dmesg | grep -c 'edu_dma: .* ready ')
 	kv edu_ready "$ready"
 	[ "$ready" -gt 0 ] || die "no edu device passed the DMA self-test"
 
 	dry=/sys/kernel/debug/crash_dma_quiesce/dry_run
 	[ -r "$dry" ] && cat "$dry" >/out/dry_run.txt 2>&1
+
+	if [ -n "$corrupt" ]; then
+		echo "$corrupt" >/sys/kernel/debug/iommu_kdump/test_corrupt 2>/out/corrupt.err ||
+			die "lab.corrupt=$corrupt failed: $(cat /out/corrupt.err)"
+		kv corrupt "$corrupt"
+	fi
 
 	kv trigger_uptime "$(up)"
 	sync
@@ -128,12 +162,23 @@ capture_kernel() {
 	kv dump_s "$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')"
 	kv dump_bytes "$(stat -c %s /out/vmcore.kdump 2>/dev/null || echo 0)"
 	kv vmcore_bytes "$(stat -c %s /proc/vmcore)"
+	# The old-domain DMA test, while no driver has bound the edu devices.
+	if [ -n "$takeover" ]; then
+		lab-takeover "$takeover" >/out/takeover.log 2>&1
+		kv takeover_rc $?
+	fi
 	# What the edu buffers hold now (after the dump, so it cannot disturb
 	# it): shows whether the crash-time read DMA got the read page's data.
 	t3=$(up)
-	insmod /lib/modules/edu_dma.ko readback=1 >/out/readback.log 2>&1
+	probe=$(sed -n 's/^edu_target_iova=//p' /out/first.status 2>/dev/null)
+	insmod /lib/modules/edu_dma.ko readback=1 ${probe:+probe_phys=$probe} \
+		>/out/readback.log 2>&1
 	kv readback_rc $?
 	kv readback_s "$(awk -v a="$t3" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
+	# The takeover ledger (CONFIG_IOMMU_KDUMP_TAKEOVER), after the read-back.
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	state=/sys/kernel/debug/iommu_kdump/state
+	[ -r "$state" ] && cat "$state" >/out/iommu_kdump_state.txt 2>&1
 	dmesg >/out/capture-dmesg.txt
 	kv done_uptime "$(up)"
 	log "capture done: makedumpfile rc=$rc in $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s"

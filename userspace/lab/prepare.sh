@@ -4,8 +4,11 @@
 #                                       kernel build cannot change them
 #                                       under a running test)
 #   tests/kmod/edu_dma.ko               the test module for that kernel
+#   build/lab/edu_poke                  static helper: edu DMA through sysfs,
+#                                       old memory through /proc/vmcore
 #   build/lab/initramfs.cpio.gz         busybox + kexec + makedumpfile +
 #                                       their libraries + edu_dma.ko + /init
+#                                       + edu_poke + lab-takeover
 # Prints nothing on success but "lab: ..." progress lines on stderr.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,13 +49,20 @@ grep -v -e 'Module.symvers is missing' -e 'Modules may not have' \
 	-e 'unresolved symbol warnings' "$lab/kmod.log" >&2 || true
 flock -u 9
 
+# --- static helper of the capture kernel's takeover test ------------------
+poke_src=$top/userspace/lab/edu_poke.c
+if [ ! -x "$lab/edu_poke" ] || [ "$poke_src" -nt "$lab/edu_poke" ]; then
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$lab/edu_poke.tmp" "$poke_src"
+	mv -f "$lab/edu_poke.tmp" "$lab/edu_poke"
+fi
+
 # --- initramfs -------------------------------------------------------------
 bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile)
 libs=$(for b in "${bins[@]}"; do ldd "$b" 2>/dev/null || true; done |
 	awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u)
 # shellcheck disable=SC2086 # one library path per word
 sum=$(cat "$top/userspace/lab/init.sh" "$top/tests/kmod/edu_dma.ko" "${bins[@]}" \
-	$libs | sha1sum | cut -d' ' -f1)
+	"$lab/edu_poke" "$top/userspace/lab/takeover-capture.sh" $libs | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$lab/initramfs.sum" 2>/dev/null)" = "$sum" ] && [ -f "$lab/initramfs.cpio.gz" ]; then
 	exit 0
 fi
@@ -72,6 +82,8 @@ for l in $libs; do
 done
 cp "$top/tests/kmod/edu_dma.ko" "$root/lib/modules/edu_dma.ko"
 install -m 0755 "$top/userspace/lab/init.sh" "$root/init"
+install -m 0755 "$lab/edu_poke" "$root/bin/edu_poke"
+install -m 0755 "$top/userspace/lab/takeover-capture.sh" "$root/bin/lab-takeover"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$lab/initramfs.cpio.gz.tmp"
 mv -f "$lab/initramfs.cpio.gz.tmp" "$lab/initramfs.cpio.gz"

@@ -20,6 +20,14 @@
 #   RESULTS=DIR                parent of the results directory (default results/)
 #   LAB_APPEND="..."           extra first-kernel command line options
 #   KEEP_DUMP=0                delete the dump after the analysis
+#   CAPTURE_APPEND="..."       extra capture kernel command line options
+#                              (only the capture kernel gets them)
+#   LAB_TRACE_EXTRA="..."      extra QEMU trace events (names)
+#   LAB_FRAMES=0               send no frames to the e1000e (default 1)
+#   LAB_PREPARED=1             skip prepare.sh: boot what $BUILD/lab already
+#                              holds (a frozen kernel and initramfs)
+#   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
+#                              PCI-PCI bridge (resettable by a bus reset)
 # Output: results/<vendor>-<mode>-<strategy>-<timestamp>/ with serial.log,
 # trace.log, vmcore.kdump, crashed-dmesg.txt, capture-dmesg.txt,
 # result.json, report.txt; the last line printed is that directory.
@@ -43,7 +51,7 @@ case "$MODE" in translated | pt) ;; *) die "MODE must be translated or pt" ;; es
 case "$STRATEGY" in write | all | off | disable) ;; *) die "STRATEGY must be write, all, off or disable" ;; esac
 case "$READER" in -1 | [0-9]) ;; *) die "READER must be -1 or a probe index" ;; esac
 
-"$here/prepare.sh"
+[ "${LAB_PREPARED:-0}" = 1 ] || "$here/prepare.sh"
 
 name=$VENDOR-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
 out=$RESULTS/$name
@@ -88,6 +96,14 @@ amd)
 	# buses): DMA from behind a root port is translated with the DTE of
 	# 00:<same devfn>. So both edu devices sit on the root bus here.
 	edu1=(-device "edu,id=edu1,bus=pcie.0,addr=0x9,$dma")
+	# LAB_EDU1_BRIDGE=1: edu1 behind a conventional PCI-PCI bridge at
+	# 00:09.0 instead (01:00.0), so that a secondary bus reset can reset
+	# it. QEMU then issues its DMA with the bridge's requester id
+	# (00:09.0, a bus number fixed before the firmware runs), which Linux
+	# also knows as the device's DMA alias.
+	[ "${LAB_EDU1_BRIDGE:-0}" = 1 ] &&
+		edu1=(-device "pci-bridge,id=br1,bus=pcie.0,addr=0x9,chassis_nr=1,shpc=off"
+			-device "edu,id=edu1,bus=br1,addr=0x0,$dma")
 	events="amdvi_page_fault amdvi_translation_result amdvi_all_inval amdvi_devtab_inval
 		amdvi_pages_inval amdvi_iotlb_inval amdvi_completion_wait amdvi_command_error
 		amdvi_mode_invalid amdvi_dte_get_fail amdvi_invalid_dte"
@@ -106,7 +122,9 @@ intel)
 		vtd_iotlb_page_update vtd_translate_pt"
 	;;
 esac
+events+=" ${LAB_TRACE_EXTRA:-}"
 tr -s ' \t\n' '\n' <<<"$events" | grep . >"$out/trace-events"
+[ -n "${CAPTURE_APPEND:-}" ] && printf '%s\n' "$CAPTURE_APPEND" >"$in/capture.append"
 
 append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
@@ -138,11 +156,15 @@ strategy=$STRATEGY
 reader=$READER
 timeout=$LAB_TIMEOUT
 append=$append
+capture_append=${CAPTURE_APPEND:-}
+frames=${LAB_FRAMES:-1}
 EOF
 
-python3 "$here/sendframes.py" --port "$port_qemu" --mac "$mac" --rate 100 \
-	--seconds "$LAB_TIMEOUT" 2>"$out/sendframes.log" &
-sender=$!
+if [ "${LAB_FRAMES:-1}" != 0 ]; then
+	python3 "$here/sendframes.py" --port "$port_qemu" --mac "$mac" --rate 100 \
+		--seconds "$LAB_TIMEOUT" 2>"$out/sendframes.log" &
+	sender=$!
+fi
 
 log "run $name (timeout ${LAB_TIMEOUT}s)"
 t0=$(date +%s.%N)
@@ -154,8 +176,10 @@ t1=$(date +%s.%N)
 	echo "qemu_wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 	[ "$rc" = 124 ] && echo "qemu_timeout=1"
 } >>"$out/run.env"
-kill "$sender" 2>/dev/null || true
-wait "$sender" 2>/dev/null || true
+if [ -n "$sender" ]; then
+	kill "$sender" 2>/dev/null || true
+	wait "$sender" 2>/dev/null || true
+fi
 sender=
 log "qemu exited rc=$rc after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * AMD-Vi capture-kernel takeover: the validated copy of the crashed
+ * kernel's device table, the blocking fallback, the bring-up quiesce and
+ * the release of old domain ids (see include/linux/iommu_kdump.h).
+ *
+ * Called from init.c (copy_device_table(), once per PCI segment, before the
+ * capture kernel switches the IOMMU to its own table with translation left
+ * enabled) and from iommu.c (every DTE the capture kernel writes, and the
+ * release of an old domain id).
+ *
+ * The copy accepts the device table only if its size is the one the
+ * capture kernel expects and it lies in the crashed kernel's RAM; every
+ * valid DTE is checked (kdump_hw.h) before it is copied, and a DTE that
+ * fails is replaced by one that blocks its device. If the table as a whole
+ * is unusable, every DTE of the segment blocks DMA: translation is never
+ * turned off. With iommu_kdump_quiesce=1, DMA write permission is revoked
+ * in the copies (the crash path's transform); the crashed kernel's memory
+ * is only read.
+ *
+ * Bit layouts: kdump_hw.h and crash_quiesce_hw.h (AMD IOMMU Specification
+ * 48882, sections 2.2.2 and 3.4).
+ */
+
+#define pr_fmt(fmt)	"AMD-Vi: kdump: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/crash_dump.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/init.h>
+#include <linux/iommu_kdump.h>
+#include <linux/kexec.h>
+#include <linux/list.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/mem_encrypt.h>
+#include <linux/slab.h>
+#include <asm/processor.h>
+
+#include "amd_iommu.h"
+#include "kdump.h"
+#include "kdump_hw.h"
+
+/**
+ * struct amd_kd_seg - the takeover ledger of one PCI segment
+ * @node: in amd_kd_segs
+ * @pci_seg: the segment (one device table shared by its IOMMUs)
+ * @unit: its ledger
+ */
+struct amd_kd_seg {
+	struct list_head node;
+	struct amd_iommu_pci_seg *pci_seg;
+	struct iommu_kdump_unit *unit;
+};
+
+/* Appended at boot (before any device is attached), read-only after. */
+static LIST_HEAD(amd_kd_segs);
+
+static void amd_kd_release_did(struct iommu_kdump_unit *unit, u16 did)
+{
+	amd_iommu_kdump_free_domid(iommu_kdump_unit_priv(unit), did);
+}
+
+static const struct iommu_kdump_ops amd_kd_ops = {
+	.release_did = amd_kd_release_did,
+};
+
+/* Table pointers in DTEs carry the SME encryption bit when SME is active. */
+static bool amd_kd_old_ram(u64 phys, u64 size)
+{
+	return iommu_kdump_old_ram(__sme_clr(phys), size);
+}
+
+static unsigned int amd_kd_phys_bits(void)
+{
+	/* With SME the encryption bit sits above x86_phys_bits. */
+	return sme_me_mask ? 52 : boot_cpu_data.x86_phys_bits;
+}
+
+/* Guest CR3 table root fields of a DTE, as 6.1 masks them (not copied). */
+static void amd_kd_mask_gcr3(u64 *dte)
+{
+	if (!(dte[0] & DTE_FLAG_GV))
+		return;
+	dte[1] &= ~((DTE_GCR3_VAL_B(~0ULL) << DTE_GCR3_SHIFT_B) |
+		    (DTE_GCR3_VAL_C(~0ULL) << DTE_GCR3_SHIFT_C));
+	dte[0] &= ~((DTE_GCR3_VAL_A(~0ULL) << DTE_GCR3_SHIFT_A) | DTE_FLAG_GV);
+}
+
+/*
+ * The crashed kernel's table cannot be used: make the segment's own
+ * (fresh) device table block every device, and hand it to init.c as "the
+ * copy": it switches the IOMMUs to it with translation left enabled, then
+ * flushes every cache. init.c frees pci_seg->dev_table and installs
+ * pci_seg->old_dev_tbl_cpy, hence the swap.
+ */
+static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
+			     struct iommu_kdump_unit *unit, const char *reason)
+{
+	struct dev_table_entry *tbl = pci_seg->dev_table;
+	u32 devid;
+
+	for (devid = 0; devid <= pci_seg->last_bdf; devid++)
+		tbl[devid].data[0] = DTE_FLAG_V | DTE_FLAG_TV;
+	pci_seg->old_dev_tbl_cpy = tbl;
+	pci_seg->dev_table = NULL;
+	if (unit) {
+		iommu_kdump_note_blocked_all(unit, reason);
+		iommu_kdump_unit_publish(unit);
+	} else {
+		pr_err("segment %u: crashed kernel's device table not usable (%s): all DMA blocked\n",
+		       pci_seg->id, reason);
+	}
+}
+
+static void amd_kd_add_seg(struct amd_iommu_pci_seg *pci_seg,
+			   struct iommu_kdump_unit *unit)
+{
+	struct amd_kd_seg *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return;
+	s->pci_seg = pci_seg;
+	s->unit = unit;
+	list_add_tail(&s->node, &amd_kd_segs);
+}
+
+/* Copy the DTEs of @old into @copy, validating each. */
+static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
+				const struct dev_table_entry *old,
+				struct dev_table_entry *copy,
+				struct iommu_kdump_unit *unit)
+{
+	bool quiesce = iommu_kdump_quiesce_enabled();
+	unsigned int bits = amd_kd_phys_bits();
+	u32 devid, nr_copied = 0, nr_rejected = 0, nr_revoked = 0;
+	const char *reason;
+	u64 e[4], w0;
+	u16 domid;
+	int i;
+
+	for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
+		for (i = 0; i < 4; i++)
+			e[i] = READ_ONCE(old[devid].data[i]);
+		reason = amd_kd_dte_check(e, bits, amd_kd_old_ram);
+		if (reason) {
+			amd_kd_dte_block(e);
+			nr_rejected++;
+			if (unit)
+				iommu_kdump_note_rejected(unit, devid, reason);
+			else
+				pr_warn("DTE %#06x not copied: %s\n", devid,
+					reason);
+		} else if (e[0] & DTE_FLAG_V) {
+			amd_kd_mask_gcr3(e);
+			domid = amd_kd_dte_domid(e);
+			if (domid) {
+				/* The old id stays reserved until released. */
+				__set_bit(domid, amd_iommu_pd_alloc_bitmap);
+				nr_copied++;
+				if (unit)
+					iommu_kdump_note_copied(unit, devid,
+								domid);
+			}
+			if (quiesce) {
+				w0 = amd_kd_dte_quiesce(e[0]);
+				nr_revoked += w0 != e[0];
+				e[0] = w0;
+			}
+		}
+		for (i = 0; i < 4; i++)
+			copy[devid].data[i] = e[i];
+	}
+	if (quiesce)
+		pr_info("segment %u: %u entries copied, %u rejected, write permission revoked in %u (bring-up quiesce)\n",
+			pci_seg->id, nr_copied, nr_rejected, nr_revoked);
+	else
+		pr_info("segment %u: %u entries copied, %u rejected\n",
+			pci_seg->id, nr_copied, nr_rejected);
+}
+
+/**
+ * amd_iommu_kdump_copy() - take over the device table of a PCI segment
+ * @iommu: the first IOMMU of the segment (the table is shared)
+ *
+ * Replaces __copy_device_table() in a capture kernel. On success
+ * pci_seg->old_dev_tbl_cpy holds the validated copy; when the crashed
+ * kernel's table cannot be used at all it holds a table that blocks every
+ * device. Either way init.c installs it with translation left enabled.
+ *
+ * Return: true, except when nothing at all could be set up (then init.c
+ * falls back to the Linux 6.1 behaviour).
+ */
+bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
+{
+	struct amd_iommu_pci_seg *pci_seg = iommu->pci_seg;
+	u32 size = pci_seg->dev_table_size, old_size;
+	struct iommu_kdump_unit *unit;
+	struct dev_table_entry *old, *copy;
+	char name[24], reason[96];
+	u64 reg, base;
+
+	if (!pci_seg->dev_table)
+		return false;
+	snprintf(name, sizeof(name), "amd-vi.%u", pci_seg->id);
+	unit = iommu_kdump_unit_create(name, pci_seg->id, pci_seg->last_bdf + 1,
+				       &amd_kd_ops, pci_seg);
+	if (!unit)
+		pr_err("segment %u: no memory for the takeover ledger\n",
+		       pci_seg->id);
+	else
+		amd_kd_add_seg(pci_seg, unit);
+
+	/* Device Table Base Address Register, 48882 section 3.4. */
+	reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
+	base = __sme_clr(reg) & AMD_CQ_DEVTAB_BASE_MASK;
+	old_size = amd_kd_devtab_size(reg);
+	if (old_size != size) {
+		snprintf(reason, sizeof(reason),
+			 "device table size %u bytes, the capture kernel expects %u",
+			 old_size, size);
+		goto block;
+	}
+	if (!iommu_kdump_old_ram(base, size)) {
+		snprintf(reason, sizeof(reason),
+			 "device table at %#llx outside the crashed kernel's RAM",
+			 base);
+		goto block;
+	}
+	old = (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT) && is_kdump_kernel()) ?
+	      (__force void *)ioremap_encrypted(base, size) :
+	      memremap(base, size, MEMREMAP_WB);
+	if (!old) {
+		snprintf(reason, sizeof(reason),
+			 "cannot map the device table at %#llx", base);
+		goto block;
+	}
+	copy = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO | GFP_DMA32,
+					get_order(size));
+	if (!copy) {
+		memunmap(old);
+		snprintf(reason, sizeof(reason), "no memory for the copy");
+		goto block;
+	}
+	pr_info("segment %u: device table at %#llx (%u bytes)\n", pci_seg->id,
+		base, size);
+	amd_kd_copy_entries(pci_seg, old, copy, unit);
+	memunmap(old);
+	pci_seg->old_dev_tbl_cpy = copy;
+	if (unit)
+		iommu_kdump_unit_publish(unit);
+	return true;
+
+block:
+	amd_kd_block_all(pci_seg, unit, reason);
+	return true;
+}
+
+static struct iommu_kdump_unit *amd_kd_unit(struct amd_iommu *iommu)
+{
+	struct amd_kd_seg *s;
+
+	list_for_each_entry(s, &amd_kd_segs, node)
+		if (s->pci_seg == iommu->pci_seg)
+			return s->unit;
+	return NULL;
+}
+
+/**
+ * amd_iommu_kdump_dte_written() - the capture kernel wrote a DTE
+ * @iommu: IOMMU of the device
+ * @devid: DeviceID whose DTE was written
+ *
+ * Called from set_dte_entry(), under the driver's locks.
+ */
+void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
+{
+	iommu_kdump_entry_written(amd_kd_unit(iommu), devid);
+}
+
+/**
+ * amd_iommu_kdump_dte_cloned() - the DTE of a device was copied to an alias
+ * @iommu: IOMMU of the device
+ * @devid: DeviceID of the device
+ * @alias: DeviceID of its DMA alias, whose DTE now equals @devid's
+ *
+ * Called from clone_alias(): at probe time the device's DTE may still be
+ * the one copied from the crashed kernel, and so is then the alias's.
+ */
+void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias)
+{
+	iommu_kdump_entry_cloned(amd_kd_unit(iommu), devid, alias);
+}
+
+#ifdef CONFIG_IOMMU_KDUMP_TEST
+/*
+ * Lab only (CONFIG_IOMMU_KDUMP_TEST): corrupt the live state of the first
+ * kernel just before a crash, so that the capture kernel meets a bad
+ * pointer: "dte-root SEG:BB:DD.F" points the page-table root of a
+ * translating DTE into the crashkernel region, "devtab-size" changes the
+ * size field of the Device Table Base Address Register.
+ */
+static int amd_kd_test_corrupt(const char *cmd, const char *arg)
+{
+	struct amd_iommu_pci_seg *pci_seg, *found = NULL;
+	unsigned int s, b, d, f;
+	struct amd_iommu *iommu;
+	u64 *w0, reg, size;
+	u16 devid;
+
+	if (!strcmp(cmd, "devtab-size")) {
+		for_each_iommu(iommu) {
+			reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
+			size = reg & AMD_CQ_DEVTAB_SIZE_MASK;
+			reg &= ~AMD_CQ_DEVTAB_SIZE_MASK;
+			writeq(reg | (size ? size - 1 : size + 1),
+			       iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "dte-root"))
+		return -ENOENT;
+	if (sscanf(arg, "%x:%x:%x.%x", &s, &b, &d, &f) != 4 || b > 0xff ||
+	    d > 0x1f || f > 7)
+		return -EINVAL;
+	devid = PCI_DEVID(b, PCI_DEVFN(d, f));
+	for_each_pci_segment(pci_seg)
+		if (pci_seg->id == s)
+			found = pci_seg;
+	if (!found || devid > found->last_bdf || !crashk_res.end)
+		return -ENODEV;
+	w0 = &found->dev_table[devid].data[0];
+	if (!(*w0 & DTE_FLAG_V) || !(*w0 & DTE_FLAG_TV) ||
+	    !(*w0 & AMD_CQ_DTE_MODE_MASK))
+		return -EINVAL;
+	WRITE_ONCE(*w0, (*w0 & ~AMD_CQ_DTE_ROOT_MASK) |
+			(__sme_set(crashk_res.start) & AMD_CQ_DTE_ROOT_MASK));
+	for_each_iommu(iommu)
+		if (iommu->pci_seg == found)
+			iommu_flush_all_caches(iommu);
+	return 0;
+}
+
+static int __init amd_kd_test_init(void)
+{
+	if (!is_kdump_kernel() && !list_empty(&amd_iommu_list))
+		iommu_kdump_test_register(amd_kd_test_corrupt);
+	return 0;
+}
+late_initcall(amd_kd_test_init);
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AMD-Vi capture-kernel takeover (drivers/iommu/amd/kdump.c): the hooks
+ * called from init.c and iommu.c.
+ */
+#ifndef _AMD_IOMMU_KDUMP_H
+#define _AMD_IOMMU_KDUMP_H
+
+#include "amd_iommu_types.h"
+
+#ifdef CONFIG_IOMMU_KDUMP_TAKEOVER
+bool amd_iommu_kdump_copy(struct amd_iommu *iommu);
+void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid);
+void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias);
+/* In iommu.c: flush an old domain id and give it back to the allocator. */
+void amd_iommu_kdump_free_domid(struct amd_iommu_pci_seg *pci_seg, u16 domid);
+#else
+static inline bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
+{
+	return false;
+}
+
+static inline void amd_iommu_kdump_dte_written(struct amd_iommu *iommu,
+					       u16 devid)
+{
+}
+
+static inline void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu,
+					      u16 devid, u16 alias)
+{
+}
+#endif
+
+#endif /* _AMD_IOMMU_KDUMP_H */

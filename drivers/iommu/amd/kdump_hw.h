@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AMD-Vi capture-kernel takeover: the parts that touch no MMIO.
+ *
+ * Validation of a device table entry (DTE) copied from the crashed kernel,
+ * the blocking entry that replaces a rejected one, and the bring-up quiesce
+ * transform. Self-contained like crash_quiesce_hw.h, whose DTE layout and
+ * transform are reused here, so that the userspace unit tests (tests/unit/)
+ * compile the same source.
+ *
+ * Reference: AMD I/O Virtualization Technology (IOMMU) Specification,
+ * publication 48882, revision 3.x, section 2.2.2 (Device Table Entry
+ * Format) and section 2.2.5 (Interrupt Remapping Tables); the Device Table
+ * Base Address Register is in section 3.4 (MMIO Offset 0000h).
+ */
+#ifndef _AMD_IOMMU_KDUMP_HW_H
+#define _AMD_IOMMU_KDUMP_HW_H
+
+#include "crash_quiesce_hw.h"
+
+/*
+ * DTE word 0 (DTE bits 63:0), beyond crash_quiesce_hw.h, 48882 section
+ * 2.2.2: bits 6:2 reserved; Mode 7h (bits 11:9 all ones) reserved; GV
+ * (guest translation valid) bit 55.
+ */
+#define AMD_KD_DTE_RSVD_LO	GENMASK_ULL(6, 2)
+#define AMD_KD_DTE_MODE_SHIFT	9
+#define AMD_KD_DTE_MODE_RSVD	7
+#define AMD_KD_DTE_GV		BIT_ULL(55)
+
+/*
+ * DTE word 2 (DTE bits 191:128), 48882 section 2.2.2: IV (interrupt map
+ * valid) bit 0, IntTabLen bits 4:1 (the table holds 2^IntTabLen entries),
+ * IntTableRootPtr bits 51:6 (the table is 128-byte aligned, section
+ * 2.2.5), IntCtl bits 61:60 (10b: remap through the table).
+ */
+#define AMD_KD_DTE2_IV		BIT_ULL(0)
+#define AMD_KD_DTE2_LEN_SHIFT	1
+#define AMD_KD_DTE2_LEN_MASK	GENMASK_ULL(4, 1)
+#define AMD_KD_DTE2_IRTP_MASK	GENMASK_ULL(51, 6)
+#define AMD_KD_DTE2_INTCTL_MASK	GENMASK_ULL(61, 60)
+#define AMD_KD_DTE2_INTCTL_REMAP	(2ULL << 60)
+#define AMD_KD_IRT_ALIGN	128
+/* Smallest interrupt remapping table entry (32-bit IRTE), section 2.2.5. */
+#define AMD_KD_IRTE_MIN_SIZE	4
+
+/* Device Table Base Address Register: at most 512 4-KiB pages (Size 1FFh). */
+#define AMD_KD_DEVTAB_MAX	(512U * 4096U)
+
+/**
+ * typedef amd_kd_ram_fn - is [@phys, @phys + @size) usable old RAM?
+ * @phys: physical address
+ * @size: bytes
+ */
+typedef bool (*amd_kd_ram_fn)(u64 phys, u64 size);
+
+/**
+ * amd_kd_devtab_size() - bytes of a device table from its base register
+ * @reg: Device Table Base Address Register (MMIO Offset 0000h)
+ *
+ * Return: (Size + 1) * 4 KiB, Size being bits 8:0 (48882 section 3.4).
+ */
+static inline u32 amd_kd_devtab_size(u64 reg)
+{
+	return ((u32)(reg & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * 4096U;
+}
+
+/**
+ * amd_kd_dte_check() - may a DTE of the crashed kernel be copied as it is?
+ * @dte: the four 64-bit words of the entry, as read from the old table
+ * @phys_bits: physical address width: address bits at or above it are
+ *	reserved
+ * @old_ram: accepts a range that lies in the crashed kernel's RAM
+ *
+ * Checked when V=1: with TV=1, reserved bits 6:2 clear, Mode not 7h, and
+ * for Modes 1h-6h a host page table root below @phys_bits inside old RAM
+ * (the root is 4 KiB aligned by construction: bits 51:12). When interrupt
+ * remapping is set up (IV=1 and IntCtl or IntTabLen non-zero): IntCtl 10b,
+ * IntTabLen at most 11 (2048 entries) and an interrupt remapping table root
+ * inside old RAM. Entries with V=0 carry nothing to check.
+ *
+ * Return: NULL when the entry may be copied, else the reason it may not.
+ */
+static inline const char *amd_kd_dte_check(const u64 *dte,
+					   unsigned int phys_bits,
+					   amd_kd_ram_fn old_ram)
+{
+	u64 w0 = dte[0], w2 = dte[2];
+	u64 rsvd = phys_bits < 52 ? GENMASK_ULL(51, phys_bits) : 0;
+	unsigned int mode, len;
+	u64 root, irt;
+
+	if (!(w0 & AMD_CQ_DTE_V))
+		return NULL;
+	if (w0 & AMD_CQ_DTE_TV) {
+		if (w0 & AMD_KD_DTE_RSVD_LO)
+			return "reserved DTE bits 6:2 set";
+		mode = (w0 & AMD_CQ_DTE_MODE_MASK) >> AMD_KD_DTE_MODE_SHIFT;
+		if (mode == AMD_KD_DTE_MODE_RSVD)
+			return "reserved paging mode 7";
+		root = w0 & AMD_CQ_DTE_ROOT_MASK;
+		if (mode && (root & rsvd))
+			return "page-table root beyond the physical address width";
+		if (mode && !old_ram(root, 4096))
+			return "page-table root outside the crashed kernel's RAM";
+	}
+	if ((w2 & AMD_KD_DTE2_IV) &&
+	    (w2 & (AMD_KD_DTE2_INTCTL_MASK | AMD_KD_DTE2_LEN_MASK))) {
+		if ((w2 & AMD_KD_DTE2_INTCTL_MASK) != AMD_KD_DTE2_INTCTL_REMAP)
+			return "interrupt control field not 10b";
+		len = (w2 & AMD_KD_DTE2_LEN_MASK) >> AMD_KD_DTE2_LEN_SHIFT;
+		if (len > 11)
+			return "reserved interrupt table length";
+		irt = w2 & AMD_KD_DTE2_IRTP_MASK;
+		if ((irt & (AMD_KD_IRT_ALIGN - 1)) || (irt & rsvd))
+			return "interrupt remapping table misaligned";
+		if (!old_ram(irt, (u64)AMD_KD_IRTE_MIN_SIZE << len))
+			return "interrupt remapping table outside the crashed kernel's RAM";
+	}
+	return NULL;
+}
+
+/**
+ * amd_kd_dte_block() - turn @dte into an entry that blocks its device
+ * @dte: the four words of the new entry
+ *
+ * V=1, TV=1, Mode 0 (no translation, permission from IR/IW), IR=0, IW=0:
+ * every DMA access of the device is refused (48882 section 2.2.2). Word 1
+ * (DomainID 0, no IOTLB) and word 3 are cleared; word 2 keeps only IV, so
+ * that interrupts of the device are not passed through unremapped (IV=1,
+ * IntCtl 00b: fixed and arbitrated interrupts are target-aborted).
+ */
+static inline void amd_kd_dte_block(u64 *dte)
+{
+	dte[0] = AMD_CQ_DTE_V | AMD_CQ_DTE_TV;
+	dte[1] = 0;
+	dte[2] = AMD_KD_DTE2_IV;
+	dte[3] = 0;
+}
+
+/**
+ * amd_kd_dte_domid() - the DomainID of a DTE
+ * @dte: the four words
+ *
+ * Return: DTE bits 79:64 (48882 section 2.2.2).
+ */
+static inline u16 amd_kd_dte_domid(const u64 *dte)
+{
+	return (u16)(dte[1] & AMD_CQ_DTE1_DOMID_MASK);
+}
+
+/**
+ * amd_kd_dte_quiesce() - bring-up quiesce of a copied DTE
+ * @w0: word 0 of the copy
+ *
+ * The crash path's transform (amd_cq_dte_transform(), mode write): IW
+ * cleared for V=1, TV=1; V=1, TV=0 becomes V=1, TV=1, Mode 0, IR=1, IW=0.
+ * Never adds a permission.
+ *
+ * Return: the new word 0.
+ */
+static inline u64 amd_kd_dte_quiesce(u64 w0)
+{
+	return amd_cq_dte_transform(w0, CRASH_DMA_QUIESCE_WRITE);
+}
+
+#endif /* _AMD_IOMMU_KDUMP_HW_H */

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VT-d capture-kernel takeover: the validated copy of the crashed kernel's
+ * root and context tables, the blocking fallback, the bring-up quiesce and
+ * the release of old domain ids (see include/linux/iommu_kdump.h).
+ *
+ * Called from iommu.c: init_dmars() copies each unit's tables through
+ * intel_iommu_kdump_copy() before it installs the capture kernel's root
+ * table with translation left enabled; domain_context_mapping_one() reports
+ * every context entry it writes.
+ *
+ * Legacy mode: the root table address, every present root entry (its
+ * context-table pointer) and every present context entry (reserved bits,
+ * translation type, address width, domain id, second-level page-table
+ * root) are validated (kdump_hw.h) before use. A bad root entry blocks its
+ * bus, a bad context entry its device: the capture kernel's copy simply
+ * does not contain them (not present: DMA faults). If the root table itself
+ * is unusable, the capture kernel's root table stays empty: every DMA is
+ * blocked while translation stays enabled. Scalable mode is copied as Linux
+ * 6.1 does (without validation), with the same blocking fallback.
+ *
+ * With iommu_kdump_quiesce=1 (bring-up quiesce, for crashed kernels that
+ * did not quiesce), the copies lose DMA write permission while the crashed
+ * kernel's memory is only read: the top-level second-level table of every
+ * translated entry is validated and copied into capture-kernel memory with
+ * W cleared in every present entry (the permission is the AND over the
+ * levels), and the copied context entry points to the copy; a pass-through
+ * entry is rewritten to translate through a read-only identity table built
+ * in capture-kernel memory. The crash path's transforms and identity-table
+ * fill (crash_quiesce_hw.h) are reused.
+ *
+ * Bit layouts: kdump_hw.h and crash_quiesce_hw.h (VT-d Architecture
+ * Specification, sections 9.1, 9.3, 9.8 and 10.4).
+ */
+
+#define pr_fmt(fmt)	"DMAR: kdump: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/crash_dump.h>
+#include <linux/dmar.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/iommu_kdump.h>
+#include <linux/kexec.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <asm/processor.h>
+
+#include "iommu.h"
+#include "kdump.h"
+#include "kdump_hw.h"
+
+/* Ledger units by iommu->seq_id; written at boot before any attach. */
+static struct iommu_kdump_unit *vtd_kd_units[DMAR_UNITS_SUPPORTED];
+
+static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did)
+{
+	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
+
+	iommu->flush.flush_context(iommu, did, 0, 0, DMA_CCMD_DOMAIN_INVL);
+	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	/* Domain id 0 is reserved by the capture kernel itself. */
+	if (!did)
+		return;
+	spin_lock(&iommu->lock);
+	clear_bit(did, iommu->domain_ids);
+	spin_unlock(&iommu->lock);
+}
+
+static bool vtd_kd_covers(struct iommu_kdump_unit *unit, struct pci_dev *pdev)
+{
+	u8 bus, devfn;
+
+	return device_to_iommu(&pdev->dev, &bus, &devfn) ==
+	       iommu_kdump_unit_priv(unit);
+}
+
+static const struct iommu_kdump_ops vtd_kd_ops = {
+	.covers = vtd_kd_covers,
+	.release_did = vtd_kd_release_did,
+};
+
+/**
+ * struct vtd_kd_copy - state of one legacy-mode copy
+ * @iommu: the unit
+ * @unit: its ledger (may be NULL without memory)
+ * @cap: CAP_REG
+ * @ecap: ECAP_REG
+ * @haw: host address width
+ * @tbls: the new context table of every bus (NULL: none)
+ * @quiesce: bring-up quiesce (iommu_kdump_quiesce=1)
+ * @tops: bring-up: write-revoked copies of top-level tables, by old
+ *	address >> 12
+ * @identity: bring-up: read-only identity table root by context AW (1: 3
+ *	levels, 2: 4, 3: 5); 0 until built
+ * @identity_failed: the identity table could not be built
+ * @nr_copied: context entries copied
+ * @nr_rejected: context entries (or whole buses) rejected
+ * @nr_revoked: bring-up: copied entries whose write permission was revoked
+ */
+struct vtd_kd_copy {
+	struct intel_iommu *iommu;
+	struct iommu_kdump_unit *unit;
+	u64 cap;
+	u64 ecap;
+	unsigned int haw;
+	u64 *tbls[VTD_CQ_ROOT_ENTRIES];
+	bool quiesce;
+	struct xarray tops;
+	u64 identity[4];
+	bool identity_failed;
+	u32 nr_copied;
+	u32 nr_rejected;
+	u32 nr_revoked;
+};
+
+static bool vtd_kd_old_ram(u64 phys, u64 size)
+{
+	return iommu_kdump_old_ram(phys, size);
+}
+
+static u64 *vtd_kd_alloc_table(struct vtd_kd_copy *c)
+{
+	return alloc_pgtable_page(c->iommu->node);
+}
+
+static void vtd_kd_done_table(struct vtd_kd_copy *c, u64 *table)
+{
+	__iommu_flush_cache(c->iommu, table, VTD_CQ_PAGE_SIZE);
+}
+
+/*
+ * Bring-up: the write-revoked copy of the top-level table at @old of a
+ * @levels-level hierarchy, made once per table. Returns its physical
+ * address, or 0 with *@reason set.
+ */
+static u64 vtd_kd_ro_top(struct vtd_kd_copy *c, u64 old, unsigned int levels,
+			 const char **reason)
+{
+	u64 *copy = xa_load(&c->tops, old >> 12), *src;
+
+	if (copy)
+		return virt_to_phys(copy);
+	src = memremap(old, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
+	if (!src) {
+		*reason = "cannot map the top-level page table";
+		return 0;
+	}
+	*reason = vtd_kd_sl_top_check(src, levels, c->cap, c->ecap, c->haw,
+				      vtd_kd_old_ram);
+	copy = *reason ? NULL : vtd_kd_alloc_table(c);
+	if (copy)
+		memcpy(copy, src, VTD_CQ_PAGE_SIZE);
+	memunmap(src);
+	if (*reason)
+		return 0;
+	if (!copy || xa_err(xa_store(&c->tops, old >> 12, copy, GFP_KERNEL))) {
+		*reason = "no memory for the bring-up copy";
+		if (copy)
+			free_pgtable_page(copy);
+		return 0;
+	}
+	vtd_cq_sl_top_revoke(copy, CRASH_DMA_QUIESCE_WRITE, false);
+	vtd_kd_done_table(c, copy);
+	return virt_to_phys(copy);
+}
+
+/*
+ * Bring-up: build the read-only identity tables over the crashed kernel's
+ * RAM (at most 512 GiB): one SL-PDPT of 1 GiB leaves, or of SL-PDs of
+ * 2 MiB leaves, below an SL-PML4 and an SL-PML5 (crash_quiesce_hw.h fill
+ * helpers). Every entry has R set and W clear.
+ */
+static bool vtd_kd_build_identity(struct vtd_kd_copy *c)
+{
+	u64 end = min_t(u64, iommu_kdump_old_ram_end(), 512ULL << 30);
+	bool use_1g = c->cap & VTD_CQ_CAP_SLLPS_1G;
+	u64 *l3, *l4, *l5, *l2;
+	unsigned int i, n;
+
+	if (c->identity[1] || c->identity_failed)
+		return !c->identity_failed;
+	c->identity_failed = true;
+	if (!end || (!use_1g && !(c->cap & VTD_CQ_CAP_SLLPS_2M)))
+		return false;
+	l3 = vtd_kd_alloc_table(c);
+	l4 = vtd_kd_alloc_table(c);
+	l5 = vtd_kd_alloc_table(c);
+	if (!l3 || !l4 || !l5)
+		goto fail;
+	if (use_1g) {
+		vtd_cq_identity_fill_1g(l3, end);
+	} else {
+		n = DIV_ROUND_UP_ULL(end, SZ_1G);
+		for (i = 0; i < n; i++) {
+			l2 = vtd_kd_alloc_table(c);
+			if (!l2)
+				goto fail;
+			vtd_cq_identity_fill_2m(l2, (u64)i << 30);
+			vtd_kd_done_table(c, l2);
+			l3[i] = vtd_cq_sl_ro_table(virt_to_phys(l2));
+		}
+	}
+	l4[0] = vtd_cq_sl_ro_table(virt_to_phys(l3));
+	l5[0] = vtd_cq_sl_ro_table(virt_to_phys(l4));
+	vtd_kd_done_table(c, l3);
+	vtd_kd_done_table(c, l4);
+	vtd_kd_done_table(c, l5);
+	c->identity[1] = virt_to_phys(l3);
+	c->identity[2] = virt_to_phys(l4);
+	c->identity[3] = virt_to_phys(l5);
+	c->identity_failed = false;
+	pr_info("%s: read-only identity table over [0, %#llx) for the bring-up quiesce\n",
+		c->iommu->name, end);
+	return true;
+
+fail:
+	if (l3 && !use_1g)
+		for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
+			if (l3[i])
+				free_pgtable_page(phys_to_virt(l3[i] & VTD_CQ_SL_ADDR));
+	if (l5)
+		free_pgtable_page(l5);
+	if (l4)
+		free_pgtable_page(l4);
+	if (l3)
+		free_pgtable_page(l3);
+	return false;
+}
+
+/*
+ * Bring-up quiesce of one validated context entry: the low quadword that
+ * takes write permission away, or 0 with *@reason set.
+ */
+static u64 vtd_kd_quiesce_ctx(struct vtd_kd_copy *c, u64 lo, u64 hi,
+			      const char **reason)
+{
+	unsigned int aw = vtd_cq_ctx_aw(hi);
+	u64 table;
+
+	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_PASS_THROUGH) {
+		if (!vtd_kd_build_identity(c)) {
+			*reason = "no read-only identity table for the bring-up quiesce";
+			return 0;
+		}
+		return vtd_cq_ctx_pt_rewrite(lo, c->identity[aw]);
+	}
+	table = vtd_kd_ro_top(c, lo & VTD_CQ_CTX_SLPTPTR, aw + 2, reason);
+	return table ? vtd_kd_ctx_retarget(lo, table) : 0;
+}
+
+static void vtd_kd_reject(struct vtd_kd_copy *c, u16 sid, u32 count,
+			  const char *reason)
+{
+	c->nr_rejected++;
+	if (c->unit)
+		iommu_kdump_note_rejected_range(c->unit, sid, count, reason);
+	else
+		pr_warn("%s: source id %#06x (+%u) not copied: %s\n",
+			c->iommu->name, sid, count - 1, reason);
+}
+
+/* Copy the context table of @bus, whose root entry is @rlo, @rhi. */
+static void vtd_kd_copy_bus(struct vtd_kd_copy *c, unsigned int bus, u64 rlo,
+			    u64 rhi)
+{
+	struct intel_iommu *iommu = c->iommu;
+	const char *reason;
+	unsigned int devfn;
+	u64 *old, *new, lo, hi;
+	u16 sid, did;
+
+	reason = vtd_kd_root_check(rlo, rhi, c->haw, vtd_kd_old_ram);
+	if (reason) {
+		vtd_kd_reject(c, bus << 8, 256, reason);
+		return;
+	}
+	old = memremap(rlo & VTD_CQ_ROOT_CTP, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
+	new = old ? alloc_pgtable_page(iommu->node) : NULL;
+	if (!new) {
+		vtd_kd_reject(c, bus << 8, 256,
+			      old ? "no memory for the copy" :
+				    "cannot map the context table");
+		if (old)
+			memunmap(old);
+		return;
+	}
+	for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
+		lo = READ_ONCE(old[2 * devfn]);
+		hi = READ_ONCE(old[2 * devfn + 1]);
+		if (!(lo & VTD_CQ_CTX_P))
+			continue;
+		sid = bus << 8 | devfn;
+		reason = vtd_kd_ctx_check(lo, hi, c->cap, c->ecap, c->haw,
+					  vtd_kd_old_ram);
+		if (!reason && c->quiesce)
+			lo = vtd_kd_quiesce_ctx(c, lo, hi, &reason);
+		if (reason) {
+			vtd_kd_reject(c, sid, 1, reason);
+			continue;
+		}
+		c->nr_revoked += c->quiesce;
+		new[2 * devfn] = lo;
+		new[2 * devfn + 1] = hi;
+		did = vtd_cq_ctx_did(hi);
+		set_bit(did, iommu->domain_ids);
+		set_bit(sid, iommu->copied_tables);
+		c->nr_copied++;
+		if (c->unit)
+			iommu_kdump_note_copied(c->unit, sid, did);
+	}
+	memunmap(old);
+	__iommu_flush_cache(iommu, new, VTD_PAGE_SIZE);
+	c->tbls[bus] = new;
+}
+
+/*
+ * Legacy mode: validate and copy every present root and context entry,
+ * then hook the copies into the capture kernel's (still empty) root table.
+ * Fails, leaving the root table empty, only when the old root table itself
+ * cannot be used.
+ */
+static int vtd_kd_copy_legacy(struct vtd_kd_copy *c, u64 rtaddr,
+			      char *reason, size_t len)
+{
+	struct intel_iommu *iommu = c->iommu;
+	u64 root = rtaddr & VTD_CQ_RTADDR_RTA, *old_rt, rlo, rhi;
+	unsigned int bus;
+
+	if (root & vtd_cq_addr_rsvd(c->haw)) {
+		snprintf(reason, len,
+			 "root table address %#llx beyond the host address width",
+			 root);
+		return -EINVAL;
+	}
+	if (!iommu_kdump_old_ram(root, VTD_CQ_PAGE_SIZE)) {
+		snprintf(reason, len,
+			 "root table at %#llx outside the crashed kernel's RAM",
+			 root);
+		return -EINVAL;
+	}
+	old_rt = memremap(root, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
+	if (!old_rt) {
+		snprintf(reason, len, "cannot map the root table at %#llx",
+			 root);
+		return -ENOMEM;
+	}
+	if (!iommu->copied_tables)
+		iommu->copied_tables = bitmap_zalloc(BIT_ULL(16), GFP_KERNEL);
+	if (!iommu->copied_tables) {
+		memunmap(old_rt);
+		snprintf(reason, len, "no memory for the copy");
+		return -ENOMEM;
+	}
+	pr_info("%s: root table at %#llx\n", iommu->name, root);
+	for (bus = 0; bus < VTD_CQ_ROOT_ENTRIES; bus++) {
+		rlo = READ_ONCE(old_rt[2 * bus]);
+		rhi = READ_ONCE(old_rt[2 * bus + 1]);
+		if (rlo & VTD_CQ_ROOT_P)
+			vtd_kd_copy_bus(c, bus, rlo, rhi);
+	}
+	memunmap(old_rt);
+
+	spin_lock(&iommu->lock);
+	for (bus = 0; bus < VTD_CQ_ROOT_ENTRIES; bus++)
+		if (c->tbls[bus])
+			iommu->root_entry[bus].lo = virt_to_phys(c->tbls[bus]) |
+						    VTD_CQ_ROOT_P;
+	spin_unlock(&iommu->lock);
+	__iommu_flush_cache(iommu, iommu->root_entry, VTD_CQ_PAGE_SIZE);
+	if (c->quiesce)
+		pr_info("%s: %u context entries copied, %u rejected, write permission revoked in %u (bring-up quiesce)\n",
+			iommu->name, c->nr_copied, c->nr_rejected, c->nr_revoked);
+	else
+		pr_info("%s: %u context entries copied, %u rejected\n",
+			iommu->name, c->nr_copied, c->nr_rejected);
+	return 0;
+}
+
+/* Scalable mode, copied by Linux 6.1's code: note what it copied. */
+static void vtd_kd_note_sm(struct intel_iommu *iommu,
+			   struct iommu_kdump_unit *unit)
+{
+	unsigned long sid;
+
+	if (!unit || !iommu->copied_tables)
+		return;
+	for_each_set_bit(sid, iommu->copied_tables, BIT_ULL(16))
+		iommu_kdump_note_copied(unit, sid, 0);
+}
+
+/**
+ * intel_iommu_kdump_copy() - take over the tables of a unit
+ * @iommu: the unit, translating with the crashed kernel's tables; its own
+ *	(empty) root table is allocated but not installed yet
+ * @copy_sm: Linux 6.1's copy, used for scalable mode
+ *
+ * Replaces copy_translation_tables() in init_dmars(). On return the root
+ * table holds the validated copies, or nothing at all when the crashed
+ * kernel's tables were unusable: init_dmars() then installs it with
+ * translation left enabled, which blocks every DMA of the unit until the
+ * devices are attached. Devices stay deferred either way.
+ *
+ * Return: 0 (the Linux 6.1 fallback that turns translation off is never
+ * taken).
+ */
+int intel_iommu_kdump_copy(struct intel_iommu *iommu,
+			   int (*copy_sm)(struct intel_iommu *iommu))
+{
+	struct iommu_kdump_unit *unit;
+	struct vtd_kd_copy *c;
+	char reason[96];
+	u64 rtaddr;
+	int ret;
+
+	rtaddr = dmar_readq(iommu->reg + DMAR_RTADDR_REG);
+	unit = iommu_kdump_unit_create(iommu->name, iommu->segment,
+				       BIT(16), &vtd_kd_ops, iommu);
+	if (!unit)
+		pr_err("%s: no memory for the takeover ledger\n", iommu->name);
+	if (unit && iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
+		vtd_kd_units[iommu->seq_id] = unit;
+
+	if (rtaddr & VTD_CQ_RTADDR_TTM) {
+		if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT &&
+		    sm_supported(iommu)) {
+			ret = copy_sm(iommu);
+			if (!ret) {
+				if (iommu_kdump_quiesce_enabled())
+					pr_warn("%s: scalable mode: no bring-up quiesce\n",
+						iommu->name);
+				vtd_kd_note_sm(iommu, unit);
+				goto publish;
+			}
+			snprintf(reason, sizeof(reason),
+				 "scalable-mode copy failed (%d)", ret);
+		} else {
+			snprintf(reason, sizeof(reason),
+				 "root table mode %llu does not match the capture kernel's",
+				 (rtaddr & VTD_CQ_RTADDR_TTM) >> 10);
+		}
+		goto block;
+	}
+	if (sm_supported(iommu)) {
+		snprintf(reason, sizeof(reason),
+			 "legacy-mode tables, the capture kernel uses scalable mode");
+		goto block;
+	}
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		snprintf(reason, sizeof(reason), "no memory for the copy");
+		goto block;
+	}
+	c->iommu = iommu;
+	c->unit = unit;
+	c->cap = iommu->cap;
+	c->ecap = iommu->ecap;
+	c->haw = boot_cpu_data.x86_phys_bits;
+	c->quiesce = iommu_kdump_quiesce_enabled();
+	xa_init(&c->tops);
+	ret = vtd_kd_copy_legacy(c, rtaddr, reason, sizeof(reason));
+	/* The copies stay in use; only the index goes. */
+	xa_destroy(&c->tops);
+	kfree(c);
+	if (ret)
+		goto block;
+publish:
+	if (unit)
+		iommu_kdump_unit_publish(unit);
+	return 0;
+
+block:
+	/* The capture kernel's root table is still empty: it blocks all. */
+	if (unit) {
+		iommu_kdump_note_blocked_all(unit, reason);
+		iommu_kdump_unit_publish(unit);
+	} else {
+		pr_err("%s: crashed kernel's tables not usable (%s): all DMA blocked\n",
+		       iommu->name, reason);
+	}
+	return 0;
+}
+
+/**
+ * intel_iommu_kdump_ctx_written() - the capture kernel wrote a context entry
+ * @iommu: the unit
+ * @bus: bus number
+ * @devfn: device and function
+ *
+ * Called from domain_context_mapping_one() with iommu->lock held.
+ */
+void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
+				   u8 devfn)
+{
+	if (iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
+		iommu_kdump_entry_written(vtd_kd_units[iommu->seq_id],
+					  PCI_DEVID(bus, devfn));
+}
+
+#ifdef CONFIG_IOMMU_KDUMP_TEST
+/*
+ * Lab only (CONFIG_IOMMU_KDUMP_TEST): corrupt the live state of the first
+ * kernel just before a crash, so that the capture kernel meets a bad
+ * pointer: "ctx-ptr BB" points the context-table pointer of the root entry
+ * of bus BB (hex) into the crashkernel region, "slpt-root SEG:BB:DD.F" does
+ * the same with the second-level page-table root of a translated context
+ * entry. The caches are invalidated globally.
+ */
+static int vtd_kd_test_ctx_ptr(const char *arg)
+{
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	struct root_entry *re;
+	unsigned int bus;
+	int ret = -ENODEV;
+
+	if (kstrtouint(arg, 16, &bus) || bus > 0xff)
+		return -EINVAL;
+	down_read(&dmar_global_lock);
+	for_each_active_iommu(iommu, drhd) {
+		re = &iommu->root_entry[bus];
+		if (!(re->lo & VTD_CQ_ROOT_P))
+			continue;
+		spin_lock(&iommu->lock);
+		WRITE_ONCE(re->lo, (crashk_res.start & VTD_CQ_ROOT_CTP) |
+				   VTD_CQ_ROOT_P);
+		__iommu_flush_cache(iommu, re, sizeof(*re));
+		spin_unlock(&iommu->lock);
+		iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
+		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+		ret = 0;
+		break;
+	}
+	up_read(&dmar_global_lock);
+	return ret;
+}
+
+static int vtd_kd_test_slpt_root(const char *arg)
+{
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	struct context_entry *ce;
+	unsigned int s, b, d, f;
+	int ret = -ENODEV;
+
+	if (sscanf(arg, "%x:%x:%x.%x", &s, &b, &d, &f) != 4 || b > 0xff ||
+	    d > 0x1f || f > 7)
+		return -EINVAL;
+	down_read(&dmar_global_lock);
+	for_each_active_iommu(iommu, drhd) {
+		if (iommu->segment != s)
+			continue;
+		spin_lock(&iommu->lock);
+		ce = iommu_context_addr(iommu, b, PCI_DEVFN(d, f), 0);
+		if (ce && (ce->lo & VTD_CQ_CTX_P) &&
+		    vtd_cq_ctx_tt(ce->lo) != VTD_CQ_CTX_TT_PASS_THROUGH) {
+			WRITE_ONCE(ce->lo, vtd_kd_ctx_retarget(ce->lo,
+							       crashk_res.start));
+			__iommu_flush_cache(iommu, ce, sizeof(*ce));
+			ret = 0;
+		}
+		spin_unlock(&iommu->lock);
+		if (ret)
+			continue;
+		iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
+		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+		break;
+	}
+	up_read(&dmar_global_lock);
+	return ret;
+}
+
+static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
+{
+	if (!crashk_res.end)
+		return -ENODEV;
+	if (!strcmp(cmd, "ctx-ptr"))
+		return vtd_kd_test_ctx_ptr(arg);
+	if (!strcmp(cmd, "slpt-root"))
+		return vtd_kd_test_slpt_root(arg);
+	return -ENOENT;
+}
+
+static int __init vtd_kd_test_init(void)
+{
+	if (!is_kdump_kernel() && intel_iommu_enabled)
+		iommu_kdump_test_register(vtd_kd_test_corrupt);
+	return 0;
+}
+late_initcall(vtd_kd_test_init);
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VT-d capture-kernel takeover (drivers/iommu/intel/kdump.c): the hooks
+ * called from iommu.c.
+ */
+#ifndef _INTEL_IOMMU_KDUMP_H
+#define _INTEL_IOMMU_KDUMP_H
+
+#include "iommu.h"
+
+#ifdef CONFIG_IOMMU_KDUMP_TAKEOVER
+int intel_iommu_kdump_copy(struct intel_iommu *iommu,
+			   int (*copy_sm)(struct intel_iommu *iommu));
+void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
+				   u8 devfn);
+#else
+static inline int intel_iommu_kdump_copy(struct intel_iommu *iommu,
+					 int (*copy_sm)(struct intel_iommu *iommu))
+{
+	return copy_sm(iommu);
+}
+
+static inline void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu,
+						 u8 bus, u8 devfn)
+{
+}
+#endif
+
+#endif /* _INTEL_IOMMU_KDUMP_H */

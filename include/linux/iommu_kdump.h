@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Capture-kernel takeover of the crashed kernel's IOMMU state.
+ *
+ * A kdump capture kernel finds the IOMMUs translating with the crashed
+ * kernel's tables. The vendor drivers copy the device table entries (AMD-Vi)
+ * or context entries (VT-d) into capture-kernel memory, validating every
+ * pointer first, and keep translation enabled. This interface is the
+ * vendor-neutral ledger of what was copied (drivers/iommu/kdump_retire.c):
+ * per IOMMU unit, the copied entries still in force and the old domain ids
+ * they use. A copied entry is replaced by the capture kernel's own entry
+ * only after its device was reset (PCI function reset or secondary bus
+ * reset) or, with iommu_kdump_retire=attach or for devices without a reset
+ * method, when a driver attaches. An old domain id whose last copied entry
+ * is gone is flushed and given back to the vendor's allocator.
+ *
+ * Vendor parts: drivers/iommu/amd/kdump.c and drivers/iommu/intel/kdump.c.
+ * Hooks: drivers/pci/pci.c calls iommu_kdump_pci_reset_done() and
+ * iommu_kdump_pci_bus_reset_done() when a reset completes.
+ */
+#ifndef _LINUX_IOMMU_KDUMP_H
+#define _LINUX_IOMMU_KDUMP_H
+
+#include <linux/types.h>
+
+struct pci_dev;
+struct iommu_kdump_unit;
+
+/**
+ * enum iommu_kdump_retire_mode - when copied entries are replaced
+ * @IOMMU_KDUMP_RETIRE_RESET: after the device was reset; a driver attaching
+ *	to a device that was not reset first resets it (when it has a reset
+ *	method), then the entry is replaced (default)
+ * @IOMMU_KDUMP_RETIRE_ATTACH: when the IOMMU core attaches the device to a
+ *	domain (first DMA mapping), whether or not it was reset (Linux 6.1)
+ */
+enum iommu_kdump_retire_mode {
+	IOMMU_KDUMP_RETIRE_RESET,
+	IOMMU_KDUMP_RETIRE_ATTACH,
+};
+
+/**
+ * struct iommu_kdump_ops - what a vendor provides for one unit
+ * @covers: optional: does the unit translate for @pdev? (Without it, every
+ *	unit of the device's PCI segment does.) Any context.
+ * @release_did: invalidate every cached translation and context of the old
+ *	domain id @did on the hardware of @unit and give @did back to the
+ *	vendor's domain id allocator (unless the capture kernel reserved it
+ *	for itself). Called in process context, once per old domain id, when
+ *	no copied entry uses it any more.
+ */
+struct iommu_kdump_ops {
+	bool (*covers)(struct iommu_kdump_unit *unit, struct pci_dev *pdev);
+	void (*release_did)(struct iommu_kdump_unit *unit, u16 did);
+};
+
+#ifdef CONFIG_IOMMU_KDUMP_TAKEOVER
+
+/* Vendor side: building the ledger while copying (boot, may sleep). */
+struct iommu_kdump_unit *iommu_kdump_unit_create(const char *name, u16 segment,
+						 u32 nr_sids,
+						 const struct iommu_kdump_ops *ops,
+						 void *priv);
+void *iommu_kdump_unit_priv(struct iommu_kdump_unit *unit);
+void iommu_kdump_note_copied(struct iommu_kdump_unit *unit, u16 sid, u16 did);
+void iommu_kdump_note_rejected(struct iommu_kdump_unit *unit, u16 sid,
+			       const char *reason);
+void iommu_kdump_note_rejected_range(struct iommu_kdump_unit *unit, u16 sid,
+				     u32 count, const char *reason);
+void iommu_kdump_note_blocked_all(struct iommu_kdump_unit *unit,
+				  const char *reason);
+void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit);
+void iommu_kdump_unit_discard(struct iommu_kdump_unit *unit);
+
+/* Vendor side: the capture kernel wrote entries (any context). */
+void iommu_kdump_entry_written(struct iommu_kdump_unit *unit, u16 sid);
+void iommu_kdump_entry_cloned(struct iommu_kdump_unit *unit, u16 from, u16 to);
+
+/* Parameters and validation. */
+enum iommu_kdump_retire_mode iommu_kdump_retire_mode(void);
+bool iommu_kdump_quiesce_enabled(void);
+bool iommu_kdump_old_ram(u64 phys, u64 size);
+u64 iommu_kdump_old_ram_end(void);
+
+/* PCI side: a reset completed successfully. */
+void iommu_kdump_pci_reset_done(struct pci_dev *pdev, const char *method);
+void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge);
+
+#ifdef CONFIG_IOMMU_KDUMP_TEST
+/*
+ * Lab only: a vendor handler for debugfs iommu_kdump/test_corrupt in the
+ * first kernel. It gets the command ("dte-root 0000:00:09.0", ...) and
+ * returns -ENOENT when the command is not its own.
+ */
+typedef int (*iommu_kdump_test_fn)(const char *cmd, const char *arg);
+void iommu_kdump_test_register(iommu_kdump_test_fn fn);
+#endif
+
+#else
+
+static inline void iommu_kdump_pci_reset_done(struct pci_dev *pdev,
+					      const char *method) { }
+static inline void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge) { }
+
+#endif /* CONFIG_IOMMU_KDUMP_TAKEOVER */
+
+#endif /* _LINUX_IOMMU_KDUMP_H */

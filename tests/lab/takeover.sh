@@ -1,0 +1,303 @@
+#!/bin/bash
+# Lab tests of the capture-kernel takeover (CONFIG_IOMMU_KDUMP_TAKEOVER,
+# drivers/iommu/kdump_retire.c and the vendors' kdump.c), run by
+# tests/lab/run.sh after its matrix (whose results it also reads). For each
+# vendor:
+#   retired      in the matrix's pass-through run with a write-revoking
+#                crash path, the capture kernel replaced the copied entry of
+#                every edu it bound (its own DMA then works: the matrix's
+#                capture-dma check) and logged how;
+#   attach       iommu_kdump_retire=attach keeps Linux 6.1's behaviour: with
+#                iommu=pt and crash_dma_quiesce=write the capture kernel's
+#                own DMA through a quiesced edu stays blocked, no entry is
+#                replaced;
+#   stock        crash_dma_quiesce=off iommu_kdump_retire=attach behaves
+#                like Linux 6.1: the crash write lands, the capture works;
+#   olddomain    from the capture kernel's userspace (no driver bound), an
+#                edu behind a bridge writes to its old IOVA: blocked after
+#                the crash-path quiesce, landed without it (the control);
+#                after a sysfs bus reset its copied entry is retired, the
+#                old IOVA no longer translates and the old domain id is
+#                released (debugfs iommu_kdump/state);
+#   bringup      the same with crash_dma_quiesce=off and the capture
+#                kernel's iommu_kdump_quiesce=1 (translated and pt);
+#   corrupt      the first kernel corrupts a DTE page-table root or the
+#                device table size (AMD), a context-table pointer or a
+#                second-level root (VT-d) just before the crash
+#                (CONFIG_IOMMU_KDUMP_TEST): the capture kernel rejects
+#                exactly that, the QEMU trace shows no write turning
+#                translation off between the crash and the end of the
+#                capture, and the capture and its DMA work. The trace
+#                oracle is itself checked on a crash_dma_quiesce=disable
+#                crash.
+# Prints "PASS name" / "FAIL name: detail" / "SKIP name: reason".
+#
+# Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
+# LAB_TAKEOVER_TESTS: subset of "retired attach stock olddomain bringup
+# corrupt" (default all).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vendors=${LAB_VENDORS:-amd intel}
+tests=" ${LAB_TAKEOVER_TESTS:-retired attach stock olddomain bringup corrupt} "
+timeout=${LAB_TIMEOUT:-150}
+results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
+lab=${BUILD:-$top/build}/lab
+mkdir -p "$results"
+
+if ! "$top/userspace/lab/prepare.sh"; then
+	echo "FAIL lab-takeover-prepare: kernel, module or initramfs missing"
+	exit 0
+fi
+if [ "$(nm "$lab/kernel/vmlinux" 2>/dev/null | grep -c ' T iommu_kdump_unit_publish$')" = 0 ]; then
+	echo "FAIL lab-takeover: the lab kernel has no CONFIG_IOMMU_KDUMP_TAKEOVER"
+	exit 0
+fi
+
+j() { jq -r "$1" "$json" 2>/dev/null; }
+
+# run NAME VENDOR MODE STRATEGY [VAR=VALUE...]: one lab run with the
+# given environment (CAPTURE_APPEND, LAB_APPEND, ...); sets $out (its
+# directory) and $json, or prints a FAIL and returns 1.
+run() {
+	local name=$1 v=$2 m=$3 s=$4 rc=0
+	shift 4
+	out=$(env RESULTS="$results" VENDOR="$v" MODE="$m" STRATEGY="$s" READER=1 \
+		LAB_TIMEOUT="$timeout" LAB_PREPARED=1 "$@" "$top/userspace/lab/run.sh" \
+		2>"$results/$name.stderr" | tee "$results/$name.stdout" | tail -n 1) || rc=$?
+	json=$out/result.json
+	if [ ! -f "$json" ]; then
+		echo "FAIL $name: no result (run.sh status $rc, see $results/$name.stderr)"
+		return 1
+	fi
+	if [ "$(j '.capture.ok')" != true ]; then
+		echo "FAIL $name: capture failed: reached=$(j '.capture.reached') makedumpfile rc=$(j '.capture.dump_rc') error=$(j '.capture.error')"
+		return 1
+	fi
+	return 0
+}
+
+# Copied entries of the edu devices replaced when edu_dma bound them.
+check_retired() { # vendor
+	local v=$1 name="lab-$v-takeover-retired" d log miss=
+	d=$(tail -n 1 "$results/lab-$v-pt-write.stdout" 2>/dev/null)
+	log=$d/capture-dmesg.txt
+	if [ ! -f "$log" ]; then
+		echo "SKIP $name: no $v-pt-write run in $results"
+		return
+	fi
+	for dev in $(sed -n 's/.*edu_dma: dev=\([0-9a-f:.]*\) index=.*/\1/p' \
+		"$d/crashed-dmesg.txt" | sort -u); do
+		grep -qE "iommu kdump: [a-z0-9.-]+: (copied|blocking) entry of $dev replaced" "$log" ||
+			miss="$miss $dev"
+	done
+	if [ -n "$miss" ]; then
+		echo "FAIL $name: no replacement logged for$miss"
+	elif ! grep -q "iommu kdump: .* retire=reset" "$log"; then
+		echo "FAIL $name: the capture kernel did not take the tables over"
+	else
+		echo "PASS $name ($(grep -c 'iommu kdump: .* replaced' "$log") entries replaced)"
+	fi
+}
+
+check_retire_attach() { # vendor
+	local v=$1 name="lab-$v-takeover-retire-attach-keeps-6.1"
+	run "$name" "$v" pt write CAPTURE_APPEND=iommu_kdump_retire=attach || return
+	if [ "$(j '.capture_device_dma')" != failed ]; then
+		echo "FAIL $name: capture DMA through the quiesced edu is $(j '.capture_device_dma'), want failed as in Linux 6.1"
+	elif grep -q 'iommu kdump: .* replaced' "$out/capture-dmesg.txt"; then
+		echo "FAIL $name: entries were replaced: $(grep -m1 'iommu kdump: .* replaced' "$out/capture-dmesg.txt")"
+	else
+		echo "PASS $name (capture DMA blocked, no entry replaced)"
+	fi
+}
+
+check_stock() { # vendor
+	local v=$1 name="lab-$v-takeover-off-attach-like-6.1" wv
+	run "$name" "$v" translated off CAPTURE_APPEND=iommu_kdump_retire=attach || return
+	wv=$(j '[.buffers[] | select(.role == "write")][0].verdict')
+	if [ "$wv" != landed ]; then
+		echo "FAIL $name: crash write verdict $wv, want landed"
+	elif [ "$(j '.capture_device_dma')" != ok ]; then
+		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+	else
+		echo "PASS $name (write landed, capture and its DMA ok)"
+	fi
+}
+
+# From the trigger (last write of first.status) to the end of the capture
+# (last write of capture.status), the QEMU trace must show no write that
+# turns translation off: AMD amdvi_control_status (the Control Register
+# value of every write) with IommuEn (bit 0) clear, VT-d vtd_dmar_enable
+# (TE changes) "enable 0". Prints "before on off": events before the
+# trigger (the event is traced at all) and in the window with translation
+# on / off.
+window() {
+	python3 - "$out" "$1" <<'PY'
+import os, re, sys
+out, vendor = sys.argv[1:3]
+t0 = os.stat(out + "/first.status").st_mtime
+t1 = os.stat(out + "/capture.status").st_mtime
+ev_re = re.compile(r"^\d+@(?P<t>[0-9.]+):(?P<ev>\w+) (?P<args>.*)$")
+before = on = off = 0
+with open(out + "/trace.log", errors="replace") as f:
+    for line in f:
+        m = ev_re.match(line)
+        if not m:
+            continue
+        ev, args = m.group("ev"), m.group("args")
+        if vendor == "amd" and ev == "amdvi_control_status":
+            en = int(re.search(r"0x([0-9a-f]+)", args).group(1), 16) & 1
+        elif vendor == "intel" and ev == "vtd_dmar_enable":
+            en = int(args.split()[-1])
+        else:
+            continue
+        t = float(m.group("t"))
+        if t < t0:
+            before += 1
+        elif t <= t1:
+            on += en == 1
+            off += en == 0
+print(before, on, off)
+PY
+}
+
+# check_corrupt VENDOR MODE CMD WANT: the first kernel corrupts its live
+# IOMMU state with CMD just before the crash; the capture kernel must log
+# exactly the rejection WANT (an extended regex), keep translation on, and
+# complete the capture with working DMA of its own.
+check_corrupt() {
+	local v=$1 m=$2 cmd=$3 want=$4 name w before on off lines
+	name="lab-$v-takeover-corrupt-${cmd%%,*}"
+	run "$name" "$v" "$m" write "LAB_APPEND=lab.corrupt=$cmd" \
+		LAB_TRACE_EXTRA=amdvi_control_status || return
+	if [ "$(j '.first_kernel.error')" != null ]; then
+		echo "FAIL $name: first kernel: $(j '.first_kernel.error')"
+		return
+	fi
+	lines=$(grep -E 'iommu kdump: .*(not copied|not usable)' "$out/capture-dmesg.txt")
+	read -r before on off < <(window "$v")
+	if [ "$(printf '%s\n' "$lines" | grep -c .)" != 1 ] ||
+		! printf '%s\n' "$lines" | grep -qE "$want"; then
+		echo "FAIL $name: rejections logged: ${lines:-none}; want exactly one matching '$want'"
+	elif [ "${before:-0}" = 0 ]; then
+		echo "FAIL $name: no translation-enable event in the trace at all (oracle missing)"
+	elif [ "${off:-1}" != 0 ]; then
+		echo "FAIL $name: translation turned off $off time(s) between the crash and the end of the capture"
+	elif [ "$v" = amd ] && [ "${on:-0}" = 0 ]; then
+		echo "FAIL $name: no Control Register write traced after the crash (oracle missing)"
+	elif [ "$(j '.capture_device_dma')" != ok ]; then
+		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+	else
+		w=$(printf '%s\n' "$lines" | sed 's/.*iommu kdump: //')
+		echo "PASS $name ($w; translation on through the capture: $on enabling writes, 0 disabling)"
+	fi
+}
+
+want() { [[ "$tests" == *" $1 "* ]]; }
+
+# check_old_domain NAME VENDOR MODE STRATEGY LANDS [VAR=VALUE...]: the
+# old-domain DMA test from the capture kernel's userspace
+# (userspace/lab/takeover-capture.sh) on the second edu, the crash-time
+# writer (READER=0), behind a bridge (AMD: LAB_EDU1_BRIDGE) so that a bus
+# reset can reset it. Before the reset its write to the old IOVA lands iff
+# LANDS=1 (no quiesce); the sysfs reset retires the copied entry. After
+# it, in a translated domain (MODE=translated) the old IOVA no longer
+# translates and the old domain id is released; in an identity domain
+# (MODE=pt, where the IOVA is the physical address) the write lands and
+# the capture kernel's own DMA works.
+check_old_domain() {
+	local name=$1 v=$2 m=$3 s=$4 lands=$5 dev=0000:01:00.0 tl c p p0 p1 p2
+	local want1 want2 before after did unit
+	shift 5
+	run "$name" "$v" "$m" "$s" READER=0 LAB_EDU1_BRIDGE=1 \
+		"LAB_APPEND=lab.takeover=$dev" "$@" || return
+	tl=$out/takeover.log
+	val() { sed -n "s/.*takeover: .*$1=\([^ ]*\).*/\1/p" "$tl" | head -n 1; }
+	c=$(val canary) p=$(val pattern) p0=$(val peek0) p1=$(val peek1) p2=$(val peek2)
+	if [ -z "$c" ] || [ -z "$p2" ] || ! grep -q 'takeover: done' "$tl"; then
+		echo "FAIL $name: the capture-side test did not run: $(tr '\n' ' ' <"$tl" 2>/dev/null | head -c 300)"
+		return
+	fi
+	# Each poke copies the pattern's upper half (which differs from the
+	# canary's): the first into the low half of the last word, the second
+	# into its high half.
+	if [ "$lands" = 1 ]; then
+		want1=$(printf '0x%016x' $(((c & ~0xffffffff) | ((p >> 32) & 0xffffffff))))
+	else
+		want1=$c
+	fi
+	want2=$want1
+	[ "$m" = pt ] && want2=$(printf '0x%016x' $(((p & ~0xffffffff) | (want1 & 0xffffffff))))
+	before=$out/takeover-state-before.txt after=$out/takeover-state-after.txt
+	read -r unit did < <(sed -n "s/^entry \([^ ]*\) $dev copied did \(0x[0-9a-f]*\).*/\1 \2/p" "$before")
+	if [ "$p0" != "$c" ]; then
+		echo "FAIL $name: old page's last word $p0 before the test, want the canary $c"
+	elif [ "$p1" != "$want1" ]; then
+		echo "FAIL $name: write to the old IOVA before the reset: last word $p1, want $want1 ($([ "$lands" = 1 ] && echo landed || echo blocked))"
+	elif [ "$(val reset_rc)" != 0 ]; then
+		echo "FAIL $name: sysfs reset failed: $(cat "$out/takeover-reset.err" 2>/dev/null)"
+	elif [ "$p2" != "$want2" ]; then
+		echo "FAIL $name: write to the old IOVA after the reset: last word $p2, want $want2 ($([ "$m" = pt ] && echo "landed: identity domain" || echo "not translated"))"
+	elif [ -z "$did" ]; then
+		echo "FAIL $name: debugfs before the reset lists no copied entry of $dev"
+	elif ! grep -qE "^entry $unit $dev retired did $did reset [a-z_]+ after reset" "$after"; then
+		echo "FAIL $name: debugfs after the reset: $(grep " $dev " "$after")"
+	elif [ "$m" = translated ] &&
+		! grep -qE "^did $unit $did released users 0 by [0-9a-f:.]+ after reset" "$after"; then
+		echo "FAIL $name: old domain id $did not released: $(grep "^did $unit $did " "$after")"
+	elif [ "$(j '.capture_device_dma')" != ok ]; then
+		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+	elif [ "$m" = translated ]; then
+		echo "PASS $name (old IOVA write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset, not translated after; entry retired, old domain id $did released)"
+	else
+		echo "PASS $name (write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset, landed after it through the identity domain; entry retired)"
+	fi
+}
+
+# The window oracle itself: crash_dma_quiesce=disable turns translation
+# off at the crash, which it must see.
+check_window_oracle() { # vendor
+	local v=$1 name="lab-$1-takeover-window-oracle-sees-disable" before on off
+	run "$name" "$v" translated disable LAB_TRACE_EXTRA=amdvi_control_status || return
+	read -r before on off < <(window "$v")
+	if [ "${off:-0}" -gt 0 ]; then
+		echo "PASS $name ($off disabling writes seen after the crash)"
+	else
+		echo "FAIL $name: the trace shows no disabling write after a crash_dma_quiesce=disable crash (before=$before on=$on)"
+	fi
+}
+
+for v in $vendors; do
+	want retired && check_retired "$v"
+	want attach && check_retire_attach "$v"
+	want stock && check_stock "$v"
+	if want olddomain; then
+		check_old_domain "lab-$v-takeover-old-domain" "$v" translated write 0
+		check_old_domain "lab-$v-takeover-old-domain-control" "$v" translated off 1
+	fi
+	if want bringup; then
+		check_old_domain "lab-$v-takeover-bringup" "$v" translated off 0 \
+			CAPTURE_APPEND=iommu_kdump_quiesce=1
+		check_old_domain "lab-$v-takeover-bringup-pt" "$v" pt off 0 \
+			CAPTURE_APPEND=iommu_kdump_quiesce=1
+	fi
+done
+for v in $vendors; do
+	want corrupt || continue
+	check_window_oracle "$v"
+	case $v in
+	amd)
+		check_corrupt amd translated dte-root,0000:00:09.0 \
+			'entry of 0000:00:09.0 not copied: page-table root outside'
+		check_corrupt amd translated devtab-size \
+			'not usable \(device table size .*all DMA blocked, translation stays enabled'
+		;;
+	intel)
+		check_corrupt intel translated ctx-ptr,1 \
+			'entries of 0000:01:00.0..0000:01:1f.7 not copied: context-table pointer outside'
+		check_corrupt intel translated slpt-root,0000:01:00.0 \
+			'entry of 0000:01:00.0 not copied: page-table root outside'
+		;;
+	esac
+done
+exit 0
