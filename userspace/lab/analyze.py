@@ -468,6 +468,14 @@ def main():
                            "addr": int(m.group("addr"), 16),
                            "reason": m.group("reason")})
 
+    # iommu-dump's view of /proc/vmcore, taken in the capture kernel.
+    iommu_dump_text = read(os.path.join(d, "iommu-dump.txt"))
+    try:
+        with open(os.path.join(d, "iommu-dump.json")) as f:
+            iommu_dump_json = json.load(f)
+    except (OSError, ValueError):
+        iommu_dump_json = None
+
     dump = os.path.join(d, "vmcore.kdump")
     vmlinux = args.vmlinux or os.path.join(d, "vmlinux")
     crash = {"ran": False, "error": "no dump"}
@@ -531,6 +539,8 @@ def main():
             "done_uptime_s": num(capture.get("done_uptime"))},
         "crash": crash,
         "record": record,
+        "iommu_dump": {"rc": num(capture.get("iommu_dump_rc"), int),
+                       "result": iommu_dump_json},
         "quiesce_log": quiesce,
         "capture_device_dma": ("ok" if rb_valid else "failed" if rb_valid is False
                                else "unknown"),
@@ -573,6 +583,12 @@ def main():
     if record.get("matches_oracles") is not None:
         r.append(f"result record vs oracles: {'AGREE' if record['matches_oracles'] else 'DISAGREE'}"
                  f" ({record['detail']})")
+    if iommu_dump_text.strip():
+        r.append("iommu-dump in the capture kernel (/proc/vmcore):")
+        lines = iommu_dump_text.rstrip().splitlines()
+        r.extend("  " + x for x in lines[:24])
+        if len(lines) > 24:
+            r.append(f"  ... {len(lines) - 24} more lines in iommu-dump.txt")
     if dmar_lines:
         r.append(f"capture kernel fault log: {len(dmar_lines)} DMAR fault line(s)")
     if rb_valid is False:

@@ -147,6 +147,14 @@ capture_kernel() {
 	kv cmdline "$(cat /proc/cmdline)"
 	log "capture kernel up at $(up) s"
 
+	# What the IOMMUs looked like at the crash, on the console and for
+	# the host, before makedumpfile reads the dump.
+	if [ -x /usr/bin/iommu-dump ]; then
+		iommu-dump --timeout 30 /proc/vmcore 2>&1 | tee /out/iommu-dump.txt
+		iommu-dump --timeout 30 --json /proc/vmcore >/out/iommu-dump.json \
+			2>/out/iommu-dump.err
+		kv iommu_dump_rc $?
+	fi
 	t0=$(up)
 	makedumpfile --dump-dmesg /proc/vmcore /out/crashed-dmesg.txt \
 		>/out/makedumpfile-dmesg.log 2>&1

@@ -56,8 +56,12 @@ if [ ! -x "$lab/edu_poke" ] || [ "$poke_src" -nt "$lab/edu_poke" ]; then
 	mv -f "$lab/edu_poke.tmp" "$lab/edu_poke"
 fi
 
+# --- the dump inspector: the capture kernel runs it on /proc/vmcore ---------
+"$top/userspace/build/deps.sh" inspect
+make -s -C "$top/userspace/inspect" out="$build/inspect" "$build/inspect/iommu-dump"
+
 # --- initramfs -------------------------------------------------------------
-bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile)
+bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile "$build/inspect/iommu-dump")
 libs=$(for b in "${bins[@]}"; do ldd "$b" 2>/dev/null || true; done |
 	awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u)
 # shellcheck disable=SC2086 # one library path per word
@@ -76,6 +80,7 @@ for applet in $(/usr/bin/busybox --list); do
 done
 cp /usr/sbin/kexec "$root/usr/sbin/kexec"
 cp /usr/bin/makedumpfile "$root/usr/bin/makedumpfile"
+cp "$build/inspect/iommu-dump" "$root/usr/bin/iommu-dump"
 for l in $libs; do
 	mkdir -p "$root$(dirname "$l")"
 	cp -L "$l" "$root$l"
