@@ -5,6 +5,7 @@
 #   make test    every test; ends with "N passed, N failed"
 #   make compare the quiesce strategies side by side (results/compare-*/)
 #   make bench   crash-path walk vs plain scan; in-guest cost ratios
+#   make fuzz    longer libFuzzer runs of tests/fuzz (FUZZ_SECS per target)
 #
 # Knobs (environment or make variables): VENDOR=amd|intel,
 # STRATEGY=write|all|off|disable, MODE=translated|pt, TESTS=... (see README).
@@ -37,10 +38,20 @@ clean:
 distclean:
 	rm -rf build results
 
-.PHONY: compare bench
+.PHONY: compare bench fuzz
+
+FUZZ_SECS ?= 300
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECS)
 
 compare:
 	python3 userspace/compare/compare.py
 
 bench:
 	python3 userspace/bench/bench.py
+
+.PHONY: soak
+
+# Consecutive crash-to-capture cycles under the e1000e flood (SOAK_CYCLES).
+soak:
+	python3 userspace/compare/soak.py
