@@ -33,7 +33,7 @@ unit:
 	$(MAKE) -C tests/unit run
 
 clean:
-	rm -rf build/obj build/unit build/lab build/test-logs build/patches
+	rm -rf build/obj build/unit build/fuzz build/lab build/test-logs build/patches
 
 distclean:
 	rm -rf build results

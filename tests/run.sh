@@ -3,12 +3,13 @@
 # "PASS name" / "FAIL name: detail" lines they print and end with
 # "N passed, N failed". Exits non-zero when anything failed.
 # TESTS="unit style patches lab" selects groups (default: all).
+# FUZZ_SECS (default 10) bounds each fuzz target of the fuzz group.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel unit style patches compare lab inspect}
+groups=${TESTS:-kernel unit fuzz style patches compare lab inspect}
 
 group() { # name command...
 	local name=$1
@@ -33,6 +34,7 @@ for g in $groups; do
 	case $g in
 	kernel) group kernel kernel_build ;;
 	unit) group unit make -s -C "$top/tests/unit" run ;;
+	fuzz) group fuzz "$top/tests/fuzz/run.sh" ;;
 	style) group style "$top/tests/style/checkpatch.sh" ;;
 	patches) group patches "$top/tests/patches/check.sh" ;;
 	compare) group compare python3 "$top/tests/compare/test_labtrace.py" ;;

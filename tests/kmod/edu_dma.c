@@ -34,6 +34,8 @@
  *  - arm=0: the trigger panics with no DMA armed (a crash whose only
  *    in-flight DMA is another device's, e.g. the e1000e's receive DMA);
  *    no buffer line is logged.
+ *  - nmi=1 (tests/lab/faults.sh): the trigger's panic comes from NMI
+ *    context (a self-IPI NMI whose handler calls nmi_panic()).
  *  - target_iova=<address>: a write-role device's target page is also
  *    mapped with iommu_map() at this IOVA (plus PAGE_SIZE * probe index)
  *    in the device's translating IOMMU domain, and the crash write goes
@@ -74,6 +76,9 @@
 #include <linux/mutex.h>
 #include <linux/panic.h>
 #include <linux/pci.h>
+#include <asm/apic.h>
+#include <asm/irq_vectors.h>
+#include <asm/nmi.h>
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -109,6 +114,11 @@ MODULE_PARM_DESC(readback,
 static bool arm = true;
 module_param(arm, bool, 0444);
 MODULE_PARM_DESC(arm, "arm the devices' DMA at the trigger (0: panic only)");
+
+static bool nmi;
+module_param(nmi, bool, 0444);
+MODULE_PARM_DESC(nmi,
+		 "the trigger panics from NMI context: a self-IPI NMI whose handler calls nmi_panic()");
 
 static unsigned long target_iova;
 module_param(target_iova, ulong, 0444);
@@ -438,6 +448,33 @@ static void edu_remove(struct pci_dev *pdev)
 }
 
 /*
+ * nmi=1: the crash comes from NMI context, as from a hard-lockup detector
+ * or an unknown NMI with kernel.unknown_nmi_panic set. The handler logs
+ * in_nmi() (the lab test's evidence of the context) and calls nmi_panic(),
+ * the kernel's panic entry for NMI handlers.
+ */
+static int edu_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	pr_emerg("panic from NMI context: in_nmi=%d\n", in_nmi() ? 1 : 0);
+	nmi_panic(regs, "edu_dma: panic from an NMI handler");
+	return NMI_HANDLED;
+}
+
+static void edu_panic(unsigned int armed)
+{
+	if (nmi) {
+		if (register_nmi_handler(NMI_LOCAL, edu_nmi_handler, 0, "edu_dma"))
+			panic("edu_dma: cannot register the NMI handler");
+		apic->send_IPI_self(NMI_VECTOR);
+		mdelay(1000);
+		panic("edu_dma: the self NMI was not delivered within 1 s");
+	}
+	if (!armed)
+		panic("edu_dma: no DMA armed (arm=0)");
+	panic("edu_dma: %u DMA transfer(s) armed", armed);
+}
+
+/*
  * Log every buffer, then arm all devices back to back and panic: the
  * transfers fire about 100 ms later, inside the crash-to-capture window.
  */
@@ -447,7 +484,7 @@ static int edu_trigger(void)
 	unsigned int armed = 0;
 
 	if (!arm)
-		panic("edu_dma: no DMA armed (arm=0)");
+		edu_panic(0);
 
 	mutex_lock(&edu_lock);
 	list_for_each_entry(edu, &edu_devices, node) {
@@ -472,7 +509,7 @@ static int edu_trigger(void)
 		pr_err("no device to arm\n");
 		return -ENODEV;
 	}
-	panic("edu_dma: %u DMA transfer(s) armed", armed);
+	edu_panic(armed);
 	return 0;
 }
 

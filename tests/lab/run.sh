@@ -17,7 +17,8 @@
 # Knobs: LAB_VENDORS, LAB_MODES, LAB_STRATEGIES (subsets), LAB_TIMEOUT (per
 # QEMU run, default 150 s), LAB_RESULTS (default build/lab/test-results,
 # emptied first), LAB_TAKEOVER=0 (skip tests/lab/takeover.sh, the
-# capture-kernel takeover tests run after the matrix).
+# capture-kernel takeover tests run after the matrix), LAB_FAULTS=0 (skip
+# tests/lab/faults.sh, the crash path under faults and hostile state).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=${LAB_VENDORS:-amd intel}
@@ -135,4 +136,6 @@ for v in $vendors; do
 done
 # The capture-kernel takeover (it also reads this matrix's results).
 [ "${LAB_TAKEOVER:-1}" = 0 ] || "$top/tests/lab/takeover.sh"
+# The crash path under faults: NMI context, budget exhausted, bad tables.
+[ "${LAB_FAULTS:-1}" = 0 ] || "$top/tests/lab/faults.sh"
 exit 0

@@ -5,6 +5,7 @@ declare -A pkgs=(
 	[kernel]="linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev ccache xz-utils patch cpio kmod"
 	[lab]="qemu-system-x86 kexec-tools makedumpfile crash busybox-static cpio gzip jq python3 binutils"
 	[unit]="clang libclang-rt-14-dev"
+	[fuzz]="clang libclang-rt-14-dev"
 	[patches]="git quilt"
 	[plot]="gnuplot-nox"
 	[inspect]="libkdumpfile-dev pkg-config clang libclang-rt-14-dev makedumpfile python3-drgn"

@@ -299,7 +299,10 @@ void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias)
  * kernel just before a crash, so that the capture kernel meets a bad
  * pointer: "dte-root SEG:BB:DD.F" points the page-table root of a
  * translating DTE into the crashkernel region, "devtab-size" changes the
- * size field of the Device Table Base Address Register.
+ * size field of the Device Table Base Address Register, "cmdbuf-off"
+ * clears CmdBufEn (bit 12) of the IOMMU Control Register (48882 section
+ * 3.4, MMIO Offset 0018h), so that the crash path finds no usable command
+ * buffer for its invalidations.
  */
 static int amd_kd_test_corrupt(const char *cmd, const char *arg)
 {
@@ -309,6 +312,14 @@ static int amd_kd_test_corrupt(const char *cmd, const char *arg)
 	u64 *w0, reg, size;
 	u16 devid;
 
+	if (!strcmp(cmd, "cmdbuf-off")) {
+		for_each_iommu(iommu) {
+			reg = readq(iommu->mmio_base + MMIO_CONTROL_OFFSET);
+			writeq(reg & ~AMD_CQ_CTRL_CMDBUF_EN,
+			       iommu->mmio_base + MMIO_CONTROL_OFFSET);
+		}
+		return 0;
+	}
 	if (!strcmp(cmd, "devtab-size")) {
 		for_each_iommu(iommu) {
 			reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
