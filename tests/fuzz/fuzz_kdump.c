@@ -92,8 +92,11 @@ static void fuzz_amd(const uint8_t *data, size_t size)
 		why = amd_kd_dte_check(dte, bits, fz_old_ram);
 		CHECK(!memcmp(dte, orig, 32));	/* the check only reads */
 		if (why) {
-			/* Rejected: only a valid entry can be rejected. */
-			CHECK(orig[0] & 1);
+			/*
+			 * Rejected: only an entry with valid translation (V)
+			 * or interrupt (IV) fields can be rejected.
+			 */
+			CHECK((orig[0] & 1) || (orig[2] & 1));
 			amd_kd_dte_block(dte);
 			continue;
 		}
@@ -108,9 +111,9 @@ static void fuzz_amd(const uint8_t *data, size_t size)
 		}
 		/*
 		 * Interrupt remapping: IV bit 128, IntCtl 189:188, IntTabLen
-		 * 132:129. The contract checks it only for V=1 entries.
+		 * 132:129. IV alone validates them, whatever V says.
 		 */
-		if ((orig[0] & 1) && (orig[2] & 1) && (orig[2] & (mask(61, 60) | mask(4, 1)))) {
+		if ((orig[2] & 1) && (orig[2] & (mask(61, 60) | mask(4, 1)))) {
 			CHECK(((orig[2] >> 60) & 3) == 2);
 			len = (orig[2] >> 1) & 15;
 			CHECK(len <= 11);

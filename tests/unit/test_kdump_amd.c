@@ -55,6 +55,9 @@ static void test_check_translation(void)
 
 	CHECK("check/v0_accepted", !check(0, 0, 46));
 	CHECK("check/v0_garbage_accepted", !check(0xfffffffffffffffeULL, 0, 46));
+	/* IV alone validates the interrupt fields (48882 section 2.2.2). */
+	CHECK("check/v0_iv1_bad_irt_rejected",
+	      check(0, T_IV | T_LEN(9) | T_INTCTL(2) | 0x80000000ULL, 46) != NULL);
 	CHECK("check/v1_tv0_accepted", !check(T_V | T_IR | T_IW, 0, 46));
 	CHECK("check/mode0_any_root_accepted",
 	      !check(T_V | T_TV | 0xfff0000000000ULL | T_IR, 0, 46));

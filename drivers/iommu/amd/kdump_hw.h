@@ -72,12 +72,13 @@ static inline u32 amd_kd_devtab_size(u64 reg)
  *	reserved
  * @old_ram: accepts a range that lies in the crashed kernel's RAM
  *
- * Checked when V=1: with TV=1, reserved bits 6:2 clear, Mode not 7h, and
- * for Modes 1h-6h a host page table root below @phys_bits inside old RAM
- * (the root is 4 KiB aligned by construction: bits 51:12). When interrupt
- * remapping is set up (IV=1 and IntCtl or IntTabLen non-zero): IntCtl 10b,
- * IntTabLen at most 11 (2048 entries) and an interrupt remapping table root
- * inside old RAM. Entries with V=0 carry nothing to check.
+ * Translation fields, when V=1 and TV=1: reserved bits 6:2 clear, Mode not
+ * 7h, and for Modes 1h-6h a host page table root below @phys_bits inside
+ * old RAM (the root is 4 KiB aligned by construction: bits 51:12).
+ * Interrupt fields, whatever V says (IV alone makes bits 191:128 valid,
+ * 48882 section 2.2.2), when interrupt remapping is set up (IV=1 and IntCtl
+ * or IntTabLen non-zero): IntCtl 10b, IntTabLen at most 11 (2048 entries)
+ * and an interrupt remapping table root inside old RAM.
  *
  * Return: NULL when the entry may be copied, else the reason it may not.
  */
@@ -90,9 +91,7 @@ static inline const char *amd_kd_dte_check(const u64 *dte,
 	unsigned int mode, len;
 	u64 root, irt;
 
-	if (!(w0 & AMD_CQ_DTE_V))
-		return NULL;
-	if (w0 & AMD_CQ_DTE_TV) {
+	if ((w0 & AMD_CQ_DTE_V) && (w0 & AMD_CQ_DTE_TV)) {
 		if (w0 & AMD_KD_DTE_RSVD_LO)
 			return "reserved DTE bits 6:2 set";
 		mode = (w0 & AMD_CQ_DTE_MODE_MASK) >> AMD_KD_DTE_MODE_SHIFT;
