@@ -311,7 +311,7 @@ EOF
 		bad_input inspect-no-record "$scratch/norec.elf" 3 'has no crash_dma_quiesce record'
 		bad_input inspect-table-outside "$d" 4 'outside the dump' --check --table 0=0x7ff000000000:8192
 		hole=$("$k2e" --hole "$d")
-		bad_input inspect-table-not-in-dump "$d" 4 'not in dump' --check --table "0=$hole:8192"
+		bad_input inspect-table-not-in-dump "$d" 4 'not in dump' --check --table "0=$hole:4096"
 		bad_input inspect-usage "$d" 64 'bad --table' --table nonsense
 	fi
 fi

@@ -39,6 +39,10 @@ def one_cycle(args, frozen, vendor):
                            "iommu_kdump_retire=reset")
 
 
+def fmt_us(v):
+    return "-" if v is None else f"{v:.0f}"
+
+
 def summarize(vendor, runs):
     ok = [r for r in runs if r.get("capture_ok")]
     e = [r.get("e1000e") or {} for r in runs]
@@ -53,8 +57,8 @@ def summarize(vendor, runs):
         "blocked": sum(x.get("blocked", 0) for x in e),
         "amd_writeback_artifact": (sum(x.get("wb_landed") or 0 for x in e)
                                    if vendor == "amd" else None),
-        "crash_path_us_median": statistics.median(us) if us else None,
-        "crash_path_us_max": max(us) if us else None,
+        "crash_path_us_median": round(statistics.median(us)) if us else None,
+        "crash_path_us_max": round(max(us)) if us else None,
         "failures": [compare.failure_reason(r) for r in runs if not r.get("capture_ok")],
     }
 
@@ -91,7 +95,8 @@ def main():
                   f", post-panic frames landed {e.get('landed_ram', '?')}"
                   f" (blocked {e.get('blocked', '?')})"
                   f"{', AMD write-back artifact ' + str(e.get('wb_landed')) if vendor == 'amd' else ''}"
-                  f", crash path {r.get('crash_path_us')} us, {time.time() - t0:.0f} s", flush=True)
+                  f", crash path {fmt_us(r.get('crash_path_us'))} us, {time.time() - t0:.0f} s",
+                  flush=True)
         summary.append(summarize(vendor, runs))
 
     lines = ["| vendor | cycles | captured | post-panic frames landed in RAM | "
