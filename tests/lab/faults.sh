@@ -71,35 +71,9 @@ run() {
 }
 
 # Translation-enable events of the QEMU trace from the trigger to the end
-# of the capture: prints "before on off" (see takeover.sh).
+# of the capture: prints "before on off" (tests/lab/translation_window.py).
 window() {
-	python3 - "$out" "$1" <<'PY'
-import os, re, sys
-out, vendor = sys.argv[1:3]
-t0 = os.stat(out + "/first.status").st_mtime
-t1 = os.stat(out + "/capture.status").st_mtime
-ev_re = re.compile(r"^\d+@(?P<t>[0-9.]+):(?P<ev>\w+) (?P<args>.*)$")
-before = on = off = 0
-with open(out + "/trace.log", errors="replace") as f:
-    for line in f:
-        m = ev_re.match(line)
-        if not m:
-            continue
-        ev, args = m.group("ev"), m.group("args")
-        if vendor == "amd" and ev == "amdvi_control_status":
-            en = int(re.search(r"0x([0-9a-f]+)", args).group(1), 16) & 1
-        elif vendor == "intel" and ev == "vtd_dmar_enable":
-            en = int(args.split()[-1])
-        else:
-            continue
-        t = float(m.group("t"))
-        if t < t0:
-            before += 1
-        elif t <= t1:
-            on += en == 1
-            off += en == 0
-print(before, on, off)
-PY
+	python3 "$top/tests/lab/translation_window.py" "$out" "$1"
 }
 
 # common NAME VENDOR MAX_US [EDU]: the oracles every scenario shares (the
