@@ -198,7 +198,8 @@ struct crash_dma_quiesce_ctx {
  * @read_root: fill @rec->root_phys and @rec->root_size from the IOMMU
  *	registers, nothing else. Called at registration, so that the record
  *	locates the tables even when the crash path does nothing (mode off),
- *	and at the start of every pass. Same rules as @quiesce.
+ *	and at the start of every pass, before @quiesce, which may rely on
+ *	these two fields. Same rules as @quiesce.
  */
 struct crash_dma_quiesce_ops {
 	const char *name;

@@ -292,14 +292,9 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	void __iomem *mmio = unit->mmio;
 	struct amd_cq_walk *w = &amd_cq_w;
 	struct amd_cq_seen *seen = NULL;
-	u64 ctrl, dtb, root;
-	u32 size;
+	u64 ctrl, root = rec->root_phys;
+	u32 size = rec->root_size;
 
-	if (ctx->dry_run)
-		rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
-	rec->inval = CRASH_DMA_QUIESCE_INV_NONE;
-	rec->commands = 0;
-	rec->domains_invalidated = 0;
 	if (ctx->mode != CRASH_DMA_QUIESCE_WRITE &&
 	    ctx->mode != CRASH_DMA_QUIESCE_ALL &&
 	    ctx->mode != CRASH_DMA_QUIESCE_DISABLE)
@@ -324,12 +319,7 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 		return;
 	}
 
-	/* Device Table Base Address Register (MMIO Offset 0000h). */
-	dtb = readq(mmio + AMD_CQ_MMIO_DEV_TABLE);
-	root = __sme_clr(dtb & AMD_CQ_DEVTAB_BASE_MASK);
-	size = ((u32)(dtb & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * SZ_4K;
-	rec->root_phys = root;
-	rec->root_size = size;
+	/* Device table as amd_cq_read_root() found it at the pass start. */
 	if (!crash_dma_quiesce_phys_ok(root, size)) {
 		rec->state = CRASH_DMA_QUIESCE_BAD_ROOT;
 		return;

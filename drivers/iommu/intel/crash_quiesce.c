@@ -345,8 +345,6 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 
 	rtaddr = readq(reg + VTD_CQ_REG_RTADDR);
 	root = rtaddr & VTD_CQ_RTADDR_RTA;
-	rec->root_phys = root;
-	rec->root_size = VTD_CQ_PAGE_SIZE;
 	if (rtaddr & VTD_CQ_RTADDR_TTM) {
 		/* Scalable mode (or abort-DMA mode): not handled, unchanged. */
 		rec->state = CRASH_DMA_QUIESCE_UNSUPPORTED;
