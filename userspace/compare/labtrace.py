@@ -46,6 +46,11 @@ import gzip
 import json
 import os
 import re
+import sys
+
+# The lab's own file helpers (userspace/lab/analyze.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+from analyze import keyvals, read  # noqa: E402
 
 TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
                "amdvi_mmio_read vtd_reg_read vtd_reg_write vtd_iotlb_page_hit")
@@ -79,23 +84,6 @@ TS_RE = re.compile(r"^\[\s*(?P<ts>[0-9]+\.[0-9]+)\]\s*(?P<msg>.*)$")
 # AMD-Vi Device Table Base Address register, VT-d RTADDR_REG (+4: high half)
 AMD_TABLE_REG = "AMDVI_MMIO_DEVTAB_BASE"
 VTD_RTADDR = (0x20, 0x24)
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def keyvals(path):
-    out = {}
-    for line in read(path).splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out
 
 
 def parse_range(text):
