@@ -288,11 +288,14 @@ void crash_dma_quiesce(void)
 	unsigned int i, nr = READ_ONCE(info->nr_records);
 	u64 start = rdtsc_ordered();
 
+	info->quiesce_begin = start;
 	info->mode = cdq_mode;
 	info->budget_us = cdq_budget_us;
 	info->tsc_khz = tsc_khz;
-	if (cdq_mode == CRASH_DMA_QUIESCE_OFF || !nr)
+	if (cdq_mode == CRASH_DMA_QUIESCE_OFF || !nr) {
+		info->quiesce_end = rdtsc_ordered();
 		return;
+	}
 
 	cdq_run(cdq_mode, false, info->records, nr);
 	info->total_cycles = rdtsc_ordered() - start;
@@ -311,6 +314,31 @@ void crash_dma_quiesce(void)
 			 cdq_name(cdq_inval_names, ARRAY_SIZE(cdq_inval_names), rec->inval),
 			 rec->cycles, cdq_cycles_to_us(rec->cycles));
 	}
+	info->quiesce_end = rdtsc_ordered();
+}
+
+/**
+ * crash_dma_quiesce_shutdown_begin() - stamp the start of the crash shutdown
+ *
+ * Called first thing in native_machine_crash_shutdown(). Stores the TSC in
+ * crash_dma_quiesce_info.shutdown_begin, so that a dump reader can put the
+ * crash path's cycles against the whole shutdown. One store, no lock.
+ */
+void crash_dma_quiesce_shutdown_begin(void)
+{
+	crash_dma_quiesce_info.shutdown_begin = rdtsc_ordered();
+}
+
+/**
+ * crash_dma_quiesce_shutdown_end() - stamp the end of the crash shutdown
+ *
+ * Called last thing in native_machine_crash_shutdown(), after the CPU state
+ * was saved and before machine_kexec() starts the capture kernel. Stores the
+ * TSC in crash_dma_quiesce_info.shutdown_end. One store, no lock.
+ */
+void crash_dma_quiesce_shutdown_end(void)
+{
+	crash_dma_quiesce_info.shutdown_end = rdtsc_ordered();
 }
 
 static int __init cdq_vmcoreinfo_init(void)

@@ -23,7 +23,7 @@
 #define CRASH_DMA_QUIESCE_NR_SIDS	65536
 
 #define CRASH_DMA_QUIESCE_MAGIC		0x51414d44	/* "DMAQ" */
-#define CRASH_DMA_QUIESCE_VERSION	1
+#define CRASH_DMA_QUIESCE_VERSION	2
 
 /**
  * enum crash_dma_quiesce_mode - what the crash path does to the IOMMUs
@@ -155,7 +155,16 @@ struct crash_dma_quiesce_record {
  * @tsc_khz: TSC frequency, to turn cycles into time
  * @ran: non-zero once the crash path ran
  * @total_cycles: TSC cycles of the whole crash path
+ * @shutdown_begin: TSC at the entry of native_machine_crash_shutdown()
+ *	(0: the architecture does not stamp it)
+ * @quiesce_begin: TSC at the entry of crash_dma_quiesce()
+ * @quiesce_end: TSC when crash_dma_quiesce() returns, after its log lines
+ * @shutdown_end: TSC at the end of native_machine_crash_shutdown(), just
+ *	before the jump to the capture kernel is prepared
  * @records: one per IOMMU
+ *
+ * The four stamps place the crash path inside the crash shutdown:
+ * @total_cycles / (@shutdown_end - @shutdown_begin) is its share of it.
  */
 struct crash_dma_quiesce_info {
 	u32 magic;
@@ -167,6 +176,10 @@ struct crash_dma_quiesce_info {
 	u32 ran;
 	u32 reserved;
 	u64 total_cycles;
+	u64 shutdown_begin;
+	u64 quiesce_begin;
+	u64 quiesce_end;
+	u64 shutdown_end;
 	struct crash_dma_quiesce_record records[CRASH_DMA_QUIESCE_MAX_IOMMUS];
 };
 
@@ -230,6 +243,8 @@ struct crash_dma_quiesce_unit {
 
 #ifdef CONFIG_CRASH_DMA_QUIESCE
 void crash_dma_quiesce(void);
+void crash_dma_quiesce_shutdown_begin(void);
+void crash_dma_quiesce_shutdown_end(void);
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
 			       void __iomem *mmio, u64 mmio_phys);
 enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void);
@@ -237,6 +252,8 @@ bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx);
 bool crash_dma_quiesce_phys_ok(u64 phys, u64 size);
 #else
 static inline void crash_dma_quiesce(void) { }
+static inline void crash_dma_quiesce_shutdown_begin(void) { }
+static inline void crash_dma_quiesce_shutdown_end(void) { }
 #endif
 
 #endif /* _LINUX_CRASH_DMA_QUIESCE_H */
