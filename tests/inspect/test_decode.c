@@ -186,10 +186,10 @@ static const char vmci[] =
 	"PAGESIZE=4096\n"
 	"NUMBER(phys_base)=16777216\n"
 	"SYMBOL(crash_dma_quiesce_info)=ffffffff81a90f40\n"
-	"NUMBER(CRASH_DMA_QUIESCE_VERSION)=1\n"
-	"SIZE(crash_dma_quiesce_info)=132136\n"
+	"NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
+	"SIZE(crash_dma_quiesce_info)=132168\n"
 	"OFFSET(crash_dma_quiesce_info.nr_records)=12\n"
-	"OFFSET(crash_dma_quiesce_info.records)=40\n"
+	"OFFSET(crash_dma_quiesce_info.records)=72\n"
 	"SIZE(crash_dma_quiesce_record)=8256\n"
 	"OFFSET(crash_dma_quiesce_record.root_phys)=16\n"
 	"OFFSET(crash_dma_quiesce_record.changed)=64\n";
@@ -209,10 +209,10 @@ static void test_vmcoreinfo(void)
 	cdq_vmcoreinfo_parse(vmci, strlen(vmci), &vi);
 	CHECK("vmci_symbol", vi.has_symbol && vi.symbol == 0xffffffff81a90f40ULL);
 	CHECK("vmci_phys_base", vi.has_phys_base && vi.phys_base == 0x1000000);
-	CHECK("vmci_version", vi.has_version && vi.version == 1);
-	CHECK_EQ("vmci_size_info", vi.size_info, 132136);
+	CHECK("vmci_version", vi.has_version && vi.version == 2);
+	CHECK_EQ("vmci_size_info", vi.size_info, 132168);
 	CHECK_EQ("vmci_size_record", vi.size_record, 8256);
-	CHECK_EQ("vmci_offset_records", vi.offset[CDQ_F_INFO_RECORDS], 40);
+	CHECK_EQ("vmci_offset_records", vi.offset[CDQ_F_INFO_RECORDS], 72);
 	CHECK_EQ("vmci_offset_changed", vi.offset[CDQ_F_REC_CHANGED], 64);
 	CHECK_EQ("vmci_offset_absent", vi.offset[CDQ_F_REC_FLAGS], (uint64_t)-1);
 	CHECK("vmci_osrelease", !strcmp(vi.osrelease, "6.1.192-test"));
@@ -234,7 +234,7 @@ static void test_vmcoreinfo(void)
 	/* Junk values are ignored; a later good line wins. */
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=xyz\n"
 			     "OFFSET(crash_dma_quiesce_info.records)=-4\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=1\n", &vi);
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n", &vi);
 	CHECK("vmci_bad_symbol_ignored", !vi.has_symbol);
 	CHECK_EQ("vmci_negative_offset_ignored", vi.offset[CDQ_F_INFO_RECORDS], (uint64_t)-1);
 	CHECK_EQ("layout_corrupt_symbol", cdq_layout_get(&vi, &l, &why), -CDQ_E_VMCOREINFO);
@@ -242,16 +242,16 @@ static void test_vmcoreinfo(void)
 	CHECK_EQ("layout_norec", cdq_layout_get(&vi, &l, &why), -CDQ_E_NOREC);
 
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n", &vi);
-	CHECK_EQ("layout_version_2", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n", &vi);
+	CHECK_EQ("layout_version_3", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n", &vi);
 	CHECK_EQ("layout_no_version", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=1\n"
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
 			     "SIZE(crash_dma_quiesce_record)=9000\n", &vi);
 	CHECK_EQ("layout_size_differs", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=1\n"
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
 			     "OFFSET(crash_dma_quiesce_record.changed)=100\n", &vi);
 	CHECK_EQ("layout_offset_outside", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 
@@ -277,20 +277,24 @@ static void test_vmcoreinfo(void)
 static uint8_t *make_info(uint32_t nr, uint8_t vendor, uint64_t root,
 			  uint32_t root_size, size_t *len)
 {
-	size_t n = 40 + 16 * 8256;
+	size_t n = 72 + 16 * 8256;
 	uint8_t *b = calloc(1, n);
 	uint32_t i;
 
 	put32(b + 0, 0x51414d44);	/* magic */
-	put32(b + 4, 1);		/* version */
+	put32(b + 4, 2);		/* version */
 	put32(b + 8, 1);		/* mode write */
 	put32(b + 12, nr);
 	put32(b + 16, 100000);		/* budget_us */
 	put32(b + 20, 1000000);		/* tsc_khz: 1 GHz */
 	put32(b + 24, 1);		/* ran */
 	put64(b + 32, 5000000);		/* total_cycles */
+	put64(b + 40, 1000000000);	/* shutdown_begin */
+	put64(b + 48, 1001000000);	/* quiesce_begin */
+	put64(b + 56, 1006500000);	/* quiesce_end */
+	put64(b + 64, 1010000000);	/* shutdown_end */
 	for (i = 0; i < nr; i++) {
-		uint8_t *r = b + 40 + i * 8256;
+		uint8_t *r = b + 72 + i * 8256;
 
 		put32(r + 0, 0x51414d44);
 		r[4] = vendor;
@@ -335,6 +339,17 @@ static void test_info_decode(void)
 	CHECK_EQ("cycles_to_us", cdq_cycles_to_us(3000, 1000000), 3);
 	CHECK_EQ("cycles_to_us_no_tsc", cdq_cycles_to_us(3000, 0), -1);
 	CHECK_EQ("cycles_to_us_huge", cdq_cycles_to_us(UINT64_MAX, 1), (uint64_t)(UINT64_MAX * 1000));
+	CHECK_EQ("info_shutdown_begin", info->shutdown_begin, 1000000000);
+	CHECK_EQ("info_quiesce_end", info->quiesce_end, 1006500000);
+	CHECK_EQ("shutdown_cycles", cdq_shutdown_cycles(info), 10000000);
+	info->total_cycles = 5600000;	/* more than its own stamps allow */
+	CHECK_EQ("shutdown_cycles_walk_too_long", cdq_shutdown_cycles(info), 0);
+	info->total_cycles = 5000000;
+	info->shutdown_end = 1006000000;	/* before quiesce_end */
+	CHECK_EQ("shutdown_cycles_out_of_order", cdq_shutdown_cycles(info), 0);
+	info->shutdown_end = 1010000000;
+	info->shutdown_begin = 0;
+	CHECK_EQ("shutdown_cycles_unstamped", cdq_shutdown_cycles(info), 0);
 
 	put32(b + 12, 17);
 	CHECK_EQ("info_too_many_records", cdq_info_decode(b, len, &l, info), -CDQ_E_RECORD);
@@ -469,7 +484,7 @@ static void test_walk_amd(void)
 	/* The second page of the table (DeviceIDs 0x80-0xff) not in the dump. */
 	info = make_info(1, 1, 0x100000, 3 * 4096, &len);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	img_bytes(&ib, 0x100000, table, 4096);
 	cdq_img_write_extent(ib.f, 0x101000, NULL, 4096, CDQ_IMG_ABSENT);
 	img_bytes(&ib, 0x102000, table + 4096, 4096);
@@ -506,7 +521,7 @@ static void test_walk_amd(void)
 	/* Without the kept-write DTE: unknown (a page is missing). */
 	put64(table + 0x28 * 32, 1 | 2 | (3 << 9) | 0x41000 | (1ULL << 61));
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	img_bytes(&ib, 0x100000, table, 4096);
 	cdq_img_write_extent(ib.f, 0x101000, NULL, 4096, CDQ_IMG_ABSENT);
 	img_bytes(&ib, 0x102000, table + 4096, 4096);
@@ -519,9 +534,9 @@ static void test_walk_amd(void)
 	free(ib.data);
 
 	/* All pages present: pass. A table address from the caller. */
-	put32(info + 40 + 16, 0);	/* record without root_phys (mode off) */
+	put32(info + 72 + 16, 0);	/* record without root_phys (mode off) */
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	img_bytes(&ib, 0x100000, table, 8192);
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
@@ -583,7 +598,7 @@ static void test_walk_vtd(void)
 
 	info = make_info(1, 2, 0x200000, 4096, &len);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	img_bytes(&ib, 0x200000, root, 4096);
 	img_bytes(&ib, 0x201000, ctx0, 4096);
 	cdq_img_write_extent(ib.f, 0x202000, NULL, 4096, CDQ_IMG_ABSENT);
@@ -623,9 +638,9 @@ static void test_walk_vtd(void)
 	free(ib.data);
 
 	/* Root table outside the dump. */
-	put64(info + 40 + 16, 0x900000);
+	put64(info + 72 + 16, 0x900000);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
 	cdq_report_build(img.text, img.text_len, &mem, NULL, &rep);
@@ -650,9 +665,9 @@ static void test_walk_vtd(void)
 	free(ib.data);
 
 	/* Translation off at the crash: fail. */
-	info[40 + 5] = 2;		/* state translation off */
+	info[72 + 5] = 2;		/* state translation off */
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 40 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
 	img_bytes(&ib, 0x900000, root, 4096);
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);

@@ -83,6 +83,10 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_INFO_TSC_KHZ] = INFO_F(tsc_khz),
 	[CDQ_F_INFO_RAN] = INFO_F(ran),
 	[CDQ_F_INFO_TOTAL_CYCLES] = INFO_F(total_cycles),
+	[CDQ_F_INFO_SHUTDOWN_BEGIN] = INFO_F(shutdown_begin),
+	[CDQ_F_INFO_QUIESCE_BEGIN] = INFO_F(quiesce_begin),
+	[CDQ_F_INFO_QUIESCE_END] = INFO_F(quiesce_end),
+	[CDQ_F_INFO_SHUTDOWN_END] = INFO_F(shutdown_end),
 	/* Only the first record is required to fit. */
 	[CDQ_F_INFO_RECORDS] = { "crash_dma_quiesce_info.records", false,
 		offsetof(struct crash_dma_quiesce_info, records),
@@ -370,6 +374,11 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 	info->tsc_khz = (uint32_t)GETF(buf, len, 0, layout, CDQ_F_INFO_TSC_KHZ);
 	info->ran = (uint32_t)GETF(buf, len, 0, layout, CDQ_F_INFO_RAN);
 	info->total_cycles = GETF(buf, len, 0, layout, CDQ_F_INFO_TOTAL_CYCLES);
+	info->shutdown_begin = GETF(buf, len, 0, layout,
+				    CDQ_F_INFO_SHUTDOWN_BEGIN);
+	info->quiesce_begin = GETF(buf, len, 0, layout, CDQ_F_INFO_QUIESCE_BEGIN);
+	info->quiesce_end = GETF(buf, len, 0, layout, CDQ_F_INFO_QUIESCE_END);
+	info->shutdown_end = GETF(buf, len, 0, layout, CDQ_F_INFO_SHUTDOWN_END);
 	if (info->magic != CRASH_DMA_QUIESCE_MAGIC ||
 	    info->nr_records > CRASH_DMA_QUIESCE_MAX_IOMMUS)
 		return -CDQ_E_RECORD;
@@ -507,6 +516,21 @@ int64_t cdq_cycles_to_us(uint64_t cycles, uint32_t tsc_khz)
 	/* cycles / (kHz * 1000) s = cycles * 1000 / kHz us, without overflow. */
 	return (int64_t)(cycles / tsc_khz * 1000 +
 			 cycles % tsc_khz * 1000 / tsc_khz);
+}
+
+uint64_t cdq_shutdown_cycles(const struct crash_dma_quiesce_info *info)
+{
+	if (!info->shutdown_begin || !info->quiesce_begin ||
+	    !info->quiesce_end || !info->shutdown_end)
+		return 0;
+	if (info->quiesce_begin < info->shutdown_begin ||
+	    info->quiesce_end < info->quiesce_begin ||
+	    info->shutdown_end < info->quiesce_end)
+		return 0;
+	if (info->ran &&
+	    info->total_cycles > info->quiesce_end - info->quiesce_begin)
+		return 0;
+	return info->shutdown_end - info->shutdown_begin;
 }
 
 /* --- entries -------------------------------------------------------------- */
@@ -928,3 +952,4 @@ void cdq_iommu_free(struct cdq_iommu *iommu)
 	iommu->nr_devs = 0;
 	iommu->nr_absent = 0;
 }
+

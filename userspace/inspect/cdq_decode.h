@@ -85,6 +85,10 @@ enum cdq_field {
 	CDQ_F_INFO_TSC_KHZ,
 	CDQ_F_INFO_RAN,
 	CDQ_F_INFO_TOTAL_CYCLES,
+	CDQ_F_INFO_SHUTDOWN_BEGIN,
+	CDQ_F_INFO_QUIESCE_BEGIN,
+	CDQ_F_INFO_QUIESCE_END,
+	CDQ_F_INFO_SHUTDOWN_END,
 	CDQ_F_INFO_RECORDS,
 	/* struct crash_dma_quiesce_record */
 	CDQ_F_REC_MAGIC,
@@ -258,6 +262,19 @@ const char *cdq_vendor_name(unsigned int vendor);
  * Return: microseconds (rounded down), or -1 when @tsc_khz is 0.
  */
 int64_t cdq_cycles_to_us(uint64_t cycles, uint32_t tsc_khz);
+
+/**
+ * cdq_shutdown_cycles() - length of the stamped crash shutdown
+ * @info: decoded record (version 2: TSC stamps taken by the crashed kernel
+ *	at the entry and the end of native_machine_crash_shutdown() and of
+ *	crash_dma_quiesce(); include/linux/crash_dma_quiesce.h)
+ *
+ * Return: @info->shutdown_end - @info->shutdown_begin in TSC cycles, or 0
+ * when a stamp is missing (0) or the stamps are out of order (the quiesce
+ * stamps must lie inside the shutdown, each end after its begin). A crash
+ * path that ran must also fit between its own two stamps.
+ */
+uint64_t cdq_shutdown_cycles(const struct crash_dma_quiesce_info *info);
 
 /* --- decoded entries ---------------------------------------------------- */
 

@@ -189,6 +189,30 @@ static void cdq_us_text(char *buf, size_t n, uint64_t cycles, uint32_t khz)
 		snprintf(buf, n, "%" PRId64 " us", us);
 }
 
+/* Where the crash path sits in native_machine_crash_shutdown(). */
+static void cdq_human_shutdown(FILE *f, const struct crash_dma_quiesce_info *info)
+{
+	uint64_t sd = cdq_shutdown_cycles(info);
+	char us[32];
+
+	if (!sd) {
+		fprintf(f, "crash shutdown: %s\n", info->shutdown_begin ?
+			"TSC stamps out of order, not used" : "not stamped");
+		return;
+	}
+	cdq_us_text(us, sizeof(us), sd, info->tsc_khz);
+	fprintf(f, "crash shutdown: %" PRIu64 " cycles (%s); ", sd, us);
+	if (info->ran)
+		fprintf(f, "crash path %.4f of it, with its log lines %.4f",
+			(double)info->total_cycles / (double)sd,
+			(double)(info->quiesce_end - info->quiesce_begin) /
+			(double)sd);
+	else
+		fprintf(f, "crash path did not run");
+	fprintf(f, "; other CPUs stopped after %" PRIu64 " cycles\n",
+		info->quiesce_begin - info->shutdown_begin);
+}
+
 static const char *cdq_quiesce_text(const struct cdq_iommu *io,
 				    const struct cdq_dev *d)
 {
@@ -322,6 +346,7 @@ void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
 		cdq_mode_name(info->mode), info->ran ? "ran" : "did not run",
 		info->nr_records, info->nr_records == 1 ? "" : "s",
 		info->total_cycles, us, info->budget_us, info->tsc_khz);
+	cdq_human_shutdown(f, info);
 	if (rep->vi.truncated || rep->layout.from_vmcoreinfo < CDQ_NR_FIELDS)
 		fprintf(f, "layout: %u of %u offsets from vmcoreinfo, the rest built in%s\n",
 			rep->layout.from_vmcoreinfo, CDQ_NR_FIELDS,
@@ -531,6 +556,7 @@ void cdq_report_json(FILE *f, const struct cdq_report *rep)
 		fprintf(f, "null,\"iommus\":[]");
 	} else {
 		int64_t us = cdq_cycles_to_us(info->total_cycles, info->tsc_khz);
+		uint64_t sd;
 
 		fprintf(f, "{\"address\":");
 		cdq_json_hex(f, rep->info_phys);
@@ -542,9 +568,19 @@ void cdq_report_json(FILE *f, const struct cdq_report *rep)
 			info->nr_records, info->budget_us, info->tsc_khz,
 			info->total_cycles);
 		if (us < 0)
-			fprintf(f, "null}");
+			fprintf(f, "null");
 		else
-			fprintf(f, "%" PRId64 "}", us);
+			fprintf(f, "%" PRId64, us);
+		fprintf(f, ",\"shutdown_begin\":%" PRIu64 ",\"quiesce_begin\":%"
+			PRIu64 ",\"quiesce_end\":%" PRIu64 ",\"shutdown_end\":%"
+			PRIu64 ",\"shutdown_cycles\":", info->shutdown_begin,
+			info->quiesce_begin, info->quiesce_end, info->shutdown_end);
+		sd = cdq_shutdown_cycles(info);
+		if (sd)
+			fprintf(f, "%" PRIu64 ",\"share\":%.6f}", sd,
+				(double)info->total_cycles / (double)sd);
+		else
+			fprintf(f, "null,\"share\":null}");
 		fprintf(f, ",\"iommus\":[");
 		for (i = 0; i < rep->nr_iommu; i++) {
 			if (i)
