@@ -173,7 +173,9 @@ def test_edu():
         {"role": "write", "verdict": "untranslated", "iova": "0xffffd000", "phys": "0x300000",
          "trace_faults": 0},
         {"role": "read", "verdict": "allowed", "iova": "0x1000", "phys": "0x1000"}],
-        "record": {"ran": 1, "total_cycles": 2700000, "tsc_khz": 2700000}}
+        "record": {"ran": 1, "total_cycles": 2700000, "tsc_khz": 2700000,
+                   "shutdown_begin": 10_000_000, "quiesce_begin": 11_000_000,
+                   "quiesce_end": 14_000_000, "shutdown_end": 37_000_000}}
     r = labtrace.analyze(rundir("amd", Trace(), res))
     u = r["edu"]
     check("edu/writes", u["writes"], 4)
@@ -182,6 +184,21 @@ def test_edu():
     check("edu/untranslated_into_crashkernel", u["landed_crashkernel"], 1)
     check("edu/untranslated_to_no_ram", u["landed_nowhere"], 1)
     check("edu/crash_path_us_from_record", round(r["crash_path_us"]), 1000)
+    check("edu/shutdown_us_from_stamps", round(r["shutdown_us"]), 10000)
+    check("edu/crash_path_share", r["crash_path_share"], 0.1)
+    check("edu/quiesce_with_log_share", round(r["quiesce_with_log_share"], 4), 0.1111)
+
+
+def test_shutdown_cycles():
+    s = labtrace.shutdown_cycles
+    good = {"ran": 1, "total_cycles": 5, "shutdown_begin": 100, "quiesce_begin": 110,
+            "quiesce_end": 120, "shutdown_end": 150}
+    check("shutdown/good", s(good), 50)
+    check("shutdown/unstamped", s(dict(good, shutdown_begin=0)), None)
+    check("shutdown/version1_record", s({"ran": 1, "total_cycles": 5}), None)
+    check("shutdown/end_before_quiesce", s(dict(good, shutdown_end=115)), None)
+    check("shutdown/walk_longer_than_its_stamps", s(dict(good, total_cycles=11)), None)
+    check("shutdown/off_mode_no_walk", s(dict(good, ran=0, total_cycles=0)), 50)
 
 
 def test_takeover_window():
@@ -200,4 +217,5 @@ if __name__ == "__main__":
     test_serial_and_fallbacks()
     test_edu()
     test_takeover_window()
+    test_shutdown_cycles()
     sys.exit(1 if failed else 0)

@@ -8,15 +8,14 @@
 2. In the lab guest, per vendor, from single runs (userspace/lab/run.sh,
    kernel frozen once as in make compare):
    - crash_dma_quiesce=write with the e1000e receiving: the crash path's
-     total_cycles (result record read from the dump; TCG's TSC follows the
-     host clock) against the time, on QEMU's clock, from the panic line to
-     the crash path's own log line on the serial console, which is printed
-     right after the quiesce inside native_machine_crash_shutdown() (printk
-     timestamps are reported too; in panic context they may not advance):
-     the quiesce's share of the shutdown up to that point (the span also
-     holds the end of panic() before __crash_kexec() and the NMI stop of
-     the other CPUs; the end of native_machine_crash_shutdown() after the
-     quiesce is not in it);
+     total_cycles against the whole native_machine_crash_shutdown(), both
+     from the result record read from the dump (record version 2: TSC
+     stamps at the entry and the end of the shutdown and of the quiesce;
+     TCG's TSC follows the host clock). Also the share with the quiesce's
+     log lines, and the span on QEMU's clock from the panic line to the
+     quiesce's log line on the serial console as an outside cross-check
+     (it also holds the end of panic() before the shutdown). The stock run
+     of the next item gives the shutdown without the quiesce;
    - capture-kernel takeover against stock Linux 6.1 copying: in each run
      the QEMU-timed window from the capture kernel's first to its last
      access to the IOMMU's table-base register (AMD Device Table Base,
@@ -69,34 +68,35 @@ def guest_part(outdir, vendors, timeout):
     res = {"kernel": kernel, "vendors": {}}
     for v in vendors:
         g = {}
-        # (a) the quiesce's share of the crash shutdown
+        # (a) the quiesce's share of native_machine_crash_shutdown()
         r = compare.one_run(args, frozen, v, "write", "e1000e", "")
-        crashed = labtrace.read(os.path.join(r.get("dir", ""), "crashed-dmesg.txt"))
-        ts = labtrace.printk_times(crashed, {"panic": "Kernel panic - not syncing",
-                                             "quiesce": ": mode write: "})
-        printk_us = ((ts["quiesce"] - ts["panic"]) * 1e6
-                     if "panic" in ts and "quiesce" in ts else None)
         serial_s = r.get("panic_to_quiesce_line_s")
-        span_us = serial_s * 1e6 if serial_s else None
-        q = r.get("crash_path_us")
+        q, share = r.get("crash_path_us"), r.get("crash_path_share")
         g["quiesce"] = {"dir": r.get("dir"), "crash_path_us": q,
                         "crash_path_cycles": r.get("crash_path_cycles"),
-                        "panic_to_quiesce_line_us": span_us,
-                        "printk_panic_to_quiesce_us": printk_us,
-                        "ratio": q / span_us if q and span_us else None,
+                        "shutdown_us": r.get("shutdown_us"),
+                        "ratio": share,
+                        "ratio_with_log": r.get("quiesce_with_log_share"),
+                        "panic_to_quiesce_line_us": serial_s * 1e6 if serial_s else None,
                         "error": r.get("error")}
-        if q and span_us:
-            log(f"guest {v}: crash path (quiesce) {q:.0f} us = {q / span_us:.3f} of the "
-                f"{span_us:.0f} us from the panic line to the quiesce's log line on the "
-                f"console (QEMU time; printk stamps: {fmt(printk_us, '{:.0f}')} us), one run")
+        if q and share:
+            log(f"guest {v}: crash path (quiesce) {q:.0f} us = {share:.4f} of "
+                f"native_machine_crash_shutdown() ({r['shutdown_us']:.0f} us; with the "
+                f"quiesce's log lines {fmt(r.get('quiesce_with_log_share'), '{:.4f}')}), "
+                f"TSC stamps from one run's dump; console span panic line -> quiesce line "
+                f"{fmt(g['quiesce']['panic_to_quiesce_line_us'], '{:.0f}')} us (QEMU clock)")
         else:
-            log(f"guest {v}: quiesce share not measured ({r.get('error') or 'missing record or console lines'})")
+            log(f"guest {v}: quiesce share not measured "
+                f"({r.get('error') or 'record without consistent shutdown stamps'})")
 
         # (b) capture-kernel takeover against stock 6.1 copying
         r = compare.one_run(args, frozen, v, "off", "e1000e", "")
         cap = labtrace.read(os.path.join(r.get("dir", ""), "capture-dmesg.txt"))
         stock = {"dir": r.get("dir"), "takeover_ms": r.get("takeover_ms"),
+                 "shutdown_us": r.get("shutdown_us"),
                  "capture_ok": r.get("capture_ok"), "error": r.get("error")}
+        log(f"guest {v}: stock crash shutdown (crash_dma_quiesce=off) "
+            f"{fmt(stock['shutdown_us'], '{:.0f}')} us, from the same record stamps")
         if v == "intel":
             pt = labtrace.printk_times(cap, {"start": "trying to copy translation structures",
                                              "end": "Copied translation tables"})

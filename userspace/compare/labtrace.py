@@ -379,6 +379,7 @@ def analyze(d):
     cycles = rec.get("total_cycles") if rec.get("ran") else None
     khz = rec.get("tsc_khz")
     crash_us = cycles * 1000.0 / khz if cycles and khz else None
+    shutdown = shutdown_cycles(rec)
 
     faults_log = len(res.get("capture_fault_log") or [])
     e1000e_log = sum(1 for x in res.get("capture_fault_log") or [] if x.get("dev") == E1000E)
@@ -402,6 +403,10 @@ def analyze(d):
         "panic_to_capture_done_s": (t_done - t_panic) if t_panic and t_done else None,
         "crash_path_us": crash_us,
         "crash_path_cycles": cycles,
+        "shutdown_us": shutdown * 1000.0 / khz if shutdown and khz else None,
+        "crash_path_share": cycles / shutdown if shutdown and cycles else None,
+        "quiesce_with_log_share": ((rec["quiesce_end"] - rec["quiesce_begin"]) / shutdown
+                                   if shutdown else None),
         "crash_path_record_ran": rec.get("ran"),
         "takeover_ms": takeover_ms,
         "e1000e": e,
@@ -417,6 +422,19 @@ def analyze(d):
         "capture_last_console": (capture_serial.strip().splitlines() or [""])[-1][:160],
         "quiesce_log": res.get("quiesce_log") or [],
     }
+
+
+def shutdown_cycles(rec):
+    """TSC cycles of native_machine_crash_shutdown() from the record's
+    stamps (version 2), or None when a stamp is missing or they are out of
+    order (the quiesce must lie inside the shutdown and its walk inside its
+    own stamps)."""
+    st = [rec.get(k) for k in ("shutdown_begin", "quiesce_begin", "quiesce_end", "shutdown_end")]
+    if not all(st) or st != sorted(st):
+        return None
+    if rec.get("ran") and (rec.get("total_cycles") or 0) > st[2] - st[1]:
+        return None
+    return st[3] - st[0]
 
 
 def takeover_window(regs):

@@ -171,6 +171,9 @@ def record_commands(sids):
             ("nr", None, "p crash_dma_quiesce_info.nr_records"),
             ("total_cycles", None, "p crash_dma_quiesce_info.total_cycles"),
             ("tsc_khz", None, "p crash_dma_quiesce_info.tsc_khz")]
+    # TSC stamps of the crash shutdown (record version 2)
+    cmds += [(s, None, f"p crash_dma_quiesce_info.{s}")
+             for s in ("shutdown_begin", "quiesce_begin", "quiesce_end", "shutdown_end")]
     for r in range(RECORD_SLOTS):
         for w in sorted({sid // 64 for sid in sids}):
             cmds.append(("word", (r, w),
