@@ -49,6 +49,12 @@ if [ "$want" != "$have" ]; then
 	: >"$build/applied.series"
 	for p in $(printf '%s\n' "$want" | awk 'NF {print $2}'); do
 		log "applying $p"
+		# All or nothing: a patch that fails half-way would leave hunks
+		# behind that the next run cannot revert.
+		if ! err=$(patch -d "$src" -p1 -s -N --dry-run <"$top/patches/$p" 2>&1); then
+			log "patches/$p does not apply to the kernel source: $err"
+			exit 1
+		fi
 		patch -d "$src" -p1 -s -N <"$top/patches/$p"
 		cp "$top/patches/$p" "$build/applied/$p"
 		grep " $p\$" <<<"$want" >>"$build/applied.series"
