@@ -36,8 +36,10 @@
 #include <linux/bsearch.h>
 #include <linux/crash_dump.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/elf.h>
+#include <linux/export.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
@@ -47,6 +49,7 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -1120,6 +1123,80 @@ static const struct file_operations ik_test_fops = {
 	.write = ik_test_write,
 	.llseek = noop_llseek,
 };
+
+static iommu_kdump_test_hold_fn ik_test_hold_fn;
+
+/**
+ * iommu_kdump_test_register_hold() - set the vendor's lab lock holder
+ * @fn: the handler (one IOMMU driver is active in a lab machine)
+ */
+void iommu_kdump_test_register_hold(iommu_kdump_test_hold_fn fn)
+{
+	WRITE_ONCE(ik_test_hold_fn, fn);
+}
+
+struct ik_test_hold_state {
+	struct iommu_kdump_test_hold hold;
+	int ret;
+	int done;
+};
+
+/* IPI handler: take the lock, then keep it until the crash stops us. */
+static void ik_test_holder(void *arg)
+{
+	struct ik_test_hold_state *s = arg;
+
+	s->ret = ik_test_hold_fn(&s->hold);
+	/* Pairs with the acquire in iommu_kdump_test_hold_lock(). */
+	smp_store_release(&s->done, 1);
+	if (s->ret)
+		return;
+	for (;;)
+		cpu_relax();
+}
+
+/**
+ * iommu_kdump_test_hold_lock() - lab: crash with a submission half done
+ *
+ * Makes another online CPU take the IOMMU driver's command submission lock
+ * (in an IPI, interrupts off) and write one command that it never
+ * publishes, then keep spinning with the lock held: the state a CPU stopped
+ * by the crash NMI half-way through a submission leaves. Waits at most one
+ * second for it. Returns with interrupts disabled on this CPU, so that it
+ * can take no IOMMU lock itself before the panic its caller must raise
+ * next.
+ *
+ * Return: 0 when the lock is held, -ENODEV without a vendor handler or a
+ * second CPU, -ETIMEDOUT when the holder did not answer, or the handler's
+ * error.
+ */
+int iommu_kdump_test_hold_lock(void)
+{
+	static struct ik_test_hold_state s;
+	unsigned int cpu, us;
+
+	if (!READ_ONCE(ik_test_hold_fn))
+		return -ENODEV;
+	cpu = cpumask_any_but(cpu_online_mask, get_cpu());
+	if (cpu >= nr_cpu_ids) {
+		put_cpu();
+		return -ENODEV;
+	}
+	smp_call_function_single(cpu, ik_test_holder, &s, 0);
+	local_irq_disable();
+	put_cpu();
+	/* Pairs with the release in ik_test_holder(): s.ret and s.hold. */
+	for (us = 0; us < USEC_PER_SEC && !smp_load_acquire(&s.done); us++)
+		udelay(1);
+	if (!s.done)
+		return -ETIMEDOUT;
+	if (s.ret)
+		return s.ret;
+	pr_emerg("test: CPU%u holds the %s lock: command written at %#x, tail register %#x\n",
+		 cpu, s.hold.what, s.hold.slot, s.hold.hw_tail);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_kdump_test_hold_lock);
 #endif
 
 /* --- debugfs -------------------------------------------------------------- */

@@ -94,6 +94,30 @@ void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge);
  */
 typedef int (*iommu_kdump_test_fn)(const char *cmd, const char *arg);
 void iommu_kdump_test_register(iommu_kdump_test_fn fn);
+
+/**
+ * struct iommu_kdump_test_hold - a submission a lab lock holder left open
+ * @what: the lock and queue held, for the log
+ * @slot: byte offset in the queue of the command written, not published
+ * @hw_tail: byte offset the tail register still holds
+ */
+struct iommu_kdump_test_hold {
+	const char *what;
+	u32 slot;
+	u32 hw_tail;
+};
+
+/*
+ * Lab only: a vendor handler that takes the driver's command submission
+ * lock and writes one command without publishing it, as a CPU stopped
+ * half-way through a submission would leave it. Returns 0 with the lock
+ * held for good, or an error without it.
+ */
+typedef int (*iommu_kdump_test_hold_fn)(struct iommu_kdump_test_hold *hold);
+/* Domain id of the unpublished command: used by no domain of the lab. */
+#define IOMMU_KDUMP_TEST_DID	0xfffe
+void iommu_kdump_test_register_hold(iommu_kdump_test_hold_fn fn);
+int iommu_kdump_test_hold_lock(void);
 #endif
 
 #else

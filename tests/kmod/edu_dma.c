@@ -36,6 +36,10 @@
  *    no buffer line is logged.
  *  - nmi=1 (tests/lab/faults.sh): the trigger's panic comes from NMI
  *    context (a self-IPI NMI whose handler calls nmi_panic()).
+ *  - lock_held=1 (tests/lab/faults.sh): right before the panic, another
+ *    CPU takes the IOMMU driver's command submission lock and leaves a
+ *    command written but unpublished (iommu_kdump_test_hold_lock(), lab
+ *    kernels with CONFIG_IOMMU_KDUMP_TEST only).
  *  - target_iova=<address>: a write-role device's target page is also
  *    mapped with iommu_map() at this IOVA (plus PAGE_SIZE * probe index)
  *    in the device's translating IOMMU domain, and the crash write goes
@@ -68,6 +72,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
+#include <linux/iommu_kdump.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -119,6 +124,11 @@ static bool nmi;
 module_param(nmi, bool, 0444);
 MODULE_PARM_DESC(nmi,
 		 "the trigger panics from NMI context: a self-IPI NMI whose handler calls nmi_panic()");
+
+static bool lock_held;
+module_param(lock_held, bool, 0444);
+MODULE_PARM_DESC(lock_held,
+		 "another CPU holds the IOMMU submission lock, mid-submission, at the panic");
 
 static unsigned long target_iova;
 module_param(target_iova, ulong, 0444);
@@ -460,8 +470,27 @@ static int edu_nmi_handler(unsigned int type, struct pt_regs *regs)
 	return NMI_HANDLED;
 }
 
+/*
+ * lock_held=1: leave another CPU inside the IOMMU driver, lock held and a
+ * command unpublished. Returns with interrupts off; the panic follows.
+ */
+static void edu_hold_iommu_lock(void)
+{
+	int ret = -ENOENT;
+#ifdef CONFIG_IOMMU_KDUMP_TEST
+	int (*hold)(void) = symbol_get(iommu_kdump_test_hold_lock);
+
+	if (hold)
+		ret = hold();
+#endif
+	if (ret)
+		panic("edu_dma: no CPU holds the IOMMU lock (%d)", ret);
+}
+
 static void edu_panic(unsigned int armed)
 {
+	if (lock_held)
+		edu_hold_iommu_lock();
 	if (nmi) {
 		if (register_nmi_handler(NMI_LOCAL, edu_nmi_handler, 0, "edu_dma"))
 			panic("edu_dma: cannot register the NMI handler");

@@ -14,6 +14,15 @@
 #            say so (invalidation "unavailable"); the DTEs are still
 #            revoked. Whether the edu write is blocked then depends on
 #            QEMU's IOTLB (not invalidated): reported, not judged;
+#   lockheld at the crash another CPU is inside the IOMMU driver with its
+#            submission lock held (AMD iommu->lock, VT-d qi->q_lock) and a
+#            command written but not published (edu_dma lock_held=1,
+#            lab.lockheld=1; the unpublished command invalidates domain id
+#            0xfffe). The crash path must neither wait for the lock nor
+#            run that command: it writes at the hardware tail. Extra
+#            oracles from the QEMU trace: the crash path's own completion
+#            wait ran (AMD store data 0x444d4151..., VT-d wait data
+#            0x5141....) and no invalidation of domain 0xfffe ever ran;
 #   garbage  hostile table state just before the crash (CONFIG_IOMMU_KDUMP_TEST,
 #            lab.corrupt=): AMD a DTE whose page-table root points into the
 #            crashkernel region (the walk must still revoke its write), VT-d
@@ -34,11 +43,12 @@
 # $results/faults-table.txt.
 #
 # Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
-# LAB_FAULT_TESTS: subset of "nmi budget cmdbuf garbage" (default all).
+# LAB_FAULT_TESTS: subset of "nmi budget cmdbuf lockheld garbage" (default
+# all).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=${LAB_VENDORS:-amd intel}
-tests=" ${LAB_FAULT_TESTS:-nmi budget cmdbuf garbage} "
+tests=" ${LAB_FAULT_TESTS:-nmi budget cmdbuf lockheld garbage} "
 timeout=${LAB_TIMEOUT:-150}
 results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
 mkdir -p "$results"
@@ -190,6 +200,39 @@ check_cmdbuf() { # vendor (AMD)
 	fi
 }
 
+check_lockheld() { # vendor
+	local v=$1 name="lab-$1-fault-lock-held" line slot tail waits stale
+	run "$name" "$v" LAB_APPEND=lab.lockheld=1 || return
+	line=$(grep -m1 'test: CPU[0-9]* holds the .* lock: command written at' "$out/crashed-dmesg.txt")
+	slot=$(sed -n 's/.*command written at \(0x[0-9a-f]*\|0\),.*/\1/p' <<<"$line")
+	tail=$(sed -n 's/.*tail register \(0x[0-9a-f]*\|0\)$/\1/p' <<<"$line")
+	if [ -z "$slot" ] || [ "$slot" != "$tail" ]; then
+		echo "FAIL $name: no CPU was stopped mid-submission (log: ${line:-none})"
+		return
+	fi
+	common "$name" "$v" 100000 || return
+	row lockheld "$v"
+	case $v in
+	amd)
+		waits=$(grep -c 'amdvi_completion_wait .*store data 0x444d4151' "$out/trace.log")
+		stale=$(grep -c 'amdvi_pages_inval .*domain 0xfffe ' "$out/trace.log")
+		;;
+	intel)
+		waits=$(grep -c 'vtd_inv_desc_wait_sw .*data 0x5141' "$out/trace.log")
+		stale=$(grep -c 'vtd_inv_desc_iotlb_domain .*domain 0xfffe$' "$out/trace.log")
+		;;
+	esac
+	if [ "$(d '.iommus[0].state')" != done ] || [ "$(d '.iommus[0].inval')" != ok ]; then
+		echo "FAIL $name: record state $(d '.iommus[0].state') inval $(d '.iommus[0].inval'), want done / ok"
+	elif ! [ "$waits" -ge 1 ]; then
+		echo "FAIL $name: the QEMU trace shows no completion wait of the crash path"
+	elif [ "$stale" != 0 ]; then
+		echo "FAIL $name: the unpublished command (domain 0xfffe) ran $stale time(s)"
+	else
+		echo "PASS $name (CPU held the lock, command at $slot unpublished; crash path's wait ran, the held command never did; record done/ok, $us us; translation on; capture ok)"
+	fi
+}
+
 check_garbage() { # vendor
 	local v=$1 name="lab-$1-fault-garbage-tables" cmd st rej dev
 	case $v in
@@ -231,6 +274,7 @@ for v in $vendors; do
 	want nmi && check_nmi "$v"
 	want budget && check_budget "$v"
 	[ "$v" = amd ] && want cmdbuf && check_cmdbuf "$v"
+	want lockheld && check_lockheld "$v"
 	want garbage && check_garbage "$v"
 done
 exit 0

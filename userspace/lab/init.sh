@@ -8,6 +8,9 @@
 #   lab.rxwait=S   seconds to wait for e1000e frames before the trigger
 #   lab.arm=0      edu_dma arms no DMA: the trigger only panics
 #   lab.nmi=1      the trigger panics from NMI context (edu_dma nmi=1)
+#   lab.lockheld=1 at the trigger another CPU holds the IOMMU driver's
+#                  submission lock with a command unpublished (edu_dma
+#                  lock_held=1)
 #   lab.crash_iova=OFF  write targets mapped at IOVA = start of the
 #                  crashkernel region + OFF (edu_dma target_iova=); the
 #                  capture kernel then reports that page (probe_phys=)
@@ -43,7 +46,7 @@ p9="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$p9,ro" labin /in || die "cannot mount labin"
 mount -t 9p -o "$p9" labout /out || die "cannot mount labout"
 
-reader=-1 rxwait=10 arm=1 nmi=0 crash_iova= corrupt= takeover=
+reader=-1 rxwait=10 arm=1 nmi=0 lockheld=0 crash_iova= corrupt= takeover=
 # shellcheck disable=SC2013 # the command line is words
 for opt in $(cat /proc/cmdline); do
 	case "$opt" in
@@ -51,6 +54,7 @@ for opt in $(cat /proc/cmdline); do
 	lab.rxwait=*) rxwait=${opt#lab.rxwait=} ;;
 	lab.arm=*) arm=${opt#lab.arm=} ;;
 	lab.nmi=*) nmi=${opt#lab.nmi=} ;;
+	lab.lockheld=*) lockheld=${opt#lab.lockheld=} ;;
 	lab.crash_iova=*) crash_iova=${opt#lab.crash_iova=} ;;
 	lab.corrupt=*) corrupt=$(echo "${opt#lab.corrupt=}" | tr , ' ') ;;
 	lab.takeover=*) takeover=${opt#lab.takeover=} ;;
@@ -114,6 +118,7 @@ first_kernel() {
 	edu_args=
 	[ "$arm" = 0 ] && edu_args="arm=0"
 	[ "$nmi" = 1 ] && edu_args="$edu_args nmi=1"
+	[ "$lockheld" = 1 ] && edu_args="$edu_args lock_held=1"
 	if [ -n "$crash_iova" ]; then
 		ck=$(awk '/Crash kernel/ { print $1; exit }' /proc/iomem)
 		[ -n "$ck" ] || die "lab.crash_iova: no crashkernel region"

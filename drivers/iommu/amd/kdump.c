@@ -353,10 +353,40 @@ static int amd_kd_test_corrupt(const char *cmd, const char *arg)
 	return 0;
 }
 
+/*
+ * Lab only: take the command buffer lock of the first IOMMU and do the
+ * first half of copy_cmd_to_buffer(): the command (INVALIDATE_IOMMU_PAGES
+ * of all pages of DomainID IOMMU_KDUMP_TEST_DID, 48882 section 2.4.3) is
+ * in the buffer and the driver's tail has moved, the Command Buffer Tail
+ * Pointer Register (MMIO Offset 2008h) has not. The QEMU trace shows
+ * whether that command ever ran.
+ */
+static int amd_kd_test_hold(struct iommu_kdump_test_hold *hold)
+{
+	struct amd_iommu *iommu;
+	struct amd_cq_cmd cmd;
+
+	iommu = list_first_entry_or_null(&amd_iommu_list, struct amd_iommu,
+					 list);
+	if (!iommu)
+		return -ENODEV;
+	raw_spin_lock(&iommu->lock);
+	amd_cq_build_inv_iommu_pages(&cmd, IOMMU_KDUMP_TEST_DID);
+	hold->what = "AMD-Vi command buffer";
+	hold->slot = iommu->cmd_buf_tail;
+	memcpy(iommu->cmd_buf + iommu->cmd_buf_tail, &cmd, sizeof(cmd));
+	iommu->cmd_buf_tail = (iommu->cmd_buf_tail + sizeof(cmd)) %
+			      CMD_BUFFER_SIZE;
+	hold->hw_tail = readl(iommu->mmio_base + MMIO_CMD_TAIL_OFFSET);
+	return 0;
+}
+
 static int __init amd_kd_test_init(void)
 {
-	if (!is_kdump_kernel() && !list_empty(&amd_iommu_list))
+	if (!is_kdump_kernel() && !list_empty(&amd_iommu_list)) {
 		iommu_kdump_test_register(amd_kd_test_corrupt);
+		iommu_kdump_test_register_hold(amd_kd_test_hold);
+	}
 	return 0;
 }
 late_initcall(amd_kd_test_init);

@@ -203,7 +203,8 @@
  * in bits 3:0 of the low quadword.
  *  - 6.5.2.1 context-cache: type 1, G bits 5:4 (01 global), DID 31:16,
  *    SID 47:32, FM 49:48; high quadword reserved.
- *  - 6.5.2.3 IOTLB: type 2, G bits 5:4 (01 global), DW bit 6, DR bit 7,
+ *  - 6.5.2.3 IOTLB: type 2, G bits 5:4 (01 global, 10 domain), DW bit 6,
+ *    DR bit 7,
  *    DID 31:16; high quadword: AM 5:0, IH 6, ADDR 63:12.
  *  - 6.5.2.5 device-TLB: type 3, PFSID[3:0] 15:12, MIP 20:16, SID 47:32,
  *    PFSID[15:4] 63:52; high quadword: S bit 0, ADDR 63:12. S = 1 with
@@ -217,6 +218,8 @@
 #define VTD_CQ_DESC_TYPE_DEV_TLB	3
 #define VTD_CQ_DESC_TYPE_WAIT		5
 #define VTD_CQ_DESC_G_GLOBAL		BIT_ULL(4)	/* G = 01b */
+#define VTD_CQ_DESC_G_DOMAIN		BIT_ULL(5)	/* G = 10b */
+#define VTD_CQ_DESC_DID_SHIFT		16
 #define VTD_CQ_DESC_IOTLB_DW		BIT_ULL(6)
 #define VTD_CQ_DESC_IOTLB_DR		BIT_ULL(7)
 #define VTD_CQ_DESC_DEV_TLB_SID_SHIFT	32

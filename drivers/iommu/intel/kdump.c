@@ -586,10 +586,62 @@ static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
 	return -ENOENT;
 }
 
+/*
+ * Lab only: take the invalidation queue lock of the first unit using
+ * queued invalidation and do the first half of qi_submit_sync(): an IOTLB
+ * invalidation of domain id IOMMU_KDUMP_TEST_DID and its invalidation
+ * wait (VT-d section 6.5.2) are in the queue and the driver's free_head
+ * has moved, the Invalidation Queue Tail Register (section 10.4.22) has
+ * not. The QEMU trace shows whether that descriptor ever ran.
+ */
+static int vtd_kd_test_hold(struct iommu_kdump_test_hold *hold)
+{
+	struct vtd_cq_desc d[2] = { {
+		.lo = VTD_CQ_DESC_TYPE_IOTLB | VTD_CQ_DESC_G_DOMAIN |
+		      VTD_CQ_DESC_IOTLB_DW | VTD_CQ_DESC_IOTLB_DR |
+		      (u64)IOMMU_KDUMP_TEST_DID << VTD_CQ_DESC_DID_SHIFT,
+	} };
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	struct q_inval *qi;
+	int i, shift, wait;
+
+	for_each_active_iommu(iommu, drhd) {
+		qi = iommu->qi;
+		if (!qi)
+			continue;
+		raw_spin_lock(&qi->q_lock);
+		if (qi->free_cnt < 3) {
+			raw_spin_unlock(&qi->q_lock);
+			return -EBUSY;
+		}
+		shift = qi_shift(iommu);
+		wait = (qi->free_head + 1) % QI_LENGTH;
+		vtd_cq_desc_wait(&d[1], virt_to_phys(&qi->desc_status[wait]),
+				 QI_DONE);
+		hold->what = "DMAR invalidation queue";
+		hold->slot = qi->free_head << shift;
+		for (i = 0; i < 2; i++) {
+			memset(qi->desc + ((qi->free_head + i) % QI_LENGTH << shift),
+			       0, 1 << shift);
+			memcpy(qi->desc + ((qi->free_head + i) % QI_LENGTH << shift),
+			       &d[i], sizeof(d[i]));
+			qi->desc_status[(qi->free_head + i) % QI_LENGTH] = QI_IN_USE;
+		}
+		qi->free_head = (qi->free_head + 2) % QI_LENGTH;
+		qi->free_cnt -= 2;
+		hold->hw_tail = readl(iommu->reg + DMAR_IQT_REG);
+		return 0;
+	}
+	return -ENODEV;
+}
+
 static int __init vtd_kd_test_init(void)
 {
-	if (!is_kdump_kernel() && intel_iommu_enabled)
+	if (!is_kdump_kernel() && intel_iommu_enabled) {
 		iommu_kdump_test_register(vtd_kd_test_corrupt);
+		iommu_kdump_test_register_hold(vtd_kd_test_hold);
+	}
 	return 0;
 }
 late_initcall(vtd_kd_test_init);
