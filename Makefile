@@ -13,7 +13,7 @@
 SHELL := /bin/bash
 export VENDOR STRATEGY MODE TESTS
 
-.PHONY: all kernel patches run test unit clean distclean
+.PHONY: all kernel patches run test unit model clean distclean
 
 all: kernel
 
@@ -32,8 +32,12 @@ test:
 unit:
 	$(MAKE) -C tests/unit run
 
+# The IOMMU model: crash path against stuck / full / failing hardware.
+model:
+	$(MAKE) -C tests/model run
+
 clean:
-	rm -rf build/obj build/unit build/fuzz build/lab build/test-logs build/patches
+	rm -rf build/obj build/unit build/model build/fuzz build/lab build/test-logs build/patches
 
 distclean:
 	rm -rf build results

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * "amd_iommu_types.h" for the model: only what amd_cq_init() uses, the
+ * IOMMU list and the register block of each IOMMU (tests/model/model_amd.c
+ * links one struct amd_iommu per modelled IOMMU).
+ */
+#ifndef _MODEL_AMD_IOMMU_TYPES_H
+#define _MODEL_AMD_IOMMU_TYPES_H
+#include "model_kernel.h"
+
+struct amd_iommu {
+	struct amd_iommu *next;
+	u8 __iomem *mmio_base;
+	u64 mmio_phys;
+};
+
+extern struct amd_iommu *model_amd_iommu_list;
+#define for_each_iommu(iommu) \
+	for ((iommu) = model_amd_iommu_list; (iommu); (iommu) = (iommu)->next)
+#endif

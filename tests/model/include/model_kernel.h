@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel API used by kernel/crash_dma_quiesce.c and the two vendor
+ * crash-path files, as the model provides it (tests/model/README.md). The
+ * shim headers under linux/ and asm/ all include this one file. MMIO,
+ * memory, the TSC and the page allocator are answered by the model
+ * (tests/model/model.c); everything else is a no-op or libc.
+ */
+#ifndef _MODEL_KERNEL_H
+#define _MODEL_KERNEL_H
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/compiler.h>
+
+#define __init
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define SZ_4K			0x1000
+#define SZ_1G			0x40000000
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
+#define PAGE_MASK		(~(PAGE_SIZE - 1))
+#define PHYS_PFN(x)		((unsigned long)((x) >> PAGE_SHIFT))
+#define DIV_ROUND_UP_ULL(x, d)	(((unsigned long long)(x) + (d) - 1) / (d))
+#define GFP_KERNEL		0
+
+static inline u64 div_u64(u64 a, u32 b) { return a / b; }
+static inline unsigned long __ffs64(u64 w) { return __builtin_ctzll(w); }
+
+/* <asm/barrier.h>: the model runs on one thread; keep compiler order. */
+#define mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define wmb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_wmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/*
+ * <linux/init.h>: initcalls and early parameters register themselves at
+ * program start; model_run_initcalls() / model_set_param() run them.
+ */
+void model_add_initcall(int (*fn)(void));
+void model_add_param(const char *name, int (*fn)(char *));
+#define late_initcall(fn) \
+	static void __attribute__((constructor)) model_ic_##fn(void) \
+	{ model_add_initcall(fn); }
+#define early_param(str, fn) \
+	static void __attribute__((constructor)) model_ep_##fn(void) \
+	{ model_add_param(str, fn); }
+
+/* <linux/printk.h>: to stderr when MODEL_VERBOSE is set. */
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+void model_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_emerg(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
+
+/* <linux/io.h>: every access goes to the model's register files. */
+u32 readl(const volatile void __iomem *addr);
+u64 readq(const volatile void __iomem *addr);
+void writel(u32 val, volatile void __iomem *addr);
+void writeq(u64 val, volatile void __iomem *addr);
+
+/* <linux/mm.h>, <linux/gfp.h>: model physical memory. */
+u64 virt_to_phys(const volatile void *addr);
+void *phys_to_virt(u64 phys);
+bool pfn_valid(unsigned long pfn);
+extern unsigned long max_pfn;
+unsigned long get_zeroed_page(int gfp);
+void free_page(unsigned long addr);
+
+/* <linux/mem_encrypt.h>: no SME in the model. */
+#define __sme_clr(x)	(x)
+#define __sme_set(x)	(x)
+
+/* <asm/tsc.h>, <asm/processor.h>: the model clock. */
+extern unsigned int tsc_khz;
+u64 rdtsc_ordered(void);
+void cpu_relax(void);
+struct cpuinfo_x86 {
+	u8 x86_phys_bits;
+};
+extern struct cpuinfo_x86 boot_cpu_data;
+
+/* <asm/cacheflush.h> */
+void clflush_cache_range(void *addr, unsigned int size);
+
+/* <linux/kexec.h>, <asm/e820/api.h> */
+struct resource {
+	u64 start;
+	u64 end;
+};
+extern struct resource crashk_res;
+#define E820_TYPE_RAM 1
+bool e820__mapped_any(u64 start, u64 end, int type);
+
+/* <linux/crash_core.h>: nothing to export in the model. */
+#define VMCOREINFO_SYMBOL(name)		((void)&(name))
+#define VMCOREINFO_NUMBER(name)		((void)(name))
+#define VMCOREINFO_STRUCT_SIZE(name)	((void)sizeof(struct name))
+#define VMCOREINFO_OFFSET(name, field)	((void)offsetof(struct name, field))
+
+/* <linux/mutex.h>, <linux/rwsem.h>: one thread, nothing to lock. */
+struct mutex {
+	int unused;
+};
+#define DEFINE_MUTEX(m)		struct mutex m
+#define mutex_lock(m)		((void)(m))
+#define mutex_unlock(m)		((void)(m))
+struct rw_semaphore {
+	int unused;
+};
+#define down_read(s)		((void)(s))
+#define up_read(s)		((void)(s))
+
+/* <linux/string.h>, <linux/kernel.h> */
+static inline int match_string(const char * const *array, size_t n,
+			       const char *string)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (array[i] && !strcmp(array[i], string))
+			return (int)i;
+	return -EINVAL;
+}
+
+static inline int kstrtouint(const char *s, unsigned int base,
+			     unsigned int *res)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, (int)base);
+
+	if (!*s || *end || v > 0xffffffffUL)
+		return -EINVAL;
+	*res = (unsigned int)v;
+	return 0;
+}
+#endif
