@@ -240,7 +240,12 @@ static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
 	rec->mode = mode;
 }
 
-/* Run one pass over every registered IOMMU, filling @recs[]. */
+/*
+ * Run one pass over every registered IOMMU, filling @recs[]. Each IOMMU
+ * gets an equal share of what is left of the budget when its turn comes,
+ * so that one whose invalidation never completes cannot starve the
+ * IOMMUs after it; what an IOMMU leaves unused goes to the later ones.
+ */
 static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		    struct crash_dma_quiesce_record *recs, unsigned int nr)
 {
@@ -251,9 +256,9 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		.pass = ++pass,
 	};
 	unsigned int i;
-	u64 t0;
+	u64 t0, end;
 
-	ctx.deadline = rdtsc_ordered() + cdq_budget_cycles();
+	end = rdtsc_ordered() + cdq_budget_cycles();
 	for (i = 0; i < nr; i++) {
 		struct crash_dma_quiesce_unit *unit = &cdq_units[i];
 		struct crash_dma_quiesce_record *rec = &recs[i];
@@ -264,9 +269,10 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		if (unit->ops->read_root)
 			unit->ops->read_root(unit, rec);
 		/* Out of time: the record keeps saying "not run". */
-		if (crash_dma_quiesce_expired(&ctx))
-			continue;
 		t0 = rdtsc_ordered();
+		if (t0 >= end)
+			continue;
+		ctx.deadline = t0 + div_u64(end - t0, nr - i);
 		unit->ops->quiesce(unit, &ctx, rec);
 		rec->cycles = rdtsc_ordered() - t0;
 	}
@@ -277,7 +283,8 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
  *
  * Called from native_machine_crash_shutdown() with interrupts off and the
  * other CPUs stopped. Takes no lock, allocates nothing and gives up on each
- * IOMMU once the crash_dma_quiesce_budget= time budget has run out.
+ * IOMMU once its share of the crash_dma_quiesce_budget= time budget has run
+ * out.
  * Translation stays enabled (unless crash_dma_quiesce=disable). The result
  * is left in crash_dma_quiesce_info and summarised by one log line per
  * IOMMU.

@@ -189,7 +189,8 @@ struct crash_dma_quiesce_unit;
  * struct crash_dma_quiesce_ctx - parameters of one quiesce pass
  * @mode: what to revoke (never CRASH_DMA_QUIESCE_OFF here)
  * @dry_run: walk and count only; write no table, register or command
- * @deadline: TSC value after which the pass must give up
+ * @deadline: TSC value after which the pass must give up on the IOMMU at
+ *	hand (its share of what is left of the budget)
  * @pass: number of the pass, different for every pass since boot (vendors
  *	use it to tell state of the current pass from that of an earlier one)
  */
