@@ -109,7 +109,7 @@ static u8 vtd_cq_inval_result(int err)
 		return CRASH_DMA_QUIESCE_INV_OK;
 	if (err == -ETIMEDOUT)
 		return CRASH_DMA_QUIESCE_INV_TIMEOUT;
-	if (err == -ENODEV)
+	if (err == -ENODEV || err == -ENOSPC)
 		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
 	return CRASH_DMA_QUIESCE_INV_ERROR;
 }
@@ -151,7 +151,10 @@ static void vtd_cq_qi_write(struct vtd_cq_qi *qi, u32 off,
 	}
 }
 
-/* Queue one descriptor at the tail, waiting (bounded) for a free slot. */
+/*
+ * Queue one descriptor at the tail, waiting (bounded) for a free slot:
+ * -ENOSPC when the queue stayed full until the deadline.
+ */
 static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 {
 	u64 head;
@@ -166,7 +169,7 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 		if (vtd_cq_qi_failed(qi))
 			return -EIO;
 		if (crash_dma_quiesce_expired(qi->ctx))
-			return -ETIMEDOUT;
+			return -ENOSPC;
 		cpu_relax();
 	}
 	vtd_cq_qi_write(qi, qi->tail, &d);
@@ -265,7 +268,8 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
  * IOTLB_REG): global context-cache, then global IOTLB with draining. The
  * device-TLB cannot be invalidated this way; Linux enables ATS only with
  * queued invalidation, so ATS-enabled entries here mean the state is not
- * what Linux left.
+ * what Linux left. Units of major version 6 and later have no such
+ * registers (-ENODEV).
  */
 static int vtd_cq_inval_reg(void __iomem *reg,
 			    const struct crash_dma_quiesce_ctx *ctx,
@@ -273,8 +277,12 @@ static int vtd_cq_inval_reg(void __iomem *reg,
 			    const struct vtd_cq_walk *w)
 {
 	void __iomem *iotlb = reg + vtd_cq_iotlb_reg_offset(w->ecap);
+	u32 ver = readl(reg + VTD_CQ_REG_VER);
 	int err;
 
+	if ((ver & VTD_CQ_VER_MAJOR_MASK) >> VTD_CQ_VER_MAJOR_SHIFT >=
+	    VTD_CQ_VER_NO_REG_INVAL)
+		return -ENODEV;
 	err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC, ctx);
 	if (err)
 		return err;
@@ -381,14 +389,17 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 
 	/* Table updates visible to the IOMMU before it is told to refetch. */
 	mb();
+	err = 0;
 	if (w->cap & VTD_CQ_CAP_RWBF) {
 		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
 		rec->commands++;
-		vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS, VTD_CQ_GSTS_WBFS, ctx);
+		/* The budget is gone: invalidating now would only overrun it. */
+		err = vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS,
+					  VTD_CQ_GSTS_WBFS, ctx);
 	}
-	if (gsts & VTD_CQ_GSTS_QIES)
+	if (!err && (gsts & VTD_CQ_GSTS_QIES))
 		err = vtd_cq_inval_qi(unit, ctx, rec, w);
-	else
+	else if (!err)
 		err = vtd_cq_inval_reg(reg, ctx, rec, w);
 	rec->inval = vtd_cq_inval_result(err);
 	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)

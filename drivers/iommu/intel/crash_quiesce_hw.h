@@ -39,6 +39,7 @@
  * Register offsets, VT-d section 10.4 (Table "Intel IOMMU Register
  * Address Offsets").
  */
+#define VTD_CQ_REG_VER		0x00	/* 32-bit, version */
 #define VTD_CQ_REG_CAP		0x08	/* 64-bit, capability */
 #define VTD_CQ_REG_ECAP		0x10	/* 64-bit, extended capability */
 #define VTD_CQ_REG_GCMD		0x18	/* 32-bit, global command */
@@ -49,6 +50,15 @@
 #define VTD_CQ_REG_IQH		0x80	/* 64-bit, invalidation queue head */
 #define VTD_CQ_REG_IQT		0x88	/* 64-bit, invalidation queue tail */
 #define VTD_CQ_REG_IQA		0x90	/* 64-bit, invalidation queue address */
+
+/*
+ * VER_REG, VT-d section 10.4.1: major version bits 7:4, minor bits 3:0.
+ * From major version 6 on there is no register-based invalidation (VT-d
+ * section 6.5, revision 3.3): CCMD_REG and IOTLB_REG are not implemented.
+ */
+#define VTD_CQ_VER_MAJOR_SHIFT	4
+#define VTD_CQ_VER_MAJOR_MASK	GENMASK(7, 4)
+#define VTD_CQ_VER_NO_REG_INVAL	6
 
 /*
  * CAP_REG, VT-d section 10.4.2: RWBF bit 4 (write-buffer flushing
