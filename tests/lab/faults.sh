@@ -23,6 +23,11 @@
 #            oracles from the QEMU trace: the crash path's own completion
 #            wait ran (AMD store data 0x444d4151..., VT-d wait data
 #            0x5141....) and no invalidation of domain 0xfffe ever ran;
+#   many     as many devices and domains as the lab machine takes without
+#            slowing the test down: LAB_FAULT_MANY (default 96) more edu
+#            devices (LAB_EDU_EXTRA: every free root-bus slot, 4 functions
+#            each), all writing at the crash; every write must be blocked
+#            in the dump, and every device must have been probed;
 #   garbage  hostile table state just before the crash (CONFIG_IOMMU_KDUMP_TEST,
 #            lab.corrupt=): AMD a DTE whose page-table root points into the
 #            crashkernel region (the walk must still revoke its write), VT-d
@@ -43,12 +48,13 @@
 # $results/faults-table.txt.
 #
 # Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
-# LAB_FAULT_TESTS: subset of "nmi budget cmdbuf lockheld garbage" (default
-# all).
+# LAB_FAULT_TESTS: subset of "nmi budget cmdbuf lockheld many garbage"
+# (default all); LAB_FAULT_MANY: extra edu devices of "many" (default 96).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=${LAB_VENDORS:-amd intel}
-tests=" ${LAB_FAULT_TESTS:-nmi budget cmdbuf lockheld garbage} "
+tests=" ${LAB_FAULT_TESTS:-nmi budget cmdbuf lockheld many garbage} "
+many=${LAB_FAULT_MANY:-96}
 timeout=${LAB_TIMEOUT:-150}
 results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
 mkdir -p "$results"
@@ -233,6 +239,29 @@ check_lockheld() { # vendor
 	fi
 }
 
+check_many() { # vendor
+	local v=$1 name="lab-$1-fault-many-devices" probed writes blocked
+	run "$name" "$v" LAB_EDU_EXTRA="$many" || return
+	probed=$(grep -c 'edu_dma: dev=.* ready role=' "$out/crashed-dmesg.txt")
+	if [ "$probed" != $((many + 2)) ]; then
+		echo "FAIL $name: $probed edu devices probed, want $((many + 2))"
+		return
+	fi
+	common "$name" "$v" 100000 || return
+	row many "$v"
+	writes=$(j '[.buffers[] | select(.role == "write")] | length')
+	blocked=$(j '[.buffers[] | select(.role == "write" and .verdict == "blocked")] | length')
+	if [ "$writes" != $((many + 1)) ] || [ "$blocked" != "$writes" ]; then
+		echo "FAIL $name: $blocked of $writes crash-time edu writes blocked, want all $((many + 1))"
+	elif [ "$(d '.iommus[0].state')" != done ] || [ "$(d '.iommus[0].inval')" != ok ]; then
+		echo "FAIL $name: record state $(d '.iommus[0].state') inval $(d '.iommus[0].inval'), want done / ok"
+	elif ! [ "$(d '.iommus[0].entries_changed')" -ge "$probed" ]; then
+		echo "FAIL $name: record changed $(d '.iommus[0].entries_changed') entries, fewer than the $probed edu devices"
+	else
+		echo "PASS $name ($probed edu devices, $(d '.iommus[0].domains_invalidated') domains; all $writes writes blocked in the dump; record done/ok with $(d '.iommus[0].entries_changed') entries changed, $us us; translation on; capture ok)"
+	fi
+}
+
 check_garbage() { # vendor
 	local v=$1 name="lab-$1-fault-garbage-tables" cmd st rej dev
 	case $v in
@@ -275,6 +304,7 @@ for v in $vendors; do
 	want budget && check_budget "$v"
 	[ "$v" = amd ] && want cmdbuf && check_cmdbuf "$v"
 	want lockheld && check_lockheld "$v"
+	want many && check_many "$v"
 	want garbage && check_garbage "$v"
 done
 exit 0

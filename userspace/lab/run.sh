@@ -28,6 +28,10 @@
 #                              holds (a frozen kernel and initramfs)
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
 #                              PCI-PCI bridge (resettable by a bus reset)
+#   LAB_EDU_EXTRA=N            N more edu devices (write role) on the root
+#                              bus: one per free slot (24), then further
+#                              functions of those slots
+#                              (at most 8 per slot)
 # Output: results/<vendor>-<mode>-<strategy>-<timestamp>/ with serial.log,
 # trace.log, vmcore.kdump, crashed-dmesg.txt, capture-dmesg.txt,
 # result.json, report.txt; the last line printed is that directory.
@@ -122,6 +126,20 @@ intel)
 		vtd_iotlb_page_update vtd_translate_pt"
 	;;
 esac
+# LAB_EDU_EXTRA: free root-bus slots (not 00, 04 and 06-09, nor 1f; 01
+# holds the AMD IOMMU's PCI function, 05 the VT-d root port), function 0
+# first.
+slots=(0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 02 03)
+case "$VENDOR" in amd) slots+=(05) ;; intel) slots+=(01) ;; esac
+extra=()
+nextra=${LAB_EDU_EXTRA:-0}
+case "$nextra" in '' | *[!0-9]*) die "LAB_EDU_EXTRA must be a number" ;; esac
+[ "$nextra" -le $((8 * ${#slots[@]})) ] || die "LAB_EDU_EXTRA: at most $((8 * ${#slots[@]})) here"
+for ((i = 0; i < nextra; i++)); do
+	s=${slots[i % ${#slots[@]}]} f=$((i / ${#slots[@]})) mf=
+	[ "$f" = 0 ] && [ $((i + ${#slots[@]})) -lt "$nextra" ] && mf=,multifunction=on
+	extra+=(-device "edu,id=edux$i,bus=pcie.0,addr=0x$s.$f,$dma$mf")
+done
 events+=" ${LAB_TRACE_EXTRA:-}"
 tr -s ' \t\n' '\n' <<<"$events" | grep . >"$out/trace-events"
 [ -n "${CAPTURE_APPEND:-}" ] && printf '%s\n' "$CAPTURE_APPEND" >"$in/capture.append"
@@ -140,6 +158,7 @@ qemu=(qemu-system-x86_64
 	-kernel "$in/bzImage" -initrd "$in/initramfs.cpio.gz" -append "$append"
 	-device "edu,id=edu0,bus=pcie.0,addr=0x4,$dma"
 	"${edu1[@]}"
+	"${extra[@]}"
 	-netdev "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$port_qemu,remote.type=inet,remote.host=127.0.0.1,remote.port=$port_peer"
 	-device "e1000e,netdev=net0,mac=$mac,bus=pcie.0,addr=0x6"
 	-fsdev "local,id=fsin,path=$in,security_model=none,readonly=on"
