@@ -104,7 +104,7 @@ window() {
 # edu write verdict only without EDU=any). Prints a FAIL and returns 1, or
 # sets $us (crash path time, from crash(8)).
 common() {
-	local name=$1 v=$2 max=$3 edu=${4:-blocked} before off cyc khz us2 budget kind lim
+	local name=$1 v=$2 max=$3 edu=${4:-blocked} before off cyc khz us2 budget
 	if [ "$(j '.qemu.timeout')" = true ]; then
 		echo "FAIL $name: QEMU timed out after $timeout s"
 		return 1
