@@ -184,7 +184,8 @@ static bool amd_cq_push(struct amd_cq_ring *r, const struct amd_cq_cmd *cmd)
  * COMPLETION_WAIT storing a fresh value into unit->wait_slot, then poll
  * for it. The slot is checked at least once after the tail write, so an
  * IOMMU that completes at once (QEMU runs commands on the tail write)
- * is seen even with the deadline already past.
+ * is seen even with the deadline already past. An IOMMU that halts its
+ * command processing meanwhile (Status CmdBufRun clear) is an error.
  */
 static enum crash_dma_quiesce_inval amd_cq_sync(struct amd_cq_ring *r,
 						struct crash_dma_quiesce_unit *unit)
@@ -201,6 +202,9 @@ static enum crash_dma_quiesce_inval amd_cq_sync(struct amd_cq_ring *r,
 	for (;;) {
 		if (READ_ONCE(unit->wait_slot) == val)
 			return CRASH_DMA_QUIESCE_INV_OK;
+		if (!(readl(r->mmio + AMD_CQ_MMIO_STATUS) &
+		      AMD_CQ_STATUS_CMDBUF_RUN))
+			return CRASH_DMA_QUIESCE_INV_ERROR;
 		if (crash_dma_quiesce_expired(r->ctx))
 			return CRASH_DMA_QUIESCE_INV_TIMEOUT;
 		cpu_relax();
@@ -226,6 +230,13 @@ amd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
 
 	if (!amd_cq_ring_open(&r, unit->mmio, ctrl, ctx))
 		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
+	/*
+	 * CmdBufRun clear with CmdBufEn set: command processing halted on an
+	 * error (e.g. ILLEGAL_COMMAND_ERROR) and will not resume on its own.
+	 * Waiting for it would only use up the budget of the other IOMMUs.
+	 */
+	if (!(readl(unit->mmio + AMD_CQ_MMIO_STATUS) & AMD_CQ_STATUS_CMDBUF_RUN))
+		return CRASH_DMA_QUIESCE_INV_ERROR;
 
 	if (readq(unit->mmio + AMD_CQ_MMIO_EFR) & AMD_CQ_EFR_IA) {
 		amd_cq_build_inv_all(&cmd);
