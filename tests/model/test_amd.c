@@ -237,10 +237,12 @@ static void halted(void)
 	CHECK(model_name("setup-halted"), m->halted);
 	m->illegal = 0;
 	p = model_crash();
-	common(m, &p, CRASH_DMA_QUIESCE_INV_TIMEOUT);
-	stale(m);
-	/* Status said so all along (CmdBufRun clear); the code polls anyway. */
+	/* Status says so (CmdBufRun clear): an error at once, no waiting. */
 	CHECK(model_name("status-cmdbufrun-clear"), !(readl((u8 *)m->mmio + 0x2020) & 0x10));
+	common(m, &p, CRASH_DMA_QUIESCE_INV_ERROR);
+	stale(m);
+	CHECK(model_name("no-wait"), p.elapsed < 20000);
+	CHECK_EQ(model_name("no-commands"), rec(0)->commands, 0);
 }
 
 /* Full ring at the crash: 255 old commands between head and tail. */
