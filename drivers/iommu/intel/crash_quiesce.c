@@ -393,14 +393,13 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	if (w->cap & VTD_CQ_CAP_RWBF) {
 		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
 		rec->commands++;
-		/* The budget is gone: invalidating now would only overrun it. */
 		err = vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS,
 					  VTD_CQ_GSTS_WBFS, ctx);
 	}
-	if (!err && (gsts & VTD_CQ_GSTS_QIES))
-		err = vtd_cq_inval_qi(unit, ctx, rec, w);
-	else if (!err)
-		err = vtd_cq_inval_reg(reg, ctx, rec, w);
+	/* After a flush that timed out, invalidating would overrun the budget. */
+	if (!err)
+		err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec, w) :
+						vtd_cq_inval_reg(reg, ctx, rec, w);
 	rec->inval = vtd_cq_inval_result(err);
 	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
 		rec->domains_invalidated = 0;
