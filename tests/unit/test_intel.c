@@ -133,6 +133,11 @@ static void test_descriptors(void)
 	CHECK_EQ("desc iotlb global lo", d.lo, 0x2 | 0x10 | 0x40 | 0x80);
 	CHECK_EQ("desc iotlb global hi", d.hi, 0);
 
+	/* 6.5.2.3: G 10 (domain-selective), DID 31:16. */
+	d = vtd_cq_desc_iotlb_domain(0xfffe);
+	CHECK_EQ("desc iotlb domain lo", d.lo, 0xfffe0000ULL | 0x2 | 0x20 | 0x40 | 0x80);
+	CHECK_EQ("desc iotlb domain hi", d.hi, 0);
+
 	/*
 	 * 6.5.2.5: type 3, SID 47:32; hi: S bit 0, address 63:12 with bits
 	 * 62:12 set and bit 63 clear = every address.

@@ -273,6 +273,19 @@ static inline struct vtd_cq_desc vtd_cq_desc_iotlb_global(void)
 	return d;
 }
 
+/* IOTLB invalidation of every address of domain id @did. */
+static inline struct vtd_cq_desc vtd_cq_desc_iotlb_domain(u16 did)
+{
+	struct vtd_cq_desc d = {
+		.lo = VTD_CQ_DESC_TYPE_IOTLB | VTD_CQ_DESC_G_DOMAIN |
+		      VTD_CQ_DESC_IOTLB_DW | VTD_CQ_DESC_IOTLB_DR |
+		      ((u64)did << VTD_CQ_DESC_DID_SHIFT),
+		.hi = 0,
+	};
+
+	return d;
+}
+
 /*
  * Device-TLB invalidation of every address of @sid. PFSID and MIP are
  * left zero: the crash path has no driver data to fill them from (they

@@ -596,15 +596,14 @@ static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
  */
 static int vtd_kd_test_hold(struct iommu_kdump_test_hold *hold)
 {
-	struct vtd_cq_desc d[2] = { {
-		.lo = VTD_CQ_DESC_TYPE_IOTLB | VTD_CQ_DESC_G_DOMAIN |
-		      VTD_CQ_DESC_IOTLB_DW | VTD_CQ_DESC_IOTLB_DR |
-		      (u64)IOMMU_KDUMP_TEST_DID << VTD_CQ_DESC_DID_SHIFT,
-	} };
+	struct vtd_cq_desc d[2] = {
+		vtd_cq_desc_iotlb_domain(IOMMU_KDUMP_TEST_DID),
+	};
 	struct dmar_drhd_unit *drhd;
 	struct intel_iommu *iommu;
 	struct q_inval *qi;
-	int i, shift, wait;
+	int i, shift, index;
+	void *slot;
 
 	for_each_active_iommu(iommu, drhd) {
 		qi = iommu->qi;
@@ -616,17 +615,17 @@ static int vtd_kd_test_hold(struct iommu_kdump_test_hold *hold)
 			return -EBUSY;
 		}
 		shift = qi_shift(iommu);
-		wait = (qi->free_head + 1) % QI_LENGTH;
-		vtd_cq_desc_wait(&d[1], virt_to_phys(&qi->desc_status[wait]),
+		index = (qi->free_head + 1) % QI_LENGTH;
+		vtd_cq_desc_wait(&d[1], virt_to_phys(&qi->desc_status[index]),
 				 QI_DONE);
 		hold->what = "DMAR invalidation queue";
 		hold->slot = qi->free_head << shift;
 		for (i = 0; i < 2; i++) {
-			memset(qi->desc + ((qi->free_head + i) % QI_LENGTH << shift),
-			       0, 1 << shift);
-			memcpy(qi->desc + ((qi->free_head + i) % QI_LENGTH << shift),
-			       &d[i], sizeof(d[i]));
-			qi->desc_status[(qi->free_head + i) % QI_LENGTH] = QI_IN_USE;
+			index = (qi->free_head + i) % QI_LENGTH;
+			slot = qi->desc + (index << shift);
+			memset(slot, 0, 1 << shift);
+			memcpy(slot, &d[i], sizeof(d[i]));
+			qi->desc_status[index] = QI_IN_USE;
 		}
 		qi->free_head = (qi->free_head + 2) % QI_LENGTH;
 		qi->free_cnt -= 2;
