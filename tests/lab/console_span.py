@@ -24,20 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "userspace", "compare"))
 import labtrace  # noqa: E402
 
-events = []
-with open(os.path.join(sys.argv[1], "trace.log"), errors="replace") as f:
-    for line in f:
-        m = labtrace.LINE_RE.match(line)
-        if m and m.group("ev") == "serial_write":
-            events.append((float(m.group("t")), m.group("args")))
-lines = labtrace.serial_lines(events)
+lines = labtrace.console_lines(sys.argv[1])
 t_panic, _ = labtrace.find_line(lines, "Kernel panic - not syncing")
-t_q = None
-if t_panic is not None:
-    for t, text in lines:
-        if t >= t_panic and "crash_dma_quiesce: " in text and ": mode " in text:
-            t_q = t
-            break
+t_q = labtrace.quiesce_line(lines, t_panic)
 if t_q is not None:
     print(round((t_q - t_panic) * 1e6), "panic")
     sys.exit(0)

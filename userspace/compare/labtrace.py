@@ -158,6 +158,29 @@ def find_line(lines, needle, after=None):
     return None, None
 
 
+def quiesce_line(lines, t_panic):
+    """Time of the crash path's first result line ("crash_dma_quiesce:
+    <IOMMU> at <addr>: mode ...") after the panic line, or None."""
+    if t_panic is None:
+        return None
+    for t, text in lines:
+        if t >= t_panic and "crash_dma_quiesce: " in text and ": mode " in text:
+            return t
+    return None
+
+
+def console_lines(d):
+    """The console lines of run directory @d, with QEMU's timestamps, from
+    the serial_write events of its trace.log: [(t_first_char, text)]."""
+    events = []
+    with open(os.path.join(d, "trace.log"), errors="replace") as f:
+        for line in f:
+            m = LINE_RE.match(line)
+            if m and m.group("ev") == "serial_write":
+                events.append((float(m.group("t")), m.group("args")))
+    return serial_lines(events)
+
+
 def analyze(d):
     """Figures of the run in directory @d (see the module docstring)."""
     run = keyvals(os.path.join(d, "run.env"))
@@ -223,9 +246,7 @@ def analyze(d):
                 lines_cache.append((t, ev, args))
     lines = serial_lines(serial_ev)
     t_panic, panic_text = find_line(lines, "Kernel panic - not syncing")
-    t_qline, _ = find_line(lines, "crash_dma_quiesce: ", after=t_panic) if t_panic else (None, None)
-    if t_qline is not None and "registered" in (_ or ""):
-        t_qline = None
+    t_qline = quiesce_line(lines, t_panic)
     t_up, _ = find_line(lines, "LAB: capture kernel up", after=t_panic) if t_panic else (None, None)
     t_done, _ = find_line(lines, "LAB: capture done", after=t_panic) if t_panic else (None, None)
     t_after_crash_path = max(x for x in (t_panic, t_qline) if x is not None) if t_panic else None
