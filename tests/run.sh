@@ -1,9 +1,19 @@
 #!/bin/bash
-# make test: build what is missing, run every test group, count the
-# "PASS name" / "FAIL name: detail" lines they print and end with
-# "N passed, N failed". Exits non-zero when anything failed.
+# make test: build what is missing, run every test group and end with
+# "N passed, N failed, N skipped". Exits non-zero when anything failed.
+#
+# What is counted: test cases, one line each -- "PASS name",
+# "FAIL name: detail" or "SKIP name: why" -- where a case is a scenario or
+# a test function with all of its checks (tests/unit/check.h,
+# tests/lib/case.sh). The checks themselves are rows ("ok ...",
+# "not ok ...") kept in build/test-logs/<group>.log. A group that prints a
+# "not ok" row without a FAIL line, or exits non-zero without one, is
+# counted as one more failure: nothing is lost.
+#
 # TESTS="unit style patches lab" selects groups (default: all).
 # FUZZ_SECS (default 10) bounds each fuzz target of the fuzz group.
+# Lines starting with "progress: " (kernel build, initramfs, each lab run)
+# are shown as they come.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
@@ -15,13 +25,20 @@ group() { # name command...
 	local name=$1
 	shift
 	echo "== $name"
-	local t0=$SECONDS
-	"$@" >"$logs/$name.log" 2>&1
-	local rc=$?
-	grep -E '^(PASS|FAIL) ' "$logs/$name.log" | tee -a "$logs/results"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$logs/$name.log"; then
-		echo "FAIL $name: exited with status $rc (see build/test-logs/$name.log)" |
-			tee -a "$logs/results"
+	local t0=$SECONDS rc
+	"$@" 2>&1 | tee "$logs/$name.log" |
+		grep --line-buffered -E '^(PASS|FAIL|SKIP) |^progress: ' |
+		tee -a "$logs/results" | grep --line-buffered -v '^progress: '
+	rc=${PIPESTATUS[0]}
+	sed -i '/^progress: /d' "$logs/results"
+	if ! grep -q '^FAIL ' "$logs/$name.log"; then
+		if grep -q '^not ok ' "$logs/$name.log"; then
+			echo "FAIL $name: a check failed outside any test case: $(grep -m1 '^not ok ' "$logs/$name.log")" |
+				tee -a "$logs/results"
+		elif [ "$rc" -ne 0 ]; then
+			echo "FAIL $name: exited with status $rc (see build/test-logs/$name.log)" |
+				tee -a "$logs/results"
+		fi
 	fi
 	echo "   ($name: $((SECONDS - t0)) s)"
 }
@@ -47,5 +64,6 @@ done
 
 passed=$(grep -c '^PASS ' "$logs/results")
 failed=$(grep -c '^FAIL ' "$logs/results")
-echo "$passed passed, $failed failed"
+skipped=$(grep -c '^SKIP ' "$logs/results")
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -7,7 +7,8 @@ and checks what labtrace.analyze() makes of it: console lines rebuilt from
 serial_write bytes, e1000e frames after the panic judged landed / blocked /
 untranslated and placed (crashed-kernel RAM, crashkernel region, no RAM),
 AMD descriptor write-backs counted apart, the capture kernel's table-base
-register window. Prints "PASS name" or "FAIL name: detail" per check.
+register window. Prints a row per check ("ok name", "not ok name: ...")
+and one "PASS case" / "FAIL case: ..." line per test function.
 """
 import json
 import os
@@ -19,15 +20,34 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import labtrace  # noqa: E402
 
 failed = 0
+checks = 0
+first = None
 
 
 def check(name, got, want):
-    global failed
+    global failed, checks, first
+    checks += 1
     if got == want:
-        print(f"PASS labtrace/{name}")
+        print(f"ok labtrace/{name}")
     else:
         failed += 1
-        print(f"FAIL labtrace/{name}: got {got!r}, want {want!r}")
+        first = first or f"{name}: got {got!r}, want {want!r}"
+        print(f"not ok labtrace/{name}: got {got!r}, want {want!r}")
+
+
+def run_case(fn):
+    """Run one test function as a test case: PASS when it ran checks and
+    none failed."""
+    global first
+    f0, c0, first = failed, checks, None
+    fn()
+    name = "labtrace/" + fn.__name__.removeprefix("test_")
+    if checks == c0:
+        print(f"FAIL {name}: no check ran")
+    elif failed > f0:
+        print(f"FAIL {name}: {failed - f0} of {checks - c0} checks failed; first: {first}")
+    else:
+        print(f"PASS {name} ({checks - c0} checks)")
 
 
 class Trace:
@@ -212,10 +232,7 @@ def test_takeover_window():
 
 
 if __name__ == "__main__":
-    test_amd()
-    test_vtd()
-    test_serial_and_fallbacks()
-    test_edu()
-    test_takeover_window()
-    test_shutdown_cycles()
+    for t in (test_amd, test_vtd, test_serial_and_fallbacks, test_edu,
+              test_takeover_window, test_shutdown_cycles):
+        run_case(t)
     sys.exit(1 if failed else 0)

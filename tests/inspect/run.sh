@@ -1,6 +1,8 @@
 #!/bin/bash
 # tests/inspect/run.sh: tests of the dump inspector (userspace/inspect).
-# Prints one "PASS name" / "FAIL name: detail" line per check.
+# Prints a row per check and one PASS / FAIL / SKIP line per test case
+# (tests/lib/case.sh): each lab run with its checks, each dump format
+# family, each unusable input.
 #
 #   1. build iommu-dump (plain and ASan/UBSan) and the test helpers
 #   2. unit tests of the decoders (tests/inspect/test_decode.c)
@@ -24,20 +26,21 @@ out=$top/build/inspect
 tool=$out/iommu-dump-asan
 k2e=$out/kdump2elf
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-# check NAME CONDITION-EXIT-STATUS DETAIL
-check() { if [ "$2" -eq 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
+# shellcheck source=../lib/case.sh
+. "$top/tests/lib/case.sh"
 
 "$top/userspace/build/deps.sh" inspect >/dev/null 2>&1 || true
-if make -s -C "$top/userspace/inspect" all "$out/kdump2elf" >"$top/build/inspect-build.log" 2>&1; then
-	pass inspect-build
-else
-	fail inspect-build "$(tail -n 5 "$top/build/inspect-build.log" | tr '\n' ' ')"
+if ! make -s -C "$top/userspace/inspect" all "$out/kdump2elf" >"$top/build/inspect-build.log" 2>&1; then
+	echo "FAIL inspect-build: $(tail -n 5 "$top/build/inspect-build.log" | tr '\n' ' ')"
 	exit 1
 fi
 
-"$out/test_decode" || fail inspect-unit "test_decode exited with status $?"
+out_unit=$("$out/test_decode" 2>&1)
+rc=$?
+printf '%s\n' "$out_unit"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' <<<"$out_unit"; then
+	echo "FAIL inspect-unit: test_decode exited with status $rc"
+fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/inspect-test.XXXXXX")
 if [ "${INSPECT_KEEP:-0}" = 1 ]; then
@@ -61,15 +64,17 @@ lab_case() {
 	local vendor=$1 strategy=$2 mode=$3
 	local name=inspect-lab-$vendor-$mode-$strategy dir rc json table= opts=()
 
+	case_begin "$name"
 	rc=0
 	RESULTS=$scratch/lab VENDOR=$vendor STRATEGY=$strategy MODE=$mode \
 		"$top/userspace/lab/run.sh" >"$scratch/$name.log" 2>&1 || rc=$?
 	dir=$(tail -n 1 "$scratch/$name.log")
 	if [ ! -f "$dir/vmcore.kdump" ] || [ ! -f "$dir/result.json" ]; then
-		fail "$name-run" "lab run produced no dump (rc $rc): $(grep -m1 -i error "$scratch/$name.log")"
+		notok run "lab run produced no dump (rc $rc): $(grep -m1 -i error "$scratch/$name.log")"
+		case_end
 		return
 	fi
-	pass "$name-run"
+	ok run
 	json=$scratch/$name.json
 	"$tool" --json "$dir/vmcore.kdump" >"$json" 2>"$scratch/$name.err"
 	if [ "$(json_get "$json" "r['iommus'][0]['record_table']")" = 0x0 ]; then
@@ -78,15 +83,16 @@ lab_case() {
 		"$tool" --json "${opts[@]}" "$dir/vmcore.kdump" >"$json" 2>"$scratch/$name.err"
 	fi
 	if ! python3 -m json.tool "$json" >/dev/null 2>&1; then
-		fail "$name-json" "not valid JSON: $(head -c 200 "$scratch/$name.err")"
+		notok json "not valid JSON: $(head -c 200 "$scratch/$name.err")"
+		case_end
 		return
 	fi
-	pass "$name-json"
+	ok json
 	[ "$(json_get "$json" "r['record']['mode']")" = "$strategy" ]
-	check "$name-record-mode" $? "record mode $(json_get "$json" "r['record']['mode']"), want $strategy"
+	check record-mode $? "record mode $(json_get "$json" "r['record']['mode']"), want $strategy"
 
 	# Per edu device: permission in the dump against the trace's verdict.
-	python3 - "$dir/result.json" "$json" "$strategy" "$name" <<'EOF'
+	rows < <(python3 - "$dir/result.json" "$json" "$strategy" "$name" <<'EOF'
 import json, sys
 lab = json.load(open(sys.argv[1]))
 rep = json.load(open(sys.argv[2]))
@@ -97,40 +103,41 @@ for io in rep["iommus"]:
         devs[d["bdf"]] = d
 bufs = lab.get("buffers") or []
 if not any(b.get("role") == "write" for b in bufs):
-    print(f"FAIL {name}-edu: result.json lists no edu write transfer")
+    print("not ok edu: result.json lists no edu write transfer")
 for b in bufs:
     bdf = b["dev"].split(":", 1)[1] if b["dev"].count(":") == 2 else b["dev"]
     d = devs.get(bdf)
-    tag = f"{name}-edu-{bdf}-{b['role']}"
+    tag = f"edu-{bdf}-{b['role']}"
     if d is None:
-        print(f"FAIL {tag}: {bdf} not among the decoded devices {sorted(devs)}")
+        print(f"not ok {tag}: {bdf} not among the decoded devices {sorted(devs)}")
         continue
     if b["role"] == "write":
         blocked = b["verdict"] == "blocked"
         want_w = strategy == "off"
         ok = d["write"] is want_w and blocked == (not want_w)
-        print(("PASS " if ok else "FAIL ") + tag +
+        print(("ok " if ok else "not ok ") + tag +
               ("" if ok else f": dump W={d['write']}, trace verdict {b['verdict']}, strategy {strategy}"))
         want_changed = strategy != "off"
         ok = d["changed"] is want_changed
-        print(("PASS " if ok else "FAIL ") + tag + "-changed" +
+        print(("ok " if ok else "not ok ") + tag + "-changed" +
               ("" if ok else f": changed={d['changed']}, want {want_changed}"))
     elif b["verdict"] in ("allowed", "blocked"):
         # Reads are never revoked by write or off: the trace saw them pass.
         ok = d["read"] is True and b["verdict"] == "allowed"
-        print(("PASS " if ok else "FAIL ") + tag +
+        print(("ok " if ok else "not ok ") + tag +
               ("" if ok else f": dump R={d['read']}, trace verdict {b['verdict']}"))
     else:
         # The lab could not observe this read (e.g. a pass-through fast
         # path): only the dump side is checked.
         ok = d["read"] is True
-        print(("PASS " if ok else "FAIL ") + tag + "-dump-only" +
+        print(("ok " if ok else "not ok ") + tag + "-dump-only" +
               ("" if ok else f": dump R={d['read']} (trace verdict {b['verdict']})"))
 EOF
+	)
 
 	# The crash path changed what the first kernel's dry run said it would.
 	if [ "$strategy" = write ]; then
-		python3 - "$dir/dry_run.txt" "$json" "$name" <<'EOF'
+		rows < <(python3 - "$dir/dry_run.txt" "$json" "$name" <<'EOF'
 import json, re, sys
 text = open(sys.argv[1]).read()
 rep = json.load(open(sys.argv[2]))
@@ -140,9 +147,10 @@ dry = set(re.findall(r"[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]", m.group(1))) if m else s
 io = rep["iommus"][0]
 changed = {d["bdf"] for d in io["devices"] if d["changed"]}
 ok = dry == changed and len(changed) + io["changed_missing"] == io["entries_changed"]
-print(("PASS " if ok else "FAIL ") + name + "-changed-vs-dry-run" +
+print(("ok " if ok else "not ok ") + "changed-vs-dry-run" +
       ("" if ok else f": dry run {sorted(dry)}, dump {sorted(changed)}, record {io['entries_changed']}"))
 EOF
+		)
 	fi
 
 	# The drgn reader (record layout from DWARF, entries decoded again)
@@ -150,60 +158,64 @@ EOF
 	/usr/bin/python3 "$top/userspace/inspect/iommu_dump_drgn.py" --json \
 		${table:+"--table=0=$table"} "$dir/vmcore.kdump" "$dir/vmlinux" \
 		>"$scratch/$name.drgn.json" 2>"$scratch/$name.drgn.err"
-	python3 - "$json" "$scratch/$name.drgn.json" "$name" <<'EOF'
+	rows < <(python3 - "$json" "$scratch/$name.drgn.json" "$name" <<'EOF'
 import json, sys
 name = sys.argv[3]
 try:
     a = json.load(open(sys.argv[1]))
     b = json.load(open(sys.argv[2]))
 except ValueError as e:
-    print(f"FAIL {name}-drgn-agrees: no JSON from the drgn reader ({e})")
+    print(f"not ok drgn-agrees: no JSON from the drgn reader ({e})")
     sys.exit()
 key = lambda ds: sorted((d["bdf"], d["read"], d["write"], d["changed"]) for d in ds or [])
 da = [key(io["devices"]) for io in a["iommus"]]
 db = [key(io["devices"]) for io in b["iommus"]]
 ok = da == db and any(da) and a["check"]["verdict"] == b["check"]["verdict"]
-print(("PASS " if ok else "FAIL ") + name + "-drgn-agrees" +
+print(("ok " if ok else "not ok ") + "drgn-agrees" +
       ("" if ok else f": iommu-dump {da} {a['check']['verdict']}, drgn {db} {b['check']['verdict']}"))
 EOF
+	)
 
 	# With the lab hook that runs iommu-dump on the capture kernel's live
 	# /proc/vmcore (result: iommu-dump.json beside the dump), the live
 	# reading must equal the reading of the saved dump.
 	if [ -f "$dir/iommu-dump.json" ]; then
 		"$tool" --json "$dir/vmcore.kdump" >"$scratch/$name.plain.json" 2>/dev/null
-		python3 - "$dir/iommu-dump.json" "$scratch/$name.plain.json" "$name" <<'EOF'
+		rows < <(python3 - "$dir/iommu-dump.json" "$scratch/$name.plain.json" "$name" <<'EOF'
 import json, sys
 name = sys.argv[3]
 try:
     live, saved = (json.load(open(p)) for p in sys.argv[1:3])
     same = json.dumps([live["record"], live["iommus"]], sort_keys=True) == \
         json.dumps([saved["record"], saved["iommus"]], sort_keys=True)
-    print(("PASS " if same else "FAIL ") + name + "-live-vmcore" +
+    print(("ok " if same else "not ok ") + "live-vmcore" +
           ("" if same else ": /proc/vmcore in the capture kernel decoded differently"))
 except (ValueError, KeyError) as e:
-    print(f"FAIL {name}-live-vmcore: unreadable iommu-dump.json ({e})")
+    print(f"not ok live-vmcore: unreadable iommu-dump.json ({e})")
 EOF
+		)
 	fi
 
 	# --check: 0 for write (nothing kept write), 1 for off.
 	"$tool" --check "${opts[@]}" "$dir/vmcore.kdump" >"$scratch/$name.check" 2>&1
 	rc=$?
 	if [ "$strategy" = write ]; then
-		check "$name-check-passes" $rc "exit $rc, want 0: $(grep -m3 -E 'kept write|check:' "$scratch/$name.check" | tr '\n' ' ')"
+		check check-passes $rc "exit $rc, want 0: $(grep -m3 -E 'kept write|check:' "$scratch/$name.check" | tr '\n' ' ')"
 	else
 		[ "$rc" -eq 1 ] && grep -q 'kept write: 00:04.0' "$scratch/$name.check"
-		check "$name-check-fails" $? "exit $rc, want 1 naming 00:04.0"
+		check check-fails $? "exit $rc, want 1 naming 00:04.0"
 	fi
 	echo "$dir" >"$scratch/$name.dir"
+	case_end
 }
 
 # formats NAME DIR: every makedumpfile format decodes like the -l dump.
 formats() {
 	local name=$1 dir=$2 ref=$scratch/$1.ref f rc
+	case_begin "$name-formats"
 	"$tool" --json "$dir/vmcore.kdump" >"$ref" 2>/dev/null
 	"$k2e" "$dir/vmcore.kdump" "$scratch/$name.vmcore" 2>"$scratch/$name.k2e.err"
-	check "$name-elf-vmcore" $? "kdump2elf: $(cat "$scratch/$name.k2e.err")"
+	check elf-vmcore $? "kdump2elf: $(cat "$scratch/$name.k2e.err")"
 	for f in c p z; do
 		makedumpfile -f -$f -d 31 "$dir/vmcore.kdump" "$scratch/$name.$f" >/dev/null 2>&1
 	done
@@ -211,7 +223,7 @@ formats() {
 	makedumpfile -f -c -d 31 "$scratch/$name.vmcore" "$scratch/$name.elf-c" >/dev/null 2>&1
 	for f in c p z E elf-c vmcore; do
 		if [ ! -s "$scratch/$name.$f" ]; then
-			fail "$name-format-$f" "makedumpfile wrote no dump"
+			notok "format-$f" "makedumpfile wrote no dump"
 			continue
 		fi
 		"$tool" --json "$scratch/$name.$f" >"$scratch/$name.$f.json" 2>"$scratch/$name.$f.err"
@@ -222,26 +234,30 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 strip = lambda r: json.dumps([r["record"], r["iommus"]], sort_keys=True)
 sys.exit(0 if strip(a) == strip(b) and a["iommus"] and a["iommus"][0]["devices"] else 1)
 EOF
-		check "$name-format-$f" $(( rc || $? )) "exit $rc, or decoded differently from the -l dump: $(head -c 200 "$scratch/$name.$f.err")"
+		check "format-$f" $(( rc || $? )) "exit $rc, or decoded differently from the -l dump: $(head -c 200 "$scratch/$name.$f.err")"
 	done
 	rm -f "$scratch/$name".{c,p,z,E,elf-c}
+	case_end
 }
 
 # bad_input NAME FILE WANT-EXIT PATTERN [OPTIONS...]
 bad_input() {
 	local name=$1 file=$2 want=$3 pat=$4 rc
 	shift 4
+	case_begin "$name"
 	"$tool" "$@" "$file" >"$scratch/$name.out" 2>"$scratch/$name.err"
 	rc=$?
 	if grep -q 'AddressSanitizer\|runtime error' "$scratch/$name.err"; then
-		fail "$name" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$scratch/$name.err")"
+		notok exit "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$scratch/$name.err")"
 	elif [ "$rc" -ne "$want" ]; then
-		fail "$name" "exit $rc, want $want: $(head -c 200 "$scratch/$name.err")"
+		notok exit "exit $rc, want $want: $(head -c 200 "$scratch/$name.err")"
 	elif ! grep -qi -- "$pat" "$scratch/$name.err" "$scratch/$name.out"; then
-		fail "$name" "no message matching '$pat': $(head -c 200 "$scratch/$name.err")"
+		notok message "no message matching '$pat': $(head -c 200 "$scratch/$name.err")"
 	else
-		pass "$name"
+		ok exit "$rc"
+		ok message
 	fi
+	case_end
 }
 
 if [ "${INSPECT_LAB:-1}" != 0 ]; then
@@ -314,8 +330,14 @@ EOF
 		bad_input inspect-table-not-in-dump "$d" 4 'not in dump' --check --table "0=$hole:4096"
 		bad_input inspect-usage "$d" 64 'bad --table' --table nonsense
 	fi
+else
+	skip inspect-lab "INSPECT_LAB=0: no lab dumps, so no format, bad-input or lab checks"
 fi
 
 secs=${INSPECT_FUZZ_SECS:-30}
-[ "$secs" != 0 ] && "$top/userspace/inspect/fuzz/run.sh" "$secs"
-exit 0
+if [ "$secs" != 0 ]; then
+	"$top/userspace/inspect/fuzz/run.sh" "$secs" || case_failures=$((case_failures + 1))
+else
+	skip fuzz-inspect "INSPECT_FUZZ_SECS=0"
+fi
+[ "$case_failures" = 0 ]

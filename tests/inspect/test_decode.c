@@ -691,13 +691,13 @@ static void test_bdf(void)
 
 int main(void)
 {
-	test_amd_dte();
-	test_vtd_entries();
-	test_vmcoreinfo();
-	test_info_decode();
-	test_memimg();
-	test_walk_amd();
-	test_walk_vtd();
-	test_bdf();
+	RUN_CASE("inspect/decode/amd_dte", test_amd_dte());
+	RUN_CASE("inspect/decode/vtd_entries", test_vtd_entries());
+	RUN_CASE("inspect/decode/vmcoreinfo", test_vmcoreinfo());
+	RUN_CASE("inspect/decode/info_decode", test_info_decode());
+	RUN_CASE("inspect/decode/memimg", test_memimg());
+	RUN_CASE("inspect/decode/walk_amd", test_walk_amd());
+	RUN_CASE("inspect/decode/walk_vtd", test_walk_vtd());
+	RUN_CASE("inspect/decode/bdf", test_bdf());
 	return check_failed ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "model.h"
 #include "model_kernel.h"
 
@@ -333,6 +334,7 @@ const char *model_name(const char *check)
 
 void model_scenario(const char *name, void (*fn)(void))
 {
+	struct check_case c;
 	int status;
 	pid_t pid;
 
@@ -348,7 +350,9 @@ void model_scenario(const char *name, void (*fn)(void))
 		scenario = name;
 		if (model_verbose)
 			fprintf(stderr, "== %s\n", name);
+		c = case_begin();
 		fn();
+		case_end(name, c);
 		fflush(stdout);
 		_exit(0);
 	}

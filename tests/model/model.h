@@ -148,11 +148,13 @@ struct model_pass model_crash(void);
 /**
  * model_scenario() - run one scenario in a child process
  * @name: prefix of its check names
- * @fn: the scenario; its checks print "PASS <name>-<check>" or "FAIL ..."
+ * @fn: the scenario; its checks print rows "ok <name>-<check>" or
+ *	"not ok ..." (check.h)
  *
  * The child starts from the state at program start (no IOMMU registered,
- * every static variable of the kernel code as at boot). A child that dies
- * is reported as "FAIL <name>: ...".
+ * every static variable of the kernel code as at boot). The scenario is
+ * one test case: "PASS <name>" when it ran checks and none failed, else
+ * "FAIL <name>: ..."; so is a child that dies.
  */
 void model_scenario(const char *name, void (*fn)(void));
 

@@ -114,8 +114,7 @@ static void boot(struct amd_model **ms, unsigned int n)
 	for (j = 0; j < n; j++)
 		for (i = 0; i < NRW; i++)
 			if (!amd_model_dma(ms[j], devs[i].id, IOVA, true, true))
-				printf("FAIL %s: setup: device %#x cannot write\n",
-				       model_name("boot"), devs[i].id);
+				CHECK(model_name("boot-device-writes"), false);
 }
 
 /* Devices still able to write through @m (from its caches, or tables only). */

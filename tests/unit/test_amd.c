@@ -9,8 +9,8 @@
  * 2.2.2 DTE, section 2.4 commands, section 3.4 MMIO registers), never with
  * the header's own macros, so a wrong macro makes a test fail.
  *
- * Prints "PASS <name>" or "FAIL <name>: <detail>" per check; exits
- * non-zero if any check failed.
+ * Prints a row per check and a PASS or FAIL line per test function (see
+ * check.h); exits non-zero if any check failed.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -704,19 +704,17 @@ int main(void)
 	if (!env->table || !env->pristine)
 		return 2;
 
-	test_layout();
-	test_transform_combinations();
-	test_transform_properties();
-	test_commands();
-	test_bitmap_next();
-	test_walk_mode(env, CRASH_DMA_QUIESCE_WRITE);
-	test_walk_mode(env, CRASH_DMA_QUIESCE_ALL);
-	test_walk_deadline(env);
+	RUN_CASE("unit/amd/layout", test_layout());
+	RUN_CASE("unit/amd/transform_combinations", test_transform_combinations());
+	RUN_CASE("unit/amd/transform_properties", test_transform_properties());
+	RUN_CASE("unit/amd/commands", test_commands());
+	RUN_CASE("unit/amd/bitmap_next", test_bitmap_next());
+	RUN_CASE("unit/amd/walk_mode-write", test_walk_mode(env, CRASH_DMA_QUIESCE_WRITE));
+	RUN_CASE("unit/amd/walk_mode-all", test_walk_mode(env, CRASH_DMA_QUIESCE_ALL));
+	RUN_CASE("unit/amd/walk_deadline", test_walk_deadline(env));
 
 	free(env->table);
 	free(env->pristine);
 	free(env);
-	printf("test_amd: %s (%d failed)\n", check_failed ? "FAIL" : "PASS",
-	       check_failed);
 	return check_failed ? 1 : 0;
 }

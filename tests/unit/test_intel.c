@@ -790,16 +790,14 @@ static void test_property_no_grant(void)
 
 int main(void)
 {
-	test_descriptors();
-	test_registers();
-	test_context();
-	test_second_level();
-	test_walk_write();
-	test_walk_dry_run();
-	test_walk_all();
-	test_walk_edges();
-	test_property_no_grant();
-	if (check_failed)
-		printf("test_intel: %d check(s) failed\n", check_failed);
+	RUN_CASE("unit/vtd/descriptors", test_descriptors());
+	RUN_CASE("unit/vtd/registers", test_registers());
+	RUN_CASE("unit/vtd/context", test_context());
+	RUN_CASE("unit/vtd/second_level", test_second_level());
+	RUN_CASE("unit/vtd/walk_write", test_walk_write());
+	RUN_CASE("unit/vtd/walk_dry_run", test_walk_dry_run());
+	RUN_CASE("unit/vtd/walk_all", test_walk_all());
+	RUN_CASE("unit/vtd/walk_edges", test_walk_edges());
+	RUN_CASE("unit/vtd/property_no_grant", test_property_no_grant());
 	return check_failed ? 1 : 0;
 }

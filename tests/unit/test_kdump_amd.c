@@ -10,7 +10,8 @@
  * Device Table Entry, section 2.2.5 interrupt remapping tables, section
  * 3.4 Device Table Base Address Register), never the header's macros.
  *
- * Prints "PASS <name>" or "FAIL <name>: <detail>" per check.
+ * Prints a row per check and a PASS or FAIL line per test function
+ * (see check.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -158,11 +159,9 @@ static void test_fields(void)
 
 int main(void)
 {
-	test_check_translation();
-	test_check_irq();
-	test_block_and_quiesce();
-	test_fields();
-	printf("test_kdump_amd: %s (%d failed)\n",
-	       check_failed ? "FAIL" : "PASS", check_failed);
+	RUN_CASE("unit/kdump-amd/check_translation", test_check_translation());
+	RUN_CASE("unit/kdump-amd/check_irq", test_check_irq());
+	RUN_CASE("unit/kdump-amd/block_and_quiesce", test_block_and_quiesce());
+	RUN_CASE("unit/kdump-amd/fields", test_fields());
 	return check_failed ? 1 : 0;
 }

@@ -10,7 +10,8 @@
  * entry, section 10.4.2 CAP_REG, section 10.4.3 ECAP_REG), never the
  * header's macros.
  *
- * Prints "PASS <name>" or "FAIL <name>: <detail>" per check.
+ * Prints a row per check and a PASS or FAIL line per test function
+ * (see check.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -183,12 +184,10 @@ static void test_sl_top(void)
 
 int main(void)
 {
-	test_ndoms();
-	test_root();
-	test_ctx();
-	test_retarget();
-	test_sl_top();
-	printf("test_kdump_intel: %s (%d failed)\n",
-	       check_failed ? "FAIL" : "PASS", check_failed);
+	RUN_CASE("unit/kdump-vtd/ndoms", test_ndoms());
+	RUN_CASE("unit/kdump-vtd/root", test_root());
+	RUN_CASE("unit/kdump-vtd/ctx", test_ctx());
+	RUN_CASE("unit/kdump-vtd/retarget", test_retarget());
+	RUN_CASE("unit/kdump-vtd/sl_top", test_sl_top());
 	return check_failed ? 1 : 0;
 }
