@@ -8,10 +8,11 @@
 #   make fuzz    longer libFuzzer runs of tests/fuzz (FUZZ_SECS per target)
 #
 # Knobs (environment or make variables): VENDOR=amd|intel,
-# STRATEGY=write|all|off|disable, MODE=translated|pt, TESTS=... (see README).
+# STRATEGY=write|all|off|disable, MODE=translated|pt, VTD_MODE=legacy|scalable,
+# TESTS=... (see README).
 
 SHELL := /bin/bash
-export VENDOR STRATEGY MODE TESTS
+export VENDOR STRATEGY MODE VTD_MODE TESTS
 
 .PHONY: all kernel patches run test unit model clean distclean
 

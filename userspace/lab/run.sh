@@ -13,6 +13,10 @@
 # Environment:
 #   VENDOR=amd|intel           emulated IOMMU (default amd)
 #   MODE=translated|pt         first kernel DMA API mode (pt: iommu=pt)
+#   VTD_MODE=legacy|scalable   VT-d table format (VENDOR=intel): scalable is
+#                              QEMU's x-scalable-mode=on with intel_iommu=sm_on
+#                              on the first kernel (and so on the capture
+#                              kernel, whose command line derives from it)
 #   STRATEGY=write|all|off|disable   crash_dma_quiesce= (default write)
 #   READER=N                   edu probe index arming a read DMA; -1: none
 #                              (default 1: the edu behind the root port)
@@ -42,6 +46,7 @@ here=$top/userspace/lab
 
 VENDOR=${VENDOR:-amd}
 MODE=${MODE:-translated}
+VTD_MODE=${VTD_MODE:-legacy}
 STRATEGY=${STRATEGY:-write}
 READER=${READER:-1}
 LAB_TIMEOUT=${LAB_TIMEOUT:-240}
@@ -52,12 +57,15 @@ die() { log "$*"; exit 2; }
 
 case "$VENDOR" in amd | intel) ;; *) die "VENDOR must be amd or intel" ;; esac
 case "$MODE" in translated | pt) ;; *) die "MODE must be translated or pt" ;; esac
+case "$VTD_MODE" in legacy | scalable) ;; *) die "VTD_MODE must be legacy or scalable" ;; esac
 case "$STRATEGY" in write | all | off | disable) ;; *) die "STRATEGY must be write, all, off or disable" ;; esac
 case "$READER" in -1 | [0-9]) ;; *) die "READER must be -1 or a probe index" ;; esac
 
 [ "${LAB_PREPARED:-0}" = 1 ] || "$here/prepare.sh"
 
-name=$VENDOR-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
+tag=$VENDOR
+[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && tag=intel-sm
+name=$tag-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
 out=$RESULTS/$name
 n=1
 while [ -e "$out" ]; do out=$RESULTS/$name.$n; n=$((n + 1)); done
@@ -114,6 +122,7 @@ amd)
 	;;
 intel)
 	iommu=(-device "intel-iommu,intremap=on")
+	[ "$VTD_MODE" = scalable ] && iommu=(-device "intel-iommu,intremap=on,x-scalable-mode=on")
 	# The second edu behind a PCIe root port (bus 01), so the quiesce is
 	# exercised on a context table other than bus 0's.
 	edu1=(-device "pcie-root-port,id=rp1,bus=pcie.0,addr=0x5,chassis=1"
@@ -147,6 +156,7 @@ tr -s ' \t\n' '\n' <<<"$events" | grep . >"$out/trace-events"
 append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
 [ "$MODE" = pt ] && append+=" iommu=pt"
+[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && append+=" intel_iommu=sm_on"
 [ -n "${LAB_APPEND:-}" ] && append+=" $LAB_APPEND"
 
 qemu=(qemu-system-x86_64
@@ -171,6 +181,7 @@ echo >>"$out/qemu.cmd"
 cat >"$out/run.env" <<EOF
 vendor=$VENDOR
 mode=$MODE
+vtd_mode=$VTD_MODE
 strategy=$STRATEGY
 reader=$READER
 timeout=$LAB_TIMEOUT
