@@ -17,6 +17,18 @@
  *
  * edu does one DMA at a time, hence one role per device.
  *
+ * Invalidation oracle (preread=1, the default): before arming, each write
+ * device first reads a few bytes of the last word of its own target page
+ * (RAM -> the device buffer's last word, which the write does not carry:
+ * EDU_PREREAD_LEN bytes, as a transfer must end before the buffer does),
+ * through the IOMMU, and the trigger waits for those reads. The IOMMU then holds a
+ * cached translation of the target page with write permission (the page
+ * is mapped bidirectional), so the crash-time write is blocked only if
+ * the crash path also invalidated the IOMMU's caches: revoking the table
+ * entry alone leaves the cached translation writable. The module logs
+ *   edu_dma: dev=0000:00:04.0 preread iova=0x... done
+ * for each such read, before the buffer lines.
+ *
  * Loaded with readback=1 (in the capture kernel), the module does no
  * self-test and arms nothing: it copies each device buffer into RAM and
  * logs what it holds. After a crash-time read the buffer holds the read
@@ -100,6 +112,8 @@
 #define EDU_XFER_LEN		4088
 #define EDU_XFER_WORDS		(EDU_XFER_LEN / sizeof(u64))
 #define EDU_DMA_TIMEOUT_MS	3000
+/* The pre-read: into the buffer's last word, ending before 0x41000. */
+#define EDU_PREREAD_LEN		4
 
 #define EDU_CANARY_BASE		0xcafef00d00000000ULL
 #define EDU_PATTERN_BASE	0xd1a5d1a500000000ULL
@@ -134,6 +148,11 @@ static unsigned long target_iova;
 module_param(target_iova, ulong, 0444);
 MODULE_PARM_DESC(target_iova,
 		 "IOVA (+ PAGE_SIZE * index) at which write targets are mapped with iommu_map() (0: DMA API IOVA)");
+
+static bool preread = true;
+module_param(preread, bool, 0444);
+MODULE_PARM_DESC(preread,
+		 "write devices read their target page before the crash, so that the IOMMU caches a writable translation of it");
 
 static unsigned long probe_phys;
 module_param(probe_phys, ulong, 0444);
@@ -220,13 +239,19 @@ static int edu_map(struct device *dev, struct edu_buf *buf, u64 fill,
 	return 0;
 }
 
-/* Program one transfer; the device starts it 100 ms later. */
-static void edu_start(struct edu_dev *edu, u64 src, u64 dst, u64 cmd)
+/* Program one transfer of @len bytes; the device starts it 100 ms later. */
+static void edu_start_len(struct edu_dev *edu, u64 src, u64 dst, u64 len,
+			  u64 cmd)
 {
 	writeq(src, edu->regs + EDU_REG_DMA_SRC);
 	writeq(dst, edu->regs + EDU_REG_DMA_DST);
-	writeq(EDU_XFER_LEN, edu->regs + EDU_REG_DMA_CNT);
+	writeq(len, edu->regs + EDU_REG_DMA_CNT);
 	writeq(cmd | EDU_CMD_START, edu->regs + EDU_REG_DMA_CMD);
+}
+
+static void edu_start(struct edu_dev *edu, u64 src, u64 dst, u64 cmd)
+{
+	edu_start_len(edu, src, dst, EDU_XFER_LEN, cmd);
 }
 
 static int edu_wait(struct edu_dev *edu)
@@ -413,7 +438,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err;
 	ret = edu_map(dev, &edu->target, edu->canary,
-		      edu_is_reader(edu) ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
+		      edu_is_reader(edu) ? DMA_TO_DEVICE :
+		      preread ? DMA_BIDIRECTIONAL : DMA_FROM_DEVICE);
 	if (ret)
 		goto err;
 
@@ -504,6 +530,35 @@ static void edu_panic(unsigned int armed)
 }
 
 /*
+ * preread=1: every write device reads the start of the last word of its
+ * target page into the last word of its buffer (outside the EDU_XFER_LEN
+ * bytes the crash write carries), all at once, and the reads are waited
+ * for. The
+ * IOMMU then caches a translation of each target page with the write
+ * permission of its mapping.
+ */
+static void edu_preread(void)
+{
+	struct edu_dev *edu;
+
+	list_for_each_entry(edu, &edu_devices, node)
+		if (!edu_is_reader(edu))
+			edu_start_len(edu, edu->xfer_iova + EDU_XFER_LEN,
+				      EDU_BUF_ADDR + EDU_XFER_LEN,
+				      EDU_PREREAD_LEN, 0);
+	list_for_each_entry(edu, &edu_devices, node) {
+		if (edu_is_reader(edu))
+			continue;
+		if (edu_wait(edu))
+			pr_err("dev=%s preread iova=0x%llx timed out\n",
+			       pci_name(edu->pdev), (u64)edu->xfer_iova);
+		else
+			pr_info("dev=%s preread iova=0x%llx done\n",
+				pci_name(edu->pdev), (u64)edu->xfer_iova);
+	}
+}
+
+/*
  * Log every buffer, then arm all devices back to back and panic: the
  * transfers fire about 100 ms later, inside the crash-to-capture window.
  */
@@ -516,6 +571,8 @@ static int edu_trigger(void)
 		edu_panic(0);
 
 	mutex_lock(&edu_lock);
+	if (preread)
+		edu_preread();
 	list_for_each_entry(edu, &edu_devices, node) {
 		pr_info("dev=%s index=%u role=%s iova=0x%llx phys=0x%llx len=%u canary=0x%016llx pattern=0x%016llx\n",
 			pci_name(edu->pdev), edu->index,

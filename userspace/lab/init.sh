@@ -7,6 +7,8 @@
 #   lab.reader=N   edu_dma probe index that arms a read DMA (-1: none)
 #   lab.rxwait=S   seconds to wait for e1000e frames before the trigger
 #   lab.arm=0      edu_dma arms no DMA: the trigger only panics
+#   lab.preread=0  write devices do not read their target page before the
+#                  crash (edu_dma preread=0): no cached translation of it
 #   lab.nmi=1      the trigger panics from NMI context (edu_dma nmi=1)
 #   lab.lockheld=1 at the trigger another CPU holds the IOMMU driver's
 #                  submission lock with a command unpublished (edu_dma
@@ -46,13 +48,14 @@ p9="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$p9,ro" labin /in || die "cannot mount labin"
 mount -t 9p -o "$p9" labout /out || die "cannot mount labout"
 
-reader=-1 rxwait=10 arm=1 nmi=0 lockheld=0 crash_iova= corrupt= takeover=
+reader=-1 rxwait=10 arm=1 preread=1 nmi=0 lockheld=0 crash_iova= corrupt= takeover=
 # shellcheck disable=SC2013 # the command line is words
 for opt in $(cat /proc/cmdline); do
 	case "$opt" in
 	lab.reader=*) reader=${opt#lab.reader=} ;;
 	lab.rxwait=*) rxwait=${opt#lab.rxwait=} ;;
 	lab.arm=*) arm=${opt#lab.arm=} ;;
+	lab.preread=*) preread=${opt#lab.preread=} ;;
 	lab.nmi=*) nmi=${opt#lab.nmi=} ;;
 	lab.lockheld=*) lockheld=${opt#lab.lockheld=} ;;
 	lab.crash_iova=*) crash_iova=${opt#lab.crash_iova=} ;;
@@ -92,7 +95,11 @@ first_kernel() {
 	append="$append initcall_blacklist=e1000_init_module"
 	[ -r /in/capture.append ] && append="$append $(cat /in/capture.append)"
 	t0=$(up)
+	# --console-serial: purgatory prints "I'm in purgatory" on ttyS0 as
+	# the crashed kernel's last act hands over: the lab's outside marker
+	# of the end of the crash shutdown (tests/lab/crash_bracket.py).
 	kexec -p /in/bzImage --initrd=/in/initramfs.cpio.gz --append="$append" \
+		--console-serial --serial=0x3f8 --serial-baud=115200 \
 		>/out/kexec.log 2>&1 || die "kexec -p failed: $(tail -n 3 /out/kexec.log)"
 	kv kexec_load_s "$(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
 	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || die "capture kernel not loaded"
@@ -117,6 +124,7 @@ first_kernel() {
 
 	edu_args=
 	[ "$arm" = 0 ] && edu_args="arm=0"
+	[ "$preread" = 0 ] && edu_args="$edu_args preread=0"
 	[ "$nmi" = 1 ] && edu_args="$edu_args nmi=1"
 	[ "$lockheld" = 1 ] && edu_args="$edu_args lock_held=1"
 	if [ -n "$crash_iova" ]; then
