@@ -51,6 +51,7 @@ import sys
 # The lab's own file helpers (userspace/lab/analyze.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 from analyze import keyvals, read  # noqa: E402
+from qtrace import LINE_RE, find_line, serial_lines  # noqa: E402,F401
 
 TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
                "amdvi_mmio_read vtd_reg_read vtd_reg_write vtd_iotlb_page_hit")
@@ -60,8 +61,6 @@ E1000E_SID = 6 << 3
 PAGE = ~0xFFF
 SLPTE_ADDR = 0x000FFFFFFFFFF000
 
-LINE_RE = re.compile(r"^\d+@(?P<t>[0-9.]+):(?P<ev>\w+) (?P<args>.*)$")
-SERIAL_RE = re.compile(r"addr 0x(?P<addr>[0-9a-f]+) val 0x(?P<val>[0-9a-f]+)")
 DESCR_RE = re.compile(r"PA: 0x(?P<pa>[0-9a-f]+), length: (?P<len>\d+)")
 BUFW_RE = re.compile(r"addr: 0x(?P<addr>[0-9a-f]+), offset: (?P<off>\d+), .*length: (?P<len>\d+)")
 AMD_XLATE_RE = re.compile(
@@ -131,33 +130,6 @@ class Frame:
         return self.desc <= addr < self.desc + 16
 
 
-def serial_lines(events):
-    """Console lines from serial_write events: [(t_first_char, text)]."""
-    out, cur, t0 = [], [], None
-    for t, args in events:
-        m = SERIAL_RE.search(args)
-        if not m or m.group("addr") != "00":
-            continue
-        c = int(m.group("val"), 16)
-        if t0 is None:
-            t0 = t
-        if c == 0x0A:
-            out.append((t0, "".join(cur)))
-            cur, t0 = [], None
-        elif c != 0x0D:
-            cur.append(chr(c) if 0x20 <= c < 0x7F else "?")
-    if cur:
-        out.append((t0, "".join(cur)))
-    return out
-
-
-def find_line(lines, needle, after=None):
-    for t, text in lines:
-        if needle in text and (after is None or t >= after):
-            return t, text
-    return None, None
-
-
 def quiesce_line(lines, t_panic):
     """Time of the crash path's first result line ("crash_dma_quiesce:
     <IOMMU> at <addr>: mode ...") after the panic line, or None."""
@@ -167,18 +139,6 @@ def quiesce_line(lines, t_panic):
         if t >= t_panic and "crash_dma_quiesce: " in text and ": mode " in text:
             return t
     return None
-
-
-def console_lines(d):
-    """The console lines of run directory @d, with QEMU's timestamps, from
-    the serial_write events of its trace.log: [(t_first_char, text)]."""
-    events = []
-    with open(os.path.join(d, "trace.log"), errors="replace") as f:
-        for line in f:
-            m = LINE_RE.match(line)
-            if m and m.group("ev") == "serial_write":
-                events.append((float(m.group("t")), m.group("args")))
-    return serial_lines(events)
 
 
 def analyze(d):
@@ -235,7 +195,7 @@ def analyze(d):
         with f:
             for line in f:
                 m = LINE_RE.match(line)
-                if not m:
+                if not m or m.group("t") is None:
                     continue
                 ev = m.group("ev")
                 t = float(m.group("t"))

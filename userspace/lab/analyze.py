@@ -7,11 +7,26 @@ Oracles (none of them is the crash path's own account of what it did):
   * the dump: each edu target page is read at its physical address with
     crash(8) ("rd -p"); the pattern means the edu write landed, the canary
     means it did not;
-  * the QEMU trace: amdvi_page_fault / vtd_dmar_fault at an edu IOVA, from
-    that edu device;
-  * the capture kernel's fault log (VT-d "DMAR: [DMA Write ...]" lines;
-    QEMU 7.2's AMD-Vi never writes its event log, so AMD prints none).
+  * the QEMU trace (qtrace.py), on QEMU's clock: what the IOMMU did with
+    each edu's DMA, named by requester id -- faults (amdvi_page_fault,
+    vtd_dmar_fault), translations (amdvi_translation_result, VT-d IOTLB
+    fills and hits, the pass-through fast path); the console lines
+    (serial_write) split the run into before and after the arming of the
+    crash-time DMA;
+  * the capture kernel's edu read-back and its fault log (VT-d "DMAR:
+    [DMA Write ...]" lines; QEMU 7.2's AMD-Vi never writes its event log).
 The crash path's own lines ("crash_dma_quiesce: ...") are only reported.
+
+Verdicts need positive evidence. A write LANDED when the dump shows its
+pattern; it was BLOCKED only when the dump shows the canary and the trace
+shows the device's DMA to that page after the arming (a fault, or a
+translation without write permission): a canary alone is NOT-FIRED. A read
+was ALLOWED only when the trace shows it translated or the read-back holds
+the read page; BLOCKED on a traced fault or a zero read-back; otherwise
+UNOBSERVED. With edu_dma preread=1 each write device read its own target
+page before the arming: "preread" says whether the trace shows that read
+translated (so that the IOMMU held a cached writable translation which
+only an invalidation could drop).
 
 Writes RESULTDIR/result.json and RESULTDIR/report.txt, prints the report.
 Exit status: 0 when the run produced a dump that crash opens, 1 otherwise.
@@ -23,21 +38,13 @@ import re
 import subprocess
 import sys
 
+import qtrace
+
 LINE_RE = re.compile(
     r"edu_dma: dev=(?P<dev>\S+) index=(?P<index>\d+) role=(?P<role>\w+) "
     r"iova=(?P<iova>0x[0-9a-f]+) phys=(?P<phys>0x[0-9a-f]+) len=(?P<len>\d+) "
     r"canary=(?P<canary>0x[0-9a-f]+) pattern=(?P<pattern>0x[0-9a-f]+)")
 TS_RE = re.compile(r"^\[\s*[0-9.]+\]\s*")
-# QEMU 7.2 trace formats (hw/i386/trace-events), "log" backend with
-# "-msg timestamp=on": "PID@SEC.USEC:event args".
-TRACE_RE = re.compile(r"^(?:\d+@(?P<t>[0-9.]+):)?(?P<ev>\w+) (?P<args>.*)$")
-AMD_FAULT_RE = re.compile(r"address 0x(?P<addr>[0-9a-f]+)")
-AMD_XLATE_RE = re.compile(
-    r"devid: (?P<bus>[0-9a-f]+):(?P<slot>[0-9a-f]+)\.(?P<func>[0-9a-f]+) "
-    r"gpa 0x(?P<gpa>[0-9a-f]+) hpa 0x(?P<hpa>[0-9a-f]+)")
-VTD_FAULT_RE = re.compile(
-    r"sid 0x(?P<sid>[0-9a-f]+) fault (?P<fault>\d+) addr 0x(?P<addr>[0-9a-f]+) "
-    r"write (?P<write>\d)")
 DMAR_LOG_RE = re.compile(
     r"DMAR: \[DMA (?P<dir>Read|Write)[^\]]*\] Request device "
     r"\[(?P<bus>[0-9a-f]+):(?P<slot>[0-9a-f]+)\.(?P<func>\d+)\]"
@@ -45,7 +52,6 @@ DMAR_LOG_RE = re.compile(
 READBACK_RE = re.compile(
     r"edu_dma: dev=(?P<dev>\S+) readback=(?P<kind>uniform|mixed) value=0x(?P<value>[0-9a-f]+)"
     r"(?: fill=0x(?P<fill>[0-9a-f]+))?")
-VTD_UPDATE_RE = re.compile(r"sid 0x(?P<sid>[0-9a-f]+) iova 0x(?P<addr>[0-9a-f]+)")
 RD_RE = re.compile(r"^\s*(?P<addr>[0-9a-f]+):\s+(?P<words>(?:[0-9a-f]{16}\s+)+)")
 PAGE = ~0xFFF
 
@@ -86,76 +92,16 @@ def dev_name(bus, slot, func):
     return f"{bus:02x}:{slot:02x}.{func}"
 
 
-def parse_trace(text, vendor):
-    """IOMMU faults in the QEMU trace: list of {dev, addr, write, t}."""
-    faults = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = TRACE_RE.match(line)
-        if not m:
-            continue
-        ev, args = m.group("ev"), m.group("args")
-        t = num(m.group("t"))
-        if vendor == "intel" and ev == "vtd_dmar_fault":
-            f = VTD_FAULT_RE.search(args)
-            if f:
-                sid = int(f.group("sid"), 16)
-                faults.append({"dev": dev_name(sid >> 8, (sid >> 3) & 0x1F, sid & 7),
-                               "addr": int(f.group("addr"), 16),
-                               "write": f.group("write") == "1",
-                               "reason": int(f.group("fault")), "t": t})
-        elif vendor == "amd" and ev == "amdvi_page_fault":
-            f = AMD_FAULT_RE.search(args)
-            if not f:
-                continue
-            addr = int(f.group("addr"), 16)
-            # amdvi_page_fault names no device and no direction; the
-            # translation result that follows it (hpa 0) names the device.
-            dev = None
-            for nxt in lines[i + 1:i + 8]:
-                x = AMD_XLATE_RE.search(nxt)
-                if x and int(x.group("gpa"), 16) == addr:
-                    dev = dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
-                                   int(x.group("func"), 16))
-                    break
-            faults.append({"dev": dev, "addr": addr, "write": None, "t": t})
-    return faults
-
-
-def parse_accesses(text, vendor):
-    """Translations that succeeded: set of (dev, page)."""
-    seen = set()
-    for line in text.splitlines():
-        m = TRACE_RE.match(line)
-        if not m:
-            continue
-        ev, args = m.group("ev"), m.group("args")
-        if vendor == "amd" and ev == "amdvi_translation_result":
-            x = AMD_XLATE_RE.search(args)
-            if x and int(x.group("hpa"), 16):
-                seen.add((dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
-                                   int(x.group("func"), 16)), int(x.group("gpa"), 16) & PAGE))
-        elif vendor == "intel" and ev in ("vtd_iotlb_page_update", "vtd_translate_pt"):
-            x = VTD_UPDATE_RE.search(args)
-            if x:
-                sid = int(x.group("sid"), 16)
-                seen.add((dev_name(sid >> 8, (sid >> 3) & 0x1F, sid & 7),
-                          int(x.group("addr"), 16) & PAGE))
-    return seen
-
-
 def trace_invalidations(text, vendor):
-    counts = {}
     names = (["amdvi_all_inval", "amdvi_devtab_inval", "amdvi_pages_inval",
               "amdvi_iotlb_inval", "amdvi_completion_wait"] if vendor == "amd" else
              ["vtd_inv_desc_cc_global", "vtd_inv_desc_cc_domain", "vtd_inv_desc_cc_device",
               "vtd_inv_desc_iotlb_global", "vtd_inv_desc_iotlb_domain",
               "vtd_inv_desc_iotlb_pages", "vtd_context_cache_reset", "vtd_iotlb_reset",
               "vtd_inv_desc_wait_sw"])
-    for line in text.splitlines():
-        m = TRACE_RE.match(line)
-        if m and m.group("ev") in names:
-            counts[m.group("ev")] = counts.get(m.group("ev"), 0) + 1
+    counts = {}
+    for _, ev, _ in qtrace.events(text, names):
+        counts[ev] = counts.get(ev, 0) + 1
     return counts
 
 
@@ -311,97 +257,105 @@ def readback_state(b, readbacks):
     return f"{value:#x}"
 
 
-def judge(run, b, faults, dmar_lines, accesses, readbacks):
-    """Verdict of one edu transfer."""
+def judge(run, b, dma, t_armed, dmar_lines, readbacks):
+    """Verdict of one edu transfer from the dump, the trace (@dma from
+    qtrace.parse_dma, split at @t_armed) and the read-back."""
     vendor, mode = run.get("vendor"), run.get("mode")
     bdf = bdf_of(b["dev"])
     short = dev_name(*bdf) if bdf else b["dev"]
-    mine = [f for f in faults
-            if (f["addr"] & PAGE) == (b["iova"] & PAGE) and f["dev"] in (short, None)
-            and (f["write"] is None or f["write"] == (b["role"] == "write"))]
-    b["trace_faults"] = len(mine)
-    # A successful translation of that page by that device (AMD: any
-    # translation result with a host address; VT-d: an IOTLB fill).
-    b["trace_access"] = (short, b["iova"] & PAGE) in accesses
+    page = b["iova"] & PAGE
+    mine = [e for e in dma if e["dev"] == short and e["page"] in (page, None)]
+    if t_armed is None:
+        before, after = [], []
+    else:
+        before = [e for e in mine if e["t"] is not None and e["t"] < t_armed]
+        after = [e for e in mine if e["t"] is not None and e["t"] >= t_armed
+                 and e["page"] == page]
+    faults = [e for e in after if e["kind"] == "fault"
+              and e["write"] in (None, b["role"] == "write")]
+    xlates = [e for e in after if e["kind"] in ("xlate", "fill", "hit")]
+    b["trace_faults"] = len(faults)
+    b["trace_after"] = sorted({e["kind"] for e in after})
     b["capture_log_faults"] = sum(
         1 for d in dmar_lines
-        if d["dev"] == short and (d["addr"] & PAGE) == (b["iova"] & PAGE))
-    amd_pt = vendor == "amd" and mode == "pt"
-    if amd_pt:
-        # Mode-0 DTEs: QEMU 7.2 reports the untranslated address whatever
-        # the permission, so a translation result proves no access.
-        b["trace_access"] = None
+        if d["dev"] == short and (d["addr"] & PAGE) == page)
     b["readback"] = readback_state(b, readbacks)
     notes = []
+    if t_armed is None:
+        notes.append("no console lines in the trace (serial_write): the trace cannot "
+                     "tell the crash-time DMA from earlier DMA")
     if b["role"] == "write":
+        if b.get("preread"):
+            # Cached before the arming: a translation of the pre-read, or
+            # (VT-d pass-through) the device's address space left on
+            # QEMU's bypass, which only a context-cache invalidation ends.
+            cached = [e for e in before if e["kind"] in ("xlate", "fill", "hit", "fastpath")]
+            switches = [e for e in before if e["kind"] in ("bypass", "iommu")]
+            bypass = bool(switches) and switches[-1]["kind"] == "bypass"
+            b["preread_traced"] = bool(cached) or bypass
+            if bypass and not cached:
+                notes.append("pre-read untraced: the device bypassed the IOMMU (VT-d "
+                             "pass-through context) until the crash")
+            elif not b["preread_traced"]:
+                notes.append("the pre-read left no translation in the trace")
         state = b["dump"]
-        # The write-role buffer is only ever read by the device: reading it
-        # back must give the pattern. "not-written" means the capture
-        # kernel's own DMA write through this device was blocked.
         if b["readback"] not in (None, "pattern"):
             notes.append(f"capture kernel read-back gave {b['readback']}, not the "
                          "pattern: its own DMA write through this device failed")
         if state == "pattern":
             verdict = "landed"
-            if mine:
+            if faults:
                 notes.append("fault traced yet the pattern is in memory")
         elif state == "canary" and b.get("dump_at_iova") == "pattern":
             verdict = "landed-at-iova"
             notes.append("the write went untranslated: the IOVA was used as a physical "
                          "address and the pattern is there")
+        elif state == "canary" and (faults or xlates):
+            verdict = "blocked"
+            if not faults:
+                notes.append("translated after the arming without landing: the IOMMU "
+                             "gave no write permission (QEMU traces no fault for it)")
+        elif state == "canary" and run.get("strategy") == "disable":
+            verdict = "untranslated"
+            notes.append("translation off: the write went to physical address = IOVA "
+                         f"({'not in the dump' if b.get('dump_at_iova') in (None, 'unreadable') else 'dump there: ' + b['dump_at_iova']})")
         elif state == "canary":
-            if run.get("strategy") == "disable" and not mine:
-                verdict = "untranslated"
-                notes.append("translation off: the write went to physical address = IOVA "
-                             f"({'not in the dump' if b.get('dump_at_iova') in (None, 'unreadable') else 'dump there: ' + b['dump_at_iova']})")
-            elif mine:
-                verdict = "blocked"
-            elif amd_pt:
-                verdict = "blocked"
-                notes.append("oracle: dump only (AMD pass-through DTE, Mode 0: QEMU 7.2 "
-                             "checks DTE.IW without tracing amdvi_page_fault)")
-            else:
-                verdict = "not-landed-no-fault"
-                notes.append("canary intact but no fault traced: the DMA may not have run")
+            verdict = "not-fired"
+            notes.append("canary intact but the trace shows no DMA of this device to "
+                         "this page after the arming: no evidence the write was tried")
         else:
             verdict = "inconclusive"
             notes.append(f"dump shows {state}")
     else:
-        # Two oracles: a fault at the read IOVA in the QEMU trace, and the
-        # device buffer read back by the capture kernel (canary: the read
-        # went through; zero: QEMU returned nothing, the read was blocked;
-        # pattern: the buffer was not touched, the read did not run).
+        # The trace (a fault, or a translation of the page after the
+        # arming) and the device buffer read back by the capture kernel
+        # (the read page's canary: the read went through; zeros: QEMU
+        # returned nothing, the read was blocked).
+        # The first traced access of the page after the arming is the
+        # read itself (the device never touched that page before): a VT-d
+        # fill, or an AMD page-table walk that returned an address, means
+        # the IOMMU granted it.
         rb = b["readback"]
-        if rb == "canary":
-            verdict = "inconsistent" if mine else "allowed"
-            if mine:
-                notes.append("fault traced yet the device buffer holds the read page")
-        elif rb == "zero":
-            verdict = "blocked"
-            if not mine:
-                notes.append("oracle: device buffer read back as zeros; no fault traced"
-                             + (" (AMD pass-through DTE: QEMU 7.2 traces none)"
-                                if amd_pt else ""))
-        elif rb is not None:
-            verdict = "inconclusive"
-            notes.append(f"device buffer read back as {rb}"
-                         + (" (translation off: read from physical address = IOVA)"
-                            if run.get("strategy") == "disable" else ""))
-        elif mine:
-            verdict = "blocked"
-            if b.get("readback_ignored"):
-                notes.append("read-back unusable (capture kernel DMA write failed); "
-                             "oracle: trace only")
-        elif amd_pt:
-            verdict = "unobservable"
-            notes.append("no read-back, and QEMU 7.2 traces no fault for an AMD "
-                         "pass-through DTE")
-        else:
+        first = after[0] if after else None
+        walked = first is not None and (
+            first["kind"] == "fill" or (first["kind"] == "xlate" and not first["identity"]))
+        seen_ok = walked or rb == "canary"
+        seen_blocked = bool(faults) or rb == "zero"
+        if seen_ok and seen_blocked:
+            verdict = "inconsistent"
+            notes.append(f"trace: {b['trace_after']}, read-back {rb}")
+        elif seen_ok:
             verdict = "allowed"
-            notes.append(("read-back unusable (capture kernel DMA write failed)"
-                          if b.get("readback_ignored") else "no read-back")
-                         + "; oracle: no fault traced"
-                         + ("" if b["trace_access"] else ", and no traced access"))
+        elif seen_blocked:
+            verdict = "blocked"
+        else:
+            verdict = "unobserved"
+            notes.append("no translation or fault of the read traced after the arming, "
+                         f"read-back {rb or 'none'}"
+                         + (" (unusable: the capture kernel's DMA write failed)"
+                            if b.get("readback_ignored") else ""))
+        if rb not in (None, "canary", "zero"):
+            notes.append(f"device buffer read back as {rb}")
     b["verdict"] = verdict
     b["notes"] = notes
 
@@ -444,8 +398,17 @@ def main():
         if i >= 0:
             quiesce.append(TS_RE.sub("", line[i:]).strip())
 
-    faults = parse_trace(trace, vendor)
-    accesses = parse_accesses(trace, vendor)
+    dma = qtrace.parse_dma(trace, vendor)
+    faults = [e for e in dma if e["kind"] == "fault"]
+    lines = qtrace.console_lines(trace)
+    # The crash-time DMA is armed right after the buffer lines.
+    t_armed = None
+    for t, text in lines:
+        if "edu_dma: dev=" in text and " role=" in text and " iova=" in text:
+            t_armed = t
+    prereads = set(re.findall(r"edu_dma: dev=(\S+) preread iova=0x[0-9a-f]+ done", src))
+    for b in buffers:
+        b["preread"] = b["dev"] in prereads
     readbacks = {m.group("dev"): (m.group("kind"), int(m.group("value"), 16),
                                   int(m.group("fill") or "0", 16))
                  for m in READBACK_RE.finditer(capture_log)}
@@ -499,7 +462,7 @@ def main():
         b["dump"], b["dump_odd_words"] = dump_state(words, b)
         b["dump_at_iova"] = (dump_state(words, b, b["iova"])[0]
                              if b["role"] == "write" and b["iova"] != b["phys"] else None)
-        judge(run, b, faults, dmar_lines, accesses,
+        judge(run, b, dma, t_armed,  dmar_lines,
               readbacks if b["role"] == "write" else readbacks_used)
 
     record["matches_oracles"], record["detail"] = record_vs_oracles(
@@ -508,7 +471,7 @@ def main():
     edu_pages = {(b["iova"] & PAGE) for b in buffers}
     other = {}
     for f in faults:
-        if (f["addr"] & PAGE) in edu_pages and f["dev"] in [
+        if f["page"] in edu_pages and f["dev"] in [
                 dev_name(*bdf_of(b["dev"])) for b in buffers if bdf_of(b["dev"])]:
             continue
         other[f["dev"] or "unknown"] = other.get(f["dev"] or "unknown", 0) + 1
@@ -550,6 +513,7 @@ def main():
         "buffers": [dict(b, iova=hex(b["iova"]), phys=hex(b["phys"]),
                          canary=hex(b["canary"]), pattern=hex(b["pattern"])) for b in buffers],
         "trace": {"iommu_faults": len(faults), "other_faults_by_dev": other,
+                  "t_armed": t_armed,
                   "invalidations": trace_invalidations(trace, vendor)},
         "capture_fault_log": [dict(x, addr=hex(x["addr"])) for x in dmar_lines],
     }
@@ -574,10 +538,11 @@ def main():
         r.append("  none logged")
     for b in buffers:
         extra = f"; {'; '.join(b['notes'])}" if b["notes"] else ""
+        pre = ("" if not b.get("preread") else
+               f"pre-read {'traced' if b.get('preread_traced') else 'NOT traced'}, ")
         r.append(f"  {b['dev']} {b['role']:5} iova={b['iova']:#x} phys={b['phys']:#x}: "
-                 f"{b['verdict'].upper()} (dump: {b['dump']}, trace faults: "
-                 f"{b['trace_faults']}, traced access: "
-                 f"{ {True: 'yes', False: 'no', None: 'n/a'}[b['trace_access']]}, "
+                 f"{b['verdict'].upper()} (dump: {b['dump']}, {pre}trace after arming: "
+                 f"{','.join(b['trace_after']) or 'nothing'}, "
                  f"read-back: {b['readback'] or 'none'}, "
                  f"capture-log faults: {b['capture_log_faults']}){extra}")
     if other:

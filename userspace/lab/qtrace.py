@@ -1,0 +1,199 @@
+"""Reading a lab run's QEMU trace (trace.log): the console lines and the
+DMA each device did, on QEMU's clock.
+
+The trace comes from QEMU 7.2's "log" backend with "-msg timestamp=on":
+one line per event, "PID@SECONDS.MICROSECONDS:event args", the time being
+the host's clock when QEMU emitted the event. Event formats are those of
+QEMU 7.2's hw/i386/trace-events (amdvi_*, vtd_*) and hw/char/trace-events
+(serial_write).
+
+Used by analyze.py (the verdicts of one run) and userspace/compare/
+labtrace.py (the figures of make compare / bench / soak).
+"""
+import re
+
+LINE_RE = re.compile(r"^(?:\d+@(?P<t>[0-9.]+):)?(?P<ev>\w+) (?P<args>.*)$")
+SERIAL_RE = re.compile(r"addr 0x(?P<addr>[0-9a-f]+) val 0x(?P<val>[0-9a-f]+)")
+# amdvi_translation_result: "devid: BB:SS.F gpa 0x... hpa 0x..."
+AMD_XLATE_RE = re.compile(
+    r"devid: (?P<bus>[0-9a-f]+):(?P<slot>[0-9a-f]+)\.(?P<func>[0-9a-f]+) "
+    r"gpa 0x(?P<gpa>[0-9a-f]+) hpa 0x(?P<hpa>[0-9a-f]+)")
+# amdvi_page_fault: "error: page fault accessing guest physical address 0x..."
+AMD_FAULT_RE = re.compile(r"address 0x(?P<addr>[0-9a-f]+)")
+# vtd_dmar_fault: "sid 0x... fault N addr 0x... write N"
+VTD_FAULT_RE = re.compile(
+    r"sid 0x(?P<sid>[0-9a-f]+) fault (?P<fault>\d+) addr 0x(?P<addr>[0-9a-f]+) "
+    r"write (?P<write>\d)")
+# vtd_iotlb_page_hit / vtd_iotlb_page_update: "sid 0x... iova 0x... slpte ..."
+VTD_IOTLB_RE = re.compile(r"sid 0x(?P<sid>[0-9a-f]+) iova 0x(?P<addr>[0-9a-f]+)")
+# vtd_pt_enable_fast_path: "sid 0x... ..." (the device's address space now
+# bypasses the IOMMU: a pass-through context entry was used)
+VTD_SID_RE = re.compile(r"sid 0x(?P<sid>[0-9a-f]+)")
+# vtd_switch_address_space: "Device BB:SS.F switching address space (iommu
+# enabled=N)"
+VTD_SWITCH_RE = re.compile(
+    r"Device (?P<bus>[0-9a-f]+):(?P<slot>[0-9a-f]+)\.(?P<func>[0-7]) .*enabled=(?P<on>\d)")
+PAGE = ~0xFFF
+
+# The events parse_dma() reads, per vendor (run.sh traces them).
+DMA_EVENTS = {
+    "amd": ("amdvi_page_fault", "amdvi_translation_result"),
+    "intel": ("vtd_dmar_fault", "vtd_iotlb_page_hit", "vtd_iotlb_page_update",
+              "vtd_pt_enable_fast_path", "vtd_switch_address_space", "vtd_dmar_enable"),
+}
+
+
+def dev_name(bus, slot, func):
+    return f"{bus:02x}:{slot:02x}.{func}"
+
+
+def sid_name(sid):
+    return dev_name(sid >> 8, (sid >> 3) & 0x1F, sid & 7)
+
+
+def events(text, names=None):
+    """[(t, event, args)] of the trace text, in order; t is None for a
+    line without a timestamp."""
+    out = []
+    for line in text.splitlines():
+        m = LINE_RE.match(line)
+        if m and (names is None or m.group("ev") in names):
+            t = m.group("t")
+            out.append((float(t) if t else None, m.group("ev"), m.group("args")))
+    return out
+
+
+def serial_lines(evs):
+    """Console lines from serial_write events [(t, args)]:
+    [(t_first_char, text)]."""
+    out, cur, t0 = [], [], None
+    for t, args in evs:
+        m = SERIAL_RE.search(args)
+        if not m or m.group("addr") != "00":
+            continue
+        c = int(m.group("val"), 16)
+        if t0 is None:
+            t0 = t
+        if c == 0x0A:
+            out.append((t0, "".join(cur)))
+            cur, t0 = [], None
+        elif c != 0x0D:
+            cur.append(chr(c) if 0x20 <= c < 0x7F else "?")
+    if cur:
+        out.append((t0, "".join(cur)))
+    return out
+
+
+def console_lines(text):
+    """The console lines of a trace text, with QEMU's timestamps."""
+    return serial_lines([(t, a) for t, _, a in events(text, ("serial_write",))])
+
+
+def find_line(lines, needle, after=None):
+    """(t, text) of the first console line holding @needle (at or after
+    @after), or (None, None)."""
+    for t, text in lines:
+        if needle in text and (after is None or t >= after):
+            return t, text
+    return None, None
+
+
+def last_line(lines, needle, before=None):
+    """(t, text) of the last console line holding @needle (before
+    @before), or (None, None)."""
+    found = (None, None)
+    for t, text in lines:
+        if before is not None and t >= before:
+            break
+        if needle in text:
+            found = (t, text)
+    return found
+
+
+def parse_dma(text, vendor):
+    """What each device did through the IOMMU, from the trace: a list of
+    {dev, page, kind, write, t}, where dev is "BB:SS.F" named by the
+    requester id the IOMMU saw (None when the event names none), page the
+    IOVA's 4 KiB page, write True / False / None (unknown), and kind:
+      fault      the IOMMU refused the access (AMD amdvi_page_fault, VT-d
+                 vtd_dmar_fault);
+      xlate      AMD: a translation the IOMMU returned (amdvi_translation_
+                 result with a host address); "identity" when that address
+                 is the IOVA itself (a Mode-0 DTE, or translation off).
+                 QEMU traces no permission: a page-table walk that returns
+                 an address granted the access, but an IOTLB hit or a
+                 Mode-0 DTE returns one whatever the permission;
+      fill       VT-d: a translation walked, permitted and cached
+                 (vtd_iotlb_page_update: QEMU checks the access before it
+                 caches);
+      hit        VT-d: a translation served from the IOTLB (permission
+                 checked later, untraced);
+      fastpath   VT-d: the device's address space switched to the
+                 pass-through fast path (page None: every later access
+                 bypasses the IOMMU, untraced);
+      bypass     VT-d: with translation enabled, QEMU switched the device's
+                 address space to bypass the IOMMU (page None): its
+                 context entry is pass-through, and its DMA goes untraced
+                 and unchecked until a context-cache invalidation (or
+                 SRTP / TE) switches it back;
+      iommu      VT-d: QEMU switched the device's address space back to
+                 the IOMMU (page None).
+    An AMD fault names no device; the translation result QEMU traces right
+    after it (host address 0, same IOVA) does, and is folded into it."""
+    out = []
+    dmar_on = False
+    evs = events(text, DMA_EVENTS.get(vendor, ()))
+    for i, (t, ev, args) in enumerate(evs):
+        if ev == "vtd_dmar_enable":
+            dmar_on = args.split()[-1:] == ["1"]
+            continue
+        if ev == "vtd_switch_address_space":
+            x = VTD_SWITCH_RE.search(args)
+            if x and (dmar_on or x.group("on") == "1"):
+                out.append({"dev": dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
+                                            int(x.group("func"))), "page": None,
+                            "kind": "iommu" if x.group("on") == "1" else "bypass",
+                            "write": None, "t": t})
+            continue
+        if ev == "amdvi_page_fault":
+            f = AMD_FAULT_RE.search(args)
+            if not f:
+                continue
+            addr = int(f.group("addr"), 16)
+            dev = None
+            for _, ev2, args2 in evs[i + 1:i + 8]:
+                x = AMD_XLATE_RE.search(args2) if ev2 == "amdvi_translation_result" else None
+                if x and int(x.group("gpa"), 16) == addr and not int(x.group("hpa"), 16):
+                    dev = dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
+                                   int(x.group("func"), 16))
+                    break
+            out.append({"dev": dev, "page": addr & PAGE, "kind": "fault",
+                        "write": None, "t": t})
+        elif ev == "amdvi_translation_result":
+            x = AMD_XLATE_RE.search(args)
+            if x and int(x.group("hpa"), 16):
+                gpa, hpa = int(x.group("gpa"), 16), int(x.group("hpa"), 16)
+                out.append({"dev": dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
+                                            int(x.group("func"), 16)),
+                            "page": gpa & PAGE, "kind": "xlate", "identity": gpa == hpa,
+                            "write": None, "t": t})
+        elif ev == "vtd_dmar_fault":
+            f = VTD_FAULT_RE.search(args)
+            if f:
+                out.append({"dev": sid_name(int(f.group("sid"), 16)),
+                            "page": int(f.group("addr"), 16) & PAGE, "kind": "fault",
+                            "write": f.group("write") == "1", "reason": int(f.group("fault")),
+                            "t": t})
+        elif ev in ("vtd_iotlb_page_hit", "vtd_iotlb_page_update"):
+            x = VTD_IOTLB_RE.search(args)
+            if x:
+                out.append({"dev": sid_name(int(x.group("sid"), 16)),
+                            "page": int(x.group("addr"), 16) & PAGE,
+                            "kind": "hit" if ev == "vtd_iotlb_page_hit" else "fill",
+                            "write": None, "t": t})
+        elif ev == "vtd_pt_enable_fast_path":
+            x = VTD_SID_RE.search(args)
+            if x:
+                out.append({"dev": sid_name(int(x.group("sid"), 16)), "page": None,
+                            "kind": "fastpath", "write": None, "t": t})
+    return out
