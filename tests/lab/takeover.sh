@@ -30,13 +30,21 @@
 #                capture, and the capture and its DMA work. The trace
 #                oracle is itself checked on a crash_dma_quiesce=disable
 #                crash.
-# Prints "PASS name" / "FAIL name: detail" / "SKIP name: reason".
+# Prints one "PASS name" / "FAIL name: detail" / "SKIP name: reason" line
+# per test case; exits non-zero when a case failed.
 #
 # Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
 # LAB_TAKEOVER_TESTS: subset of "retired attach stock olddomain bringup
 # corrupt" (default all).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/case.sh
+. "$top/tests/lib/case.sh"
+# fail "NAME: detail": one failed test case.
+fail() {
+	echo "FAIL $1"
+	case_failures=$((case_failures + 1))
+}
 vendors=${LAB_VENDORS:-amd intel}
 tests=" ${LAB_TAKEOVER_TESTS:-retired attach stock olddomain bringup corrupt} "
 timeout=${LAB_TIMEOUT:-150}
@@ -45,12 +53,12 @@ lab=${BUILD:-$top/build}/lab
 mkdir -p "$results"
 
 if ! "$top/userspace/lab/prepare.sh"; then
-	echo "FAIL lab-takeover-prepare: kernel, module or initramfs missing"
-	exit 0
+	fail "lab-takeover-prepare: kernel, module or initramfs missing"
+	exit 1
 fi
 if [ "$(nm "$lab/kernel/vmlinux" 2>/dev/null | grep -c ' T iommu_kdump_unit_publish$')" = 0 ]; then
-	echo "FAIL lab-takeover: the lab kernel has no CONFIG_IOMMU_KDUMP_TAKEOVER"
-	exit 0
+	fail "lab-takeover: the lab kernel has no CONFIG_IOMMU_KDUMP_TAKEOVER"
+	exit 1
 fi
 
 j() { jq -r "$1" "$json" 2>/dev/null; }
@@ -61,16 +69,17 @@ j() { jq -r "$1" "$json" 2>/dev/null; }
 run() {
 	local name=$1 v=$2 m=$3 s=$4 rc=0
 	shift 4
+	echo "progress: lab run $name"
 	out=$(env RESULTS="$results" VENDOR="$v" MODE="$m" STRATEGY="$s" READER=1 \
 		LAB_TIMEOUT="$timeout" LAB_PREPARED=1 "$@" "$top/userspace/lab/run.sh" \
 		2>"$results/$name.stderr" | tee "$results/$name.stdout" | tail -n 1) || rc=$?
 	json=$out/result.json
 	if [ ! -f "$json" ]; then
-		echo "FAIL $name: no result (run.sh status $rc, see $results/$name.stderr)"
+		fail "$name: no result (run.sh status $rc, see $results/$name.stderr)"
 		return 1
 	fi
 	if [ "$(j '.capture.ok')" != true ]; then
-		echo "FAIL $name: capture failed: reached=$(j '.capture.reached') makedumpfile rc=$(j '.capture.dump_rc') error=$(j '.capture.error')"
+		fail "$name: capture failed: reached=$(j '.capture.reached') makedumpfile rc=$(j '.capture.dump_rc') error=$(j '.capture.error')"
 		return 1
 	fi
 	return 0
@@ -78,11 +87,15 @@ run() {
 
 # Copied entries of the edu devices replaced when edu_dma bound them.
 check_retired() { # vendor
-	local v=$1 name="lab-$v-takeover-retired" d log miss=
+	local v=$1 name="lab-$1-takeover-retired" d log miss=
+	if [ ! -f "$results/lab-$v-pt-write.stdout" ]; then
+		skip "$name" "the matrix ran no $v-pt-write run (LAB_MODES / LAB_STRATEGIES)"
+		return
+	fi
 	d=$(tail -n 1 "$results/lab-$v-pt-write.stdout" 2>/dev/null)
 	log=$d/capture-dmesg.txt
 	if [ ! -f "$log" ]; then
-		echo "SKIP $name: no $v-pt-write run in $results"
+		fail "$name: the matrix's $v-pt-write run left no capture log ($d)"
 		return
 	fi
 	for dev in $(sed -n 's/.*edu_dma: dev=\([0-9a-f:.]*\) index=.*/\1/p' \
@@ -91,34 +104,34 @@ check_retired() { # vendor
 			miss="$miss $dev"
 	done
 	if [ -n "$miss" ]; then
-		echo "FAIL $name: no replacement logged for$miss"
+		fail "$name: no replacement logged for$miss"
 	elif ! grep -q "iommu kdump: .* retire=reset" "$log"; then
-		echo "FAIL $name: the capture kernel did not take the tables over"
+		fail "$name: the capture kernel did not take the tables over"
 	else
 		echo "PASS $name ($(grep -c 'iommu kdump: .* replaced' "$log") entries replaced)"
 	fi
 }
 
 check_retire_attach() { # vendor
-	local v=$1 name="lab-$v-takeover-retire-attach-keeps-6.1"
+	local v=$1 name="lab-$1-takeover-retire-attach-keeps-6.1"
 	run "$name" "$v" pt write CAPTURE_APPEND=iommu_kdump_retire=attach || return
 	if [ "$(j '.capture_device_dma')" != failed ]; then
-		echo "FAIL $name: capture DMA through the quiesced edu is $(j '.capture_device_dma'), want failed as in Linux 6.1"
+		fail "$name: capture DMA through the quiesced edu is $(j '.capture_device_dma'), want failed as in Linux 6.1"
 	elif grep -q 'iommu kdump: .* replaced' "$out/capture-dmesg.txt"; then
-		echo "FAIL $name: entries were replaced: $(grep -m1 'iommu kdump: .* replaced' "$out/capture-dmesg.txt")"
+		fail "$name: entries were replaced: $(grep -m1 'iommu kdump: .* replaced' "$out/capture-dmesg.txt")"
 	else
 		echo "PASS $name (capture DMA blocked, no entry replaced)"
 	fi
 }
 
 check_stock() { # vendor
-	local v=$1 name="lab-$v-takeover-off-attach-like-6.1" wv
+	local v=$1 name="lab-$1-takeover-off-attach-like-6.1" wv
 	run "$name" "$v" translated off CAPTURE_APPEND=iommu_kdump_retire=attach || return
 	wv=$(j '[.buffers[] | select(.role == "write")][0].verdict')
 	if [ "$wv" != landed ]; then
-		echo "FAIL $name: crash write verdict $wv, want landed"
+		fail "$name: crash write verdict $wv, want landed"
 	elif [ "$(j '.capture_device_dma')" != ok ]; then
-		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+		fail "$name: capture DMA $(j '.capture_device_dma'), want ok"
 	else
 		echo "PASS $name (write landed, capture and its DMA ok)"
 	fi
@@ -145,22 +158,22 @@ check_corrupt() {
 	run "$name" "$v" "$m" write "LAB_APPEND=lab.corrupt=$cmd" \
 		LAB_TRACE_EXTRA=amdvi_control_status || return
 	if [ "$(j '.first_kernel.error')" != null ]; then
-		echo "FAIL $name: first kernel: $(j '.first_kernel.error')"
+		fail "$name: first kernel: $(j '.first_kernel.error')"
 		return
 	fi
 	lines=$(grep -E 'iommu kdump: .*(not copied|not usable)' "$out/capture-dmesg.txt")
 	read -r before on off < <(window "$v")
 	if [ "$(printf '%s\n' "$lines" | grep -c .)" != 1 ] ||
 		! printf '%s\n' "$lines" | grep -qE "$want"; then
-		echo "FAIL $name: rejections logged: ${lines:-none}; want exactly one matching '$want'"
+		fail "$name: rejections logged: ${lines:-none}; want exactly one matching '$want'"
 	elif [ "${before:-0}" = 0 ]; then
-		echo "FAIL $name: no translation-enable event in the trace at all (oracle missing)"
+		fail "$name: no translation-enable event in the trace at all (oracle missing)"
 	elif [ "${off:-1}" != 0 ]; then
-		echo "FAIL $name: translation turned off $off time(s) between the crash and the end of the capture"
+		fail "$name: translation turned off $off time(s) between the crash and the end of the capture"
 	elif [ "$v" = amd ] && [ "${on:-0}" = 0 ]; then
-		echo "FAIL $name: no Control Register write traced after the crash (oracle missing)"
+		fail "$name: no Control Register write traced after the crash (oracle missing)"
 	elif [ "$(j '.capture_device_dma')" != ok ]; then
-		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+		fail "$name: capture DMA $(j '.capture_device_dma'), want ok"
 	else
 		w=$(printf '%s\n' "$lines" | sed 's/.*iommu kdump: //')
 		echo "PASS $name ($w; translation on through the capture: $on enabling writes, 0 disabling)"
@@ -189,7 +202,7 @@ check_old_domain() {
 	val() { sed -n "s/.*takeover: .*$1=\([^ ]*\).*/\1/p" "$tl" | head -n 1; }
 	c=$(val canary) p=$(val pattern) p0=$(val peek0) p1=$(val peek1) p2=$(val peek2)
 	if [ -z "$c" ] || [ -z "$p2" ] || ! grep -q 'takeover: done' "$tl"; then
-		echo "FAIL $name: the capture-side test did not run: $(tr '\n' ' ' <"$tl" 2>/dev/null | head -c 300)"
+		fail "$name: the capture-side test did not run: $(tr '\n' ' ' <"$tl" 2>/dev/null | head -c 300)"
 		return
 	fi
 	# Each poke copies the pattern's upper half (which differs from the
@@ -205,22 +218,22 @@ check_old_domain() {
 	before=$out/takeover-state-before.txt after=$out/takeover-state-after.txt
 	read -r unit did < <(sed -n "s/^entry \([^ ]*\) $dev copied did \(0x[0-9a-f]*\).*/\1 \2/p" "$before")
 	if [ "$p0" != "$c" ]; then
-		echo "FAIL $name: old page's last word $p0 before the test, want the canary $c"
+		fail "$name: old page's last word $p0 before the test, want the canary $c"
 	elif [ "$p1" != "$want1" ]; then
-		echo "FAIL $name: write to the old IOVA before the reset: last word $p1, want $want1 ($([ "$lands" = 1 ] && echo landed || echo blocked))"
+		fail "$name: write to the old IOVA before the reset: last word $p1, want $want1 ($([ "$lands" = 1 ] && echo landed || echo blocked))"
 	elif [ "$(val reset_rc)" != 0 ]; then
-		echo "FAIL $name: sysfs reset failed: $(cat "$out/takeover-reset.err" 2>/dev/null)"
+		fail "$name: sysfs reset failed: $(cat "$out/takeover-reset.err" 2>/dev/null)"
 	elif [ "$p2" != "$want2" ]; then
-		echo "FAIL $name: write to the old IOVA after the reset: last word $p2, want $want2 ($([ "$m" = pt ] && echo "landed: identity domain" || echo "not translated"))"
+		fail "$name: write to the old IOVA after the reset: last word $p2, want $want2 ($([ "$m" = pt ] && echo "landed: identity domain" || echo "not translated"))"
 	elif [ -z "$did" ]; then
-		echo "FAIL $name: debugfs before the reset lists no copied entry of $dev"
+		fail "$name: debugfs before the reset lists no copied entry of $dev"
 	elif ! grep -qE "^entry $unit $dev retired did $did reset [a-z_]+ after reset" "$after"; then
-		echo "FAIL $name: debugfs after the reset: $(grep " $dev " "$after")"
+		fail "$name: debugfs after the reset: $(grep " $dev " "$after")"
 	elif [ "$m" = translated ] &&
 		! grep -qE "^did $unit $did released users 0 by [0-9a-f:.]+ after reset" "$after"; then
-		echo "FAIL $name: old domain id $did not released: $(grep "^did $unit $did " "$after")"
+		fail "$name: old domain id $did not released: $(grep "^did $unit $did " "$after")"
 	elif [ "$(j '.capture_device_dma')" != ok ]; then
-		echo "FAIL $name: capture DMA $(j '.capture_device_dma'), want ok"
+		fail "$name: capture DMA $(j '.capture_device_dma'), want ok"
 	elif [ "$m" = translated ]; then
 		echo "PASS $name (old IOVA write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset, not translated after; entry retired, old domain id $did released)"
 	else
@@ -237,7 +250,7 @@ check_window_oracle() { # vendor
 	if [ "${off:-0}" -gt 0 ]; then
 		echo "PASS $name ($off disabling writes seen after the crash)"
 	else
-		echo "FAIL $name: the trace shows no disabling write after a crash_dma_quiesce=disable crash (before=$before on=$on)"
+		fail "$name: the trace shows no disabling write after a crash_dma_quiesce=disable crash (before=$before on=$on)"
 	fi
 }
 
@@ -274,4 +287,4 @@ for v in $vendors; do
 		;;
 	esac
 done
-exit 0
+[ "$case_failures" = 0 ]
