@@ -6,6 +6,8 @@
 #   make compare the quiesce strategies side by side (results/compare-*/)
 #   make bench   crash-path walk vs plain scan; in-guest cost ratios
 #   make fuzz    longer libFuzzer runs of tests/fuzz (FUZZ_SECS per target)
+#   make mutants apply each tests/mutants/*.mutant, run the test that must
+#                catch it: "mutants killed: K of N" (not part of make test)
 #
 # Knobs (environment or make variables): VENDOR=amd|intel,
 # STRATEGY=write|all|off|disable, MODE=translated|pt, VTD_MODE=legacy|scalable,
@@ -55,7 +57,12 @@ compare:
 bench:
 	python3 userspace/bench/bench.py
 
-.PHONY: soak
+.PHONY: soak mutants
+
+# Mutation checks of the tests' power (tests/mutants/README; MUTANTS=...).
+mutants:
+	tests/mutants/run.sh
+
 
 # Consecutive crash-to-capture cycles under the e1000e flood (SOAK_CYCLES).
 soak:

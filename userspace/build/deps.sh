@@ -8,6 +8,7 @@ declare -A pkgs=(
 	[fuzz]="clang libclang-rt-14-dev"
 	[patches]="git quilt"
 	[plot]="gnuplot-nox"
+	[mutants]="rsync patch"
 	[inspect]="libkdumpfile-dev pkg-config clang libclang-rt-14-dev makedumpfile python3-drgn"
 )
 need=()

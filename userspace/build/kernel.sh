@@ -4,7 +4,9 @@
 #
 # Incremental: the source is extracted once; the overlay copies only files
 # whose content changed; the series is re-applied only when it changed; the
-# config is regenerated only when the fragment or the series changed.
+# config is regenerated only when the fragment or the series changed; make
+# runs only when one of these changed something since the last successful
+# build (or with extra targets). Long steps print a "progress: " line.
 # Usage: kernel.sh [extra make targets]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +23,7 @@ mkdir -p "$build" "$obj"
 exec 9>"$build/.lock"
 flock 9
 if [ ! -f "$src/.extracted" ]; then
+	echo "progress: extracting linux-source-6.1 (once, about 1 min)"
 	log "extracting $tarball (once)"
 	rm -rf "$src" "$build/linux.tmp"
 	mkdir -p "$build/linux.tmp"
@@ -30,10 +33,15 @@ if [ ! -f "$src/.extracted" ]; then
 	: >"$build/applied.series"
 fi
 
+# Set when anything the build reads changed since the last good build.
+changed=0
+[ -f "$obj/.build-ok" ] || changed=1
+
 # --- patch series (hook points in existing files) -------------------------
 want=$("$top/userspace/build/series.sh" hooks)
 have=$(cat "$build/applied.series" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
+	changed=1
 	if [ -n "$have" ]; then
 		log "series changed: reverting the applied patches"
 		for p in $(printf '%s\n' "$have" | awk '{print $2}' | tac); do
@@ -66,12 +74,13 @@ cd "$top"
 new_list=$(find kernel arch drivers include -type f \( -name '*.[ch]' -o -name 'Kconfig*' -o -name 'Makefile' \) 2>/dev/null | sort || true)
 old_list=$(cat "$build/overlay.list" 2>/dev/null || true)
 for f in $(comm -13 <(printf '%s\n' "$new_list") <(printf '%s\n' "$old_list")); do
-	[ -n "$f" ] && { log "removing $f"; rm -f "$src/$f"; }
+	[ -n "$f" ] && { log "removing $f"; rm -f "$src/$f"; changed=1; }
 done
 for f in $new_list; do
 	if ! cmp -s "$f" "$src/$f"; then
 		mkdir -p "$(dirname "$src/$f")"
 		cp "$f" "$src/$f"
+		changed=1
 	fi
 done
 printf '%s\n' "$new_list" >"$build/overlay.list"
@@ -87,8 +96,20 @@ if [ "$(cat "$obj/.config.sum" 2>/dev/null)" != "$cfgsum" ] || [ ! -f "$obj/.con
 	KCONFIG_ALLCONFIG="$top/configs/lab.config" "${mk[@]}" allnoconfig >/dev/null
 	"$top/userspace/build/checkconfig.sh" "$top/configs/lab.config" "$obj/.config"
 	echo "$cfgsum" >"$obj/.config.sum"
+	changed=1
 fi
 
+if [ "$changed" = 0 ] && [ $# = 0 ] && [ -f "$obj/arch/x86/boot/bzImage" ]; then
+	log "up to date: $obj/arch/x86/boot/bzImage"
+	exit 0
+fi
+rm -f "$obj/.build-ok"
+if [ -f "$obj/vmlinux" ]; then
+	echo "progress: kernel build (incremental)"
+else
+	echo "progress: kernel build (first one: about 13 min on 2 cores with an empty ccache, 3-5 min with a warm one)"
+fi
 log "building"
 "${mk[@]}" bzImage vmlinux modules_prepare "$@"
+: >"$obj/.build-ok"
 log "done: $obj/arch/x86/boot/bzImage"

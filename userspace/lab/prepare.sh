@@ -9,7 +9,9 @@
 #   build/lab/initramfs.cpio.gz         busybox + kexec + makedumpfile +
 #                                       their libraries + edu_dma.ko + /init
 #                                       + edu_poke + lab-takeover
-# Prints nothing on success but "lab: ..." progress lines on stderr.
+# Builds the kernel first (userspace/build/kernel.sh: incremental, a no-op
+# when nothing changed). Prints "progress: ..." lines for the long steps
+# and "lab: ..." lines on stderr.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -18,9 +20,10 @@ lab=$build/lab
 log() { printf 'lab: %s\n' "$*" >&2; }
 
 "$top/userspace/build/deps.sh" lab
+"$top/userspace/build/kernel.sh"
 
 for f in "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/vmlinux.symvers"; do
-	[ -f "$f" ] || { log "missing $f: run userspace/build/kernel.sh first"; exit 1; }
+	[ -f "$f" ] || { log "missing $f after the kernel build"; exit 1; }
 done
 mkdir -p "$lab/kernel"
 
@@ -70,6 +73,7 @@ sum=$(cat "$top/userspace/lab/init.sh" "$top/tests/kmod/edu_dma.ko" "${bins[@]}"
 if [ "$(cat "$lab/initramfs.sum" 2>/dev/null)" = "$sum" ] && [ -f "$lab/initramfs.cpio.gz" ]; then
 	exit 0
 fi
+echo "progress: building the initramfs"
 log "building the initramfs"
 root=$lab/initramfs.root
 rm -rf "$root"
