@@ -651,18 +651,20 @@ struct vtd_cq_walk_ops {
 };
 
 /*
- * A memo slot: the table's address (bits 63:12), the unit that last
- * handled it in this pass (bits 11:3, its index in the pass modulo 512),
- * whether any unit changed it in this pass (bit 2), and that unit's
- * outcome (bits 1:0).
+ * A memo slot: the unit that last handled the table in this pass (bits
+ * 62:52, its index in the pass; table addresses are below 2^52, as
+ * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
+ * any unit changed it in this pass (bit 2), and that unit's outcome (bits
+ * 1:0).
  */
 #define VTD_CQ_MEMO_CHANGED	1
 #define VTD_CQ_MEMO_UNCHANGED	2
 #define VTD_CQ_MEMO_REJECTED	3
 #define VTD_CQ_MEMO_OUTCOME	GENMASK_ULL(1, 0)
 #define VTD_CQ_MEMO_REVOKED	BIT_ULL(2)
-#define VTD_CQ_MEMO_UNIT_SHIFT	3
-#define VTD_CQ_MEMO_UNIT	GENMASK_ULL(11, 3)
+#define VTD_CQ_MEMO_ADDR	GENMASK_ULL(51, 12)
+#define VTD_CQ_MEMO_UNIT_SHIFT	52
+#define VTD_CQ_MEMO_UNIT	GENMASK_ULL(62, 52)
 
 /**
  * struct vtd_cq_walk - one pass over a legacy root table
@@ -672,7 +674,8 @@ struct vtd_cq_walk_ops {
  * @haw: host address width: address bits at or above it are reserved
  * @mode: CRASH_DMA_QUIESCE_WRITE or CRASH_DMA_QUIESCE_ALL
  * @dry_run: count only, write nothing
- * @unit: index of the unit in the pass (tells the memo's units apart)
+ * @unit: index of the unit in the pass (tells the memo's units apart;
+ *	below 2048)
  * @pt_root: by context-entry AW (1..3), the top-level table that a
  *	pass-through entry is rewritten to translate through (the read-only
  *	identity table, or an empty table for mode all); 0: leave such
@@ -735,7 +738,7 @@ static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 phys)
 		/* Used slots always hold a non-zero outcome. */
 		if (!w->memo[i])
 			return NULL;
-		if ((w->memo[i] & VTD_CQ_PAGE_MASK) == phys)
+		if ((w->memo[i] & VTD_CQ_MEMO_ADDR) == phys)
 			return &w->memo[i];
 	}
 	return NULL;
@@ -768,7 +771,7 @@ static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 *slot,
 	}
 	if (!vtd_cq_memo_room(w))
 		return;
-	for (i = vtd_cq_memo_hash(w, value & VTD_CQ_PAGE_MASK); w->memo[i];
+	for (i = vtd_cq_memo_hash(w, value & VTD_CQ_MEMO_ADDR); w->memo[i];
 	     i = (i + 1) & (w->memo_size - 1))
 		;
 	w->memo[i] = value;
