@@ -75,6 +75,7 @@ static const char * const cdq_state_names[] = {
 	[CRASH_DMA_QUIESCE_PARTIAL] = "partial, some entries rejected",
 	[CRASH_DMA_QUIESCE_TIMEOUT] = "out of time budget",
 	[CRASH_DMA_QUIESCE_DISABLED] = "translation disabled",
+	[CRASH_DMA_QUIESCE_NO_MEMORY] = "not handled: no memory for its bitmap at boot",
 };
 
 static const char * const cdq_inval_names[] = {
@@ -144,10 +145,11 @@ enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void)
  * register block twice is harmless. Allocates the IOMMU's changed bitmap
  * (8 KiB); the crash path itself allocates nothing.
  *
- * Return: 0 on success, -ENOSPC when CRASH_DMA_QUIESCE_MAX_IOMMUS are
- * already registered, -ENOMEM when the bitmap cannot be allocated (the
- * IOMMU is then left unchanged on a crash, and counted in
- * crash_dma_quiesce_info.nr_unregistered), -EINVAL on missing arguments.
+ * Return: 0 on success; -ENOMEM when the bitmap cannot be allocated (the
+ * IOMMU is then left unchanged on a crash; its record says so, with state
+ * CRASH_DMA_QUIESCE_NO_MEMORY); -ENOSPC when CRASH_DMA_QUIESCE_MAX_IOMMUS
+ * are already registered (no record at all); both are counted in
+ * crash_dma_quiesce_info.nr_unregistered; -EINVAL on missing arguments.
  */
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
 			       void __iomem *mmio, u64 mmio_phys, u64 caps)
@@ -166,18 +168,14 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 	for (i = 0; i < cdq_nr_units; i++)
 		if (cdq_units[i].mmio_phys == mmio_phys)
 			goto out;
-	map = NULL;
-	if (cdq_nr_units < CRASH_DMA_QUIESCE_MAX_IOMMUS)
-		map = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
-					      get_order(CDQ_MAP_BYTES));
-	if (!map) {
-		ret = cdq_nr_units < CRASH_DMA_QUIESCE_MAX_IOMMUS ? -ENOMEM :
-								    -ENOSPC;
-		crash_dma_quiesce_info.nr_unregistered++;
-		pr_warn("%s at %#llx: not registered (%d), it will be left unchanged on a crash\n",
-			ops->name, mmio_phys, ret);
-		goto out;
+	if (cdq_nr_units == CRASH_DMA_QUIESCE_MAX_IOMMUS) {
+		ret = -ENOSPC;
+		goto fail;
 	}
+	map = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+				      get_order(CDQ_MAP_BYTES));
+	if (!map)
+		ret = -ENOMEM;
 	unit = &cdq_units[cdq_nr_units];
 	unit->ops = ops;
 	unit->mmio = mmio;
@@ -190,14 +188,23 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 	rec->magic = CRASH_DMA_QUIESCE_MAGIC;
 	rec->vendor = vendor;
 	rec->mmio_phys = mmio_phys;
-	rec->changed_phys = virt_to_phys(map);
+	rec->changed_phys = map ? virt_to_phys(map) : 0;
+	if (!map)
+		rec->state = CRASH_DMA_QUIESCE_NO_MEMORY;
 	if (ops->read_root)
 		ops->read_root(unit, rec);
 	/* Readers see the record only once it is complete. */
 	smp_wmb();
 	crash_dma_quiesce_info.nr_records = ++cdq_nr_units;
+	if (ret)
+		goto fail;
 	pr_info("%s at %#llx registered, mode %s\n", ops->name, mmio_phys,
 		cdq_mode_names[cdq_mode]);
+	goto out;
+fail:
+	crash_dma_quiesce_info.nr_unregistered++;
+	pr_warn("%s at %#llx: not registered (%d), it will be left unchanged on a crash\n",
+		ops->name, mmio_phys, ret);
 out:
 	mutex_unlock(&cdq_mutex);
 	return ret;
@@ -365,11 +372,16 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		struct crash_dma_quiesce_record *rec = &recs[i];
 
 		cdq_reset_record(rec, unit, mode);
-		memset(maps[i], 0, CDQ_MAP_BYTES);
 		if (dry_run)
 			rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
 		if (unit->ops->read_root)
 			unit->ops->read_root(unit, rec);
+		if (!unit->changed) {
+			/* No bitmap at boot: not handled (see the record). */
+			rec->state = CRASH_DMA_QUIESCE_NO_MEMORY;
+			continue;
+		}
+		memset(maps[i], 0, CDQ_MAP_BYTES);
 		/* Out of time: the record keeps saying "not run". */
 		t0 = rdtsc_ordered();
 		if (t0 >= end)

@@ -70,6 +70,8 @@ enum crash_dma_quiesce_vendor {
  *	pointers or reserved bits); the rest were handled
  * @CRASH_DMA_QUIESCE_TIMEOUT: the time budget ran out during the walk
  * @CRASH_DMA_QUIESCE_DISABLED: translation turned off (mode disable)
+ * @CRASH_DMA_QUIESCE_NO_MEMORY: registration found no memory for the
+ *	IOMMU's changed bitmap at boot: not handled, left unchanged
  */
 enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_NOT_RUN,
@@ -80,6 +82,7 @@ enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_PARTIAL,
 	CRASH_DMA_QUIESCE_TIMEOUT,
 	CRASH_DMA_QUIESCE_DISABLED,
+	CRASH_DMA_QUIESCE_NO_MEMORY,
 };
 
 /**
@@ -170,9 +173,10 @@ struct crash_dma_quiesce_record {
  * @budget_us: time budget of the whole crash path, microseconds
  * @tsc_khz: TSC frequency, to turn cycles into time
  * @ran: non-zero once the crash path ran
- * @nr_unregistered: IOMMUs whose registration failed at boot (no memory
- *	for their bitmap): the crash path does not handle them; each was
- *	logged at boot with its register address
+ * @nr_unregistered: IOMMUs whose registration failed at boot: the crash
+ *	path does not handle them. Each has a record with state
+ *	CRASH_DMA_QUIESCE_NO_MEMORY (no memory for its bitmap), unless no
+ *	record was left; each was logged at boot with its register address
  * @cpus_running: other CPUs that had not reported stopped (kdump NMI
  *	callback) when the crash path began; non-zero means another CPU may
  *	still run, e.g. re-grant a permission or queue commands of its own

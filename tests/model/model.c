@@ -20,6 +20,7 @@ u64 model_now = 1000000;	/* any non-zero start */
 unsigned int model_dma_errors, model_mmio_errors, model_clflushes;
 unsigned int model_console_lines, model_log_lines;
 unsigned int model_cpus = 1;
+int model_alloc_fail_after = -1;
 int model_verbose;
 
 /* ---------------------------------------------------------------- memory */
@@ -153,9 +154,12 @@ unsigned long get_zeroed_page(int gfp)
 
 unsigned long __get_free_pages(int gfp, unsigned int order)
 {
-	u64 p = model_alloc_page(), i;
+	u64 p, i;
 
 	(void)gfp;
+	if (model_alloc_fail_after >= 0 && !model_alloc_fail_after--)
+		return 0;
+	p = model_alloc_page();
 	/* model_alloc_page() hands out consecutive pages. */
 	for (i = 1; i < (1ULL << order); i++)
 		model_alloc_page();

@@ -131,6 +131,11 @@ extern unsigned int model_clflushes;
 extern unsigned int model_console_lines, model_log_lines;
 /* CPUs online (num_online_cpus()); 1 unless a scenario says otherwise. */
 extern unsigned int model_cpus;
+/*
+ * __get_free_pages() fails once this many calls have succeeded (-1:
+ * never): the crash path's bitmaps are its only callers.
+ */
+extern int model_alloc_fail_after;
 extern int model_verbose;
 extern unsigned long long max_possible_pfn;
 extern struct resource crashk_low_res;

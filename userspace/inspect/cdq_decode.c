@@ -488,10 +488,10 @@ const char *cdq_state_name(unsigned int state)
 	static const char *const n[] = {
 		"not run", "done", "translation off", "unsupported table format",
 		"bad table pointer", "partial", "out of time budget",
-		"translation disabled",
+		"translation disabled", "not handled (no memory at boot)",
 	};
 
-	return state < 8 ? n[state] : "?";
+	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "?";
 }
 
 const char *cdq_inval_name(unsigned int inval)

@@ -27,7 +27,7 @@ AMD, INTEL = 1, 2
 MODES = ["off", "write", "all", "disable"]
 STATES = ["not run", "done", "translation off", "unsupported table format",
           "bad table pointer", "partial", "out of time budget",
-          "translation disabled"]
+          "translation disabled", "not handled (no memory at boot)"]
 
 
 def bdf(sid):
