@@ -17,13 +17,20 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-/* Upper bound of IOMMUs recorded; further ones are left unchanged. */
-#define CRASH_DMA_QUIESCE_MAX_IOMMUS	16
+/*
+ * IOMMUs the crash path can handle and record: Linux 6.1's own limits are
+ * 1024 VT-d units (DMAR_UNITS_SUPPORTED) and 32 AMD-Vi IOMMUs (MAX_IOMMUS),
+ * which the vendor files check at build time, so that no IOMMU a driver
+ * knows is left out.
+ */
+#define CRASH_DMA_QUIESCE_MAX_IOMMUS	1024
 /* Source ids (PCI requester id, AMD DeviceID): 16 bits. */
 #define CRASH_DMA_QUIESCE_NR_SIDS	65536
+/* 64-bit words of one changed bitmap (8 KiB). */
+#define CRASH_DMA_QUIESCE_MAP_WORDS	(CRASH_DMA_QUIESCE_NR_SIDS / 64)
 
 #define CRASH_DMA_QUIESCE_MAGIC		0x51414d44	/* "DMAQ" */
-#define CRASH_DMA_QUIESCE_VERSION	2
+#define CRASH_DMA_QUIESCE_VERSION	3
 
 /**
  * enum crash_dma_quiesce_mode - what the crash path does to the IOMMUs
@@ -63,6 +70,8 @@ enum crash_dma_quiesce_vendor {
  *	pointers or reserved bits); the rest were handled
  * @CRASH_DMA_QUIESCE_TIMEOUT: the time budget ran out during the walk
  * @CRASH_DMA_QUIESCE_DISABLED: translation turned off (mode disable)
+ * @CRASH_DMA_QUIESCE_NO_MEMORY: registration found no memory for the
+ *	IOMMU's changed bitmap at boot: not handled, left unchanged
  */
 enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_NOT_RUN,
@@ -73,6 +82,7 @@ enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_PARTIAL,
 	CRASH_DMA_QUIESCE_TIMEOUT,
 	CRASH_DMA_QUIESCE_DISABLED,
+	CRASH_DMA_QUIESCE_NO_MEMORY,
 };
 
 /**
@@ -98,6 +108,12 @@ enum crash_dma_quiesce_inval {
 #define CRASH_DMA_QUIESCE_F_INV_ALL	BIT(1) /* AMD INVALIDATE_ALL used */
 #define CRASH_DMA_QUIESCE_F_DRY_RUN	BIT(2) /* nothing was written */
 #define CRASH_DMA_QUIESCE_F_IDENTITY	BIT(3) /* VT-d pass-through rewritten */
+/* Translated (ATS) requests turned off: VT-d TT 01b -> 00b, AMD DTE I cleared */
+#define CRASH_DMA_QUIESCE_F_ATS_OFF	BIT(4)
+/* AMD: the completion store went to the completion-wait write-back range */
+#define CRASH_DMA_QUIESCE_F_CWWB	BIT(5)
+/* The IOMMU does not snoop: CPU caches written back over every change */
+#define CRASH_DMA_QUIESCE_F_FLUSHED	BIT(6)
 
 /**
  * struct crash_dma_quiesce_record - what the crash path did to one IOMMU
@@ -119,8 +135,11 @@ enum crash_dma_quiesce_inval {
  * @commands: invalidation commands or descriptors submitted
  * @flags: CRASH_DMA_QUIESCE_F_*
  * @cycles: TSC cycles spent on this IOMMU
- * @changed: bitmap by source id (bus << 8 | devfn) of the entries that lost
- *	write permission; bit n is bit (n % 64) of word n / 64
+ * @changed_phys: physical address of the changed bitmap of this IOMMU,
+ *	CRASH_DMA_QUIESCE_NR_SIDS bits (8 KiB, physically contiguous,
+ *	allocated at registration): by source id (bus << 8 | devfn), the
+ *	entries that lost write permission in the last pass; bit n is bit
+ *	(n % 64) of little-endian 64-bit word n / 64
  *
  * Lives in static memory; a dump reader finds it through vmcoreinfo
  * (SYMBOL(crash_dma_quiesce_info), SIZE() and OFFSET() lines).
@@ -142,7 +161,7 @@ struct crash_dma_quiesce_record {
 	u32 commands;
 	u32 flags;
 	u64 cycles;
-	u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
+	u64 changed_phys;
 };
 
 /**
@@ -154,11 +173,20 @@ struct crash_dma_quiesce_record {
  * @budget_us: time budget of the whole crash path, microseconds
  * @tsc_khz: TSC frequency, to turn cycles into time
  * @ran: non-zero once the crash path ran
+ * @nr_unregistered: IOMMUs whose registration failed at boot: the crash
+ *	path does not handle them. Each has a record with state
+ *	CRASH_DMA_QUIESCE_NO_MEMORY (no memory for its bitmap), unless no
+ *	record was left; each was logged at boot with its register address
+ * @cpus_running: other CPUs that had not reported stopped (kdump NMI
+ *	callback) when the crash path began; non-zero means another CPU may
+ *	still run, e.g. re-grant a permission or queue commands of its own
+ * @reserved: zero (keeps @total_cycles 8-byte aligned)
  * @total_cycles: TSC cycles of the whole crash path
  * @shutdown_begin: TSC at the entry of native_machine_crash_shutdown()
  *	(0: the architecture does not stamp it)
  * @quiesce_begin: TSC at the entry of crash_dma_quiesce()
  * @quiesce_end: TSC when crash_dma_quiesce() returns, after its log lines
+ *	(stored in the log buffer, not printed to the consoles)
  * @shutdown_end: TSC at the end of native_machine_crash_shutdown(), just
  *	before the jump to the capture kernel is prepared
  * @records: one per IOMMU
@@ -174,6 +202,8 @@ struct crash_dma_quiesce_info {
 	u32 budget_us;
 	u32 tsc_khz;
 	u32 ran;
+	u32 nr_unregistered;
+	u32 cpus_running;
 	u32 reserved;
 	u64 total_cycles;
 	u64 shutdown_begin;
@@ -193,12 +223,19 @@ struct crash_dma_quiesce_unit;
  *	hand (its share of what is left of the budget)
  * @pass: number of the pass, different for every pass since boot (vendors
  *	use it to tell state of the current pass from that of an earlier one)
+ * @index: position of the IOMMU at hand in this pass (0, 1, ...)
+ * @changed: the changed bitmap of the IOMMU at hand
+ *	(CRASH_DMA_QUIESCE_MAP_WORDS words, zeroed by the core before the
+ *	vendor routine runs): the vendor sets the bit of every source id
+ *	whose entry lost write permission in this pass
  */
 struct crash_dma_quiesce_ctx {
 	enum crash_dma_quiesce_mode mode;
 	bool dry_run;
 	u64 deadline;
 	u32 pass;
+	unsigned int index;
+	u64 *changed;
 };
 
 /**
@@ -230,6 +267,11 @@ struct crash_dma_quiesce_ops {
  * @mmio: mapped register block (mapped by the IOMMU driver at boot)
  * @mmio_phys: physical address of the register block
  * @vendor: enum crash_dma_quiesce_vendor
+ * @caps: capabilities the driver established at boot that the registers
+ *	alone do not tell (AMD: the Extended Feature Register value Linux
+ *	uses, which is the IVHD copy when it and the register differ)
+ * @changed: the IOMMU's changed bitmap (CRASH_DMA_QUIESCE_MAP_WORDS words,
+ *	allocated at registration; its physical address is in the record)
  * @wait_slot: memory the IOMMU writes to signal invalidation completion
  *	(AMD COMPLETION_WAIT store, VT-d invalidation wait status write);
  *	naturally 8-byte aligned, as both require
@@ -239,6 +281,8 @@ struct crash_dma_quiesce_unit {
 	void __iomem *mmio;
 	u64 mmio_phys;
 	u8 vendor;
+	u64 caps;
+	u64 *changed;
 	u64 wait_slot;
 };
 
@@ -246,15 +290,19 @@ struct crash_dma_quiesce_unit {
 void crash_dma_quiesce(void);
 void crash_dma_quiesce_shutdown_begin(void);
 void crash_dma_quiesce_shutdown_end(void);
+void crash_dma_quiesce_cpu_stopped(void);
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
-			       void __iomem *mmio, u64 mmio_phys);
+			       void __iomem *mmio, u64 mmio_phys, u64 caps);
 enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void);
 bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx);
+u64 crash_dma_quiesce_split(const struct crash_dma_quiesce_ctx *ctx,
+			    unsigned int parts);
 bool crash_dma_quiesce_phys_ok(u64 phys, u64 size);
 #else
 static inline void crash_dma_quiesce(void) { }
 static inline void crash_dma_quiesce_shutdown_begin(void) { }
 static inline void crash_dma_quiesce_shutdown_end(void) { }
+static inline void crash_dma_quiesce_cpu_stopped(void) { }
 #endif
 
 #endif /* _LINUX_CRASH_DMA_QUIESCE_H */

@@ -146,6 +146,26 @@ def test_amd():
     check("amd/crashkernel_range", r["crashkernel"], ["0x2f000000", "0x3effffff"])
 
 
+def test_amd_no_quiesce_line():
+    """The crash path logs to the log buffer only (record version 3): the
+    capture kernel's banner separates its register reads from the crash
+    path's."""
+    t = Trace()
+    t.console("[    4.8] Kernel panic - not syncing: edu_dma: 2 DMA transfer(s) armed")
+    t.ev("amdvi_mmio_read", "AMDVI_MMIO_DEVTAB_BASE read addr 0x0, size 8 offset 0x0")
+    t.ev("amdvi_mmio_read", "AMDVI_MMIO_CONTROL read addr 0x18, size 8 offset 0x18")
+    t.console("[    0.000000] Linux version 6.1.0 (lab@lab) #1 SMP")
+    t.ev("amdvi_mmio_read", "AMDVI_MMIO_DEVTAB_BASE read addr 0x0, size 4 offset 0x0")
+    t0 = t.t
+    t.ev("amdvi_mmio_read", "AMDVI_MMIO_CONTROL read addr 0x18, size 8 offset 0x18")
+    t.ev("amdvi_mmio_read", "AMDVI_MMIO_DEVTAB_BASE read addr 0x0, size 4 offset 0x0")
+    t1 = t.t
+    t.console("LAB: capture kernel up at 1.0 s")
+    r = labtrace.analyze(rundir("amd", t))
+    check("amd_banner/no_quiesce_line", r["panic_to_quiesce_line_s"], None)
+    check("amd_banner/takeover_window_ms", round(r["takeover_ms"], 3), round((t1 - t0) * 1000, 3))
+
+
 def test_vtd():
     t = Trace()
     t.console("Kernel panic - not syncing: x")
@@ -232,7 +252,7 @@ def test_takeover_window():
 
 
 if __name__ == "__main__":
-    for t in (test_amd, test_vtd, test_serial_and_fallbacks, test_edu,
+    for t in (test_amd, test_amd_no_quiesce_line, test_vtd, test_serial_and_fallbacks, test_edu,
               test_takeover_window, test_shutdown_cycles):
         run_case(t)
     sys.exit(1 if failed else 0)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: the AMD-Vi crash-path walk (amd_cq_walk() and
- * amd_cq_collect() of drivers/iommu/amd/crash_quiesce_hw.h) over an
- * arbitrary device table image.
+ * libFuzzer target: the AMD-Vi crash-path walk (amd_cq_walk(),
+ * amd_cq_collect() and amd_cq_mark_last() of
+ * drivers/iommu/amd/crash_quiesce_hw.h) over an arbitrary device table
+ * image.
  *
  * Input: byte 0 = flags (bit 0: mode all instead of write; bit 1: also
  * run a dry run first), bytes 1..2 = after how many calls of the deadline
@@ -14,19 +15,24 @@
  * IOMMU Specification 48882 section 2.2.2 written out as literals, not
  * the header's macros:
  *  - no permission is granted: a changed DTE has V=1 (bit 0), TV=1
- *    (bit 1) and IW=0 (bit 62), IR=0 (bit 61) for mode all; IR is set
- *    only where it was set before or where the old entry had TV=0 (DMA
- *    untranslated, everything allowed); a TV=0 entry becomes Mode 0
- *    (bits 11:9) with no root pointer; words 1 to 3 never change;
+ *    (bit 1) and IW=0 (bit 62), IR=0 (bit 61) for mode all, I=0 (word 1
+ *    bit 32); IR is set only where it was set before or where the old
+ *    entry had V=0 or TV=0 (DMA untranslated, everything allowed); such
+ *    an entry becomes Mode 0 (bits 11:9) with no root pointer and word 1
+ *    zero (words 2-3 zero too when V was 0); a V=1, TV=1 entry keeps
+ *    every other bit except SysMgt 01b (word 1 bits 41:40), which
+ *    becomes 00b; never SysMgt 01b with IW=0 (erratum 63);
  *  - a dry run writes nothing and reports the same counts as the real
- *    walk over a copy;
+ *    walk;
  *  - counts are consistent: entries_changed equals the DTEs that differ
- *    and the bits of rec->changed; nr_domains / nr_ats equal the bits of
- *    their bitmaps and the DomainIDs / ATS DeviceIDs recomputed here;
- *    entries_scanned matches the deadline schedule;
- *  - the walk is idempotent: a second walk changes nothing;
- *  - amd_cq_collect() over the changed bitmap finds the same domains and
- *    at least the same ATS devices.
+ *    and the bits of the changed bitmap; nr_domains / nr_ats equal the
+ *    bits of their bitmaps and the DomainIDs / ATS DeviceIDs recomputed
+ *    here; entries_scanned matches the deadline schedule;
+ *  - a walk stopped at the deadline and continued ends where a walk
+ *    without deadline ends; the walk is idempotent;
+ *  - amd_cq_collect() over the changed bitmap finds the DomainIDs the
+ *    table now holds for those DTEs; amd_cq_mark_last() marks exactly
+ *    the highest changed DeviceID of every domain.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,9 +48,9 @@
 #define T_IR	(1ULL << 61)
 #define T_IW	(1ULL << 62)
 #define T_I	(1ULL << 32)	/* word 1 bit 32: DTE bit 96 */
+#define T_SYSMGT (3ULL << 40)	/* word 1 bits 41:40: DTE bits 105:104 */
 
 struct budget {
-	struct crash_dma_quiesce_ctx *ctx;
 	u32 calls;
 	u32 limit;
 };
@@ -72,6 +78,7 @@ static bool bit(const u64 *map, u32 n)
 }
 
 struct run {
+	u64 changed[AMD_CQ_BITMAP_WORDS];
 	u64 domains[AMD_CQ_BITMAP_WORDS];
 	u64 ats[AMD_CQ_BITMAP_WORDS];
 	struct crash_dma_quiesce_record rec;
@@ -88,21 +95,56 @@ static void walk(struct run *r, u64 *table, u32 count,
 	r->w.dry_run = dry;
 	r->w.expired = fz_expired;
 	r->w.expired_arg = NULL;
+	r->w.flush = NULL;
+	r->w.changed = r->changed;
 	r->w.domains = r->domains;
 	r->w.ats = r->ats;
 	cur.calls = 0;
 	cur.limit = limit;
+	amd_cq_walk_begin(&r->w, &r->rec);
 	amd_cq_walk(&r->w, &r->rec);
 }
 
 static struct run ra, rb, rc;
 static u64 dom_ref[AMD_CQ_BITMAP_WORDS], ats_ref[AMD_CQ_BITMAP_WORDS];
+static u64 seen[AMD_CQ_BITMAP_WORDS], last[AMD_CQ_BITMAP_WORDS];
+static u32 maxdev[65536];
+
+/* The revoke of one changed DTE, checked against the specification. */
+static void check_changed(const u64 *o, const u64 *n,
+			  enum crash_dma_quiesce_mode mode)
+{
+	CHECK((n[0] & T_V) && (n[0] & T_TV) && !(n[0] & T_IW) && !(n[1] & T_I));
+	if (mode == CRASH_DMA_QUIESCE_ALL)
+		CHECK(!(n[0] & T_IR));
+	CHECK(!((n[1] & T_SYSMGT) == (1ULL << 40) && !(n[0] & T_IW)));
+	if ((o[0] & T_V) && (o[0] & T_TV)) {
+		/* Word 0: only IW / IR cleared, nothing else touched. */
+		CHECK(!(n[0] & ~o[0]));
+		CHECK(!((n[0] ^ o[0]) & ~(T_IW | T_IR)));
+		/* Word 1: only I, and SysMgt 01b, cleared. */
+		CHECK(!(n[1] & ~o[1]));
+		CHECK(!((n[1] ^ o[1]) & ~(T_I | T_SYSMGT)));
+		if ((n[1] ^ o[1]) & T_SYSMGT)
+			CHECK((o[1] & T_SYSMGT) == (1ULL << 40));
+		CHECK(n[2] == o[2] && n[3] == o[3]);
+	} else {
+		CHECK(!(n[0] & T_MODE));
+		CHECK(!(n[0] & ~(T_V | T_TV | T_IR)));
+		CHECK(!n[1]);
+		if (o[0] & T_V)
+			CHECK(n[2] == o[2] && n[3] == o[3]);
+		else
+			CHECK(!n[2] && !n[3]);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum crash_dma_quiesce_mode mode;
 	u32 count, limit, i, scanned, changed = 0;
-	u64 *orig, *table;
+	u64 *orig, *table, *full;
+	size_t bytes;
 	bool dry_first;
 
 	if (size < 3)
@@ -115,16 +157,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	count = (u32)((size - 3) / AMD_CQ_DTE_SIZE);
 	if (count > AMD_CQ_NR_IDS)
 		count = AMD_CQ_NR_IDS;
+	bytes = (size_t)count * AMD_CQ_DTE_SIZE;
 	/* Exact-size buffers: ASan catches any access past the table. */
-	orig = malloc((size_t)count * AMD_CQ_DTE_SIZE + 1);
-	table = malloc((size_t)count * AMD_CQ_DTE_SIZE + 1);
-	CHECK(orig && table);
-	memcpy(orig, data + 3, (size_t)count * AMD_CQ_DTE_SIZE);
-	memcpy(table, orig, (size_t)count * AMD_CQ_DTE_SIZE);
+	orig = malloc(bytes + 1);
+	table = malloc(bytes + 1);
+	full = malloc(bytes + 1);
+	CHECK(orig && table && full);
+	memcpy(orig, data + 3, bytes);
+	memcpy(table, orig, bytes);
+	memcpy(full, orig, bytes);
 
 	if (dry_first) {
 		walk(&rb, table, count, mode, true, limit);
-		CHECK(!memcmp(table, orig, (size_t)count * AMD_CQ_DTE_SIZE));
+		CHECK(!memcmp(table, orig, bytes));
 	}
 	walk(&ra, table, count, mode, false, limit);
 
@@ -132,48 +177,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scanned = limit >= (count + 63) / 64 ? count : limit * 64;
 	CHECK(ra.rec.entries_scanned == scanned);
 	CHECK(ra.w.timed_out == (scanned < count));
+	CHECK(ra.w.next == scanned);
+	CHECK(ra.rec.entries_rejected == 0);	/* no other CPU here */
 
 	memset(dom_ref, 0, sizeof(dom_ref));
 	memset(ats_ref, 0, sizeof(ats_ref));
 	for (i = 0; i < count; i++) {
 		const u64 *o = &orig[(size_t)i * 4];
 		const u64 *n = &table[(size_t)i * 4];
+		bool tv = (o[0] & T_V) && (o[0] & T_TV);
+		u32 dom;
 
-		CHECK(n[1] == o[1] && n[2] == o[2] && n[3] == o[3]);
 		if (i >= scanned) {
-			CHECK(n[0] == o[0]);
-			CHECK(!bit(ra.rec.changed, i));
+			CHECK(!memcmp(n, o, 32));
+			CHECK(!bit(ra.changed, i));
 			continue;
 		}
-		if (n[0] == o[0]) {
-			CHECK(!bit(ra.rec.changed, i));
-			/* An unchanged valid entry already had no write. */
-			CHECK(!(o[0] & T_V) ||
-			      ((o[0] & T_TV) && !(o[0] & T_IW) &&
-			       (mode != CRASH_DMA_QUIESCE_ALL || !(o[0] & T_IR))));
+		if (!memcmp(n, o, 32)) {
+			CHECK(!bit(ra.changed, i));
+			/* An unchanged entry already gave no write, no ATS. */
+			CHECK(tv && !(o[0] & T_IW) && !(o[1] & T_I) &&
+			      (mode != CRASH_DMA_QUIESCE_ALL || !(o[0] & T_IR)));
 			continue;
 		}
 		changed++;
-		CHECK(bit(ra.rec.changed, i));
-		CHECK((o[0] & T_V) && (n[0] & T_V) && (n[0] & T_TV));
-		CHECK(!(n[0] & T_IW));
-		if (mode == CRASH_DMA_QUIESCE_ALL)
-			CHECK(!(n[0] & T_IR));
-		if (o[0] & T_TV) {
-			/* Only IW / IR cleared, nothing else touched. */
-			CHECK(!(n[0] & ~o[0]));
-			CHECK(!((n[0] ^ o[0]) & ~(T_IW | T_IR)));
-		} else {
-			CHECK(!(n[0] & T_MODE));
-			CHECK(!(n[0] & ~(T_V | T_TV | T_IR)));
-		}
-		if (!(dom_ref[(o[1] & 0xffff) / 64] >> (o[1] & 63) & 1))
-			dom_ref[(o[1] & 0xffff) / 64] |= 1ULL << (o[1] & 63);
-		if ((o[0] & T_TV) && (o[1] & T_I))
+		CHECK(bit(ra.changed, i));
+		check_changed(o, n, mode);
+		dom = tv ? (u32)(o[1] & 0xffff) : 0;
+		dom_ref[dom / 64] |= 1ULL << (dom % 64);
+		if (tv && (o[1] & T_I))
 			ats_ref[i / 64] |= 1ULL << (i % 64);
 	}
 	CHECK(ra.rec.entries_changed == changed);
-	CHECK(popcount_map(ra.rec.changed, AMD_CQ_BITMAP_WORDS) == changed);
+	CHECK(popcount_map(ra.changed, AMD_CQ_BITMAP_WORDS) == changed);
 	CHECK(!memcmp(ra.domains, dom_ref, sizeof(dom_ref)));
 	CHECK(!memcmp(ra.ats, ats_ref, sizeof(ats_ref)));
 	CHECK(ra.w.nr_domains == popcount_map(dom_ref, AMD_CQ_BITMAP_WORDS));
@@ -186,33 +222,56 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rb.w.nr_domains == ra.w.nr_domains);
 		CHECK(rb.w.nr_ats == ra.w.nr_ats);
 		CHECK(rb.w.timed_out == ra.w.timed_out);
-		CHECK(!memcmp(rb.rec.changed, ra.rec.changed,
-			      sizeof(ra.rec.changed)));
+		CHECK(!memcmp(rb.changed, ra.changed, sizeof(ra.changed)));
 	}
 
-	/* Shared table quiesced earlier in the pass: rebuild from changed. */
+	/* Shared table quiesced earlier in the pass: domains as they are now. */
 	rc.w = ra.w;
 	rc.w.domains = rc.domains;
-	rc.w.ats = rc.ats;
-	amd_cq_collect(&rc.w, ra.rec.changed);
-	CHECK(!memcmp(rc.domains, ra.domains, sizeof(rc.domains)));
-	CHECK(rc.w.nr_domains == ra.w.nr_domains);
-	CHECK(rc.w.nr_ats >= ra.w.nr_ats);
-	for (i = 0; i < AMD_CQ_BITMAP_WORDS; i++)
-		CHECK((ra.ats[i] & ~rc.ats[i]) == 0);
+	amd_cq_collect(&rc.w, ra.changed);
+	memset(dom_ref, 0, sizeof(dom_ref));
+	for (i = 0; i < count; i++)
+		if (bit(ra.changed, i))
+			dom_ref[(table[(size_t)i * 4 + 1] & 0xffff) / 64] |=
+				1ULL << ((table[(size_t)i * 4 + 1] & 0xffff) % 64);
+	CHECK(!memcmp(rc.domains, dom_ref, sizeof(dom_ref)));
+	CHECK(rc.w.nr_domains == popcount_map(dom_ref, AMD_CQ_BITMAP_WORDS));
+
+	/* The last changed DeviceID of every domain. */
+	amd_cq_mark_last(table, count, ra.changed, seen, last);
+	for (i = 0; i < count; i++)
+		if (bit(ra.changed, i))
+			maxdev[table[(size_t)i * 4 + 1] & 0xffff] = i;
+	for (i = 0; i < count; i++)
+		CHECK(bit(last, i) == (bit(ra.changed, i) &&
+				       maxdev[table[(size_t)i * 4 + 1] & 0xffff] == i));
+	CHECK(amd_cq_bitmap_next(last, count) == AMD_CQ_NR_IDS);
+
+	/*
+	 * Continued after the deadline (another IOMMU of the same table):
+	 * ends as a walk without deadline over the original ends.
+	 */
+	if (ra.w.timed_out) {
+		cur.calls = 0;
+		cur.limit = UINT32_MAX;
+		amd_cq_walk(&ra.w, &ra.rec);
+		CHECK(!ra.w.timed_out && ra.w.next == count);
+		CHECK(ra.rec.entries_scanned == count);
+	}
+	walk(&rc, full, count, mode, false, UINT32_MAX);
+	CHECK(!memcmp(full, table, bytes));
+	CHECK(!memcmp(rc.changed, ra.changed, sizeof(ra.changed)));
+	CHECK(rc.rec.entries_changed == ra.rec.entries_changed);
 
 	/* Idempotent: a second full walk changes nothing. */
-	memcpy(orig, table, (size_t)count * AMD_CQ_DTE_SIZE);
-	walk(&rb, table, count, mode, false, UINT32_MAX);
-	if (!ra.w.timed_out)
-		CHECK(rb.rec.entries_changed == 0);
-	CHECK(rb.rec.entries_scanned == count);
+	memcpy(orig, table, bytes);
 	walk(&rb, table, count, mode, false, UINT32_MAX);
 	CHECK(rb.rec.entries_changed == 0);
-	CHECK(!memcmp(orig, table, (size_t)count * AMD_CQ_DTE_SIZE) ||
-	      ra.w.timed_out);
+	CHECK(rb.rec.entries_scanned == count);
+	CHECK(!memcmp(orig, table, bytes));
 
 	free(orig);
 	free(table);
+	free(full);
 	return 0;
 }

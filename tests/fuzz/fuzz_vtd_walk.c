@@ -27,8 +27,10 @@
  * SLPTPTR bits 63:12; section 9.8 second-level entries: R bit 0, W bit 1):
  *  - a dry run writes nothing and never flushes;
  *  - no permission is granted: every 64-bit word that changed only lost
- *    bits, except the pointer field of a pass-through context entry
- *    rewritten to one of the pt_root tables (TT 10b -> 00b);
+ *    bits 0-1 (R / W, or P / FPD), or bit 2 of a present TT 01b context
+ *    entry that becomes TT 00b (translated requests blocked), except the
+ *    pointer field of a pass-through context entry rewritten to one of
+ *    the pt_root tables (TT 10b -> 00b);
  *  - the counts agree: entries_changed equals the bits of rec->changed,
  *    nr_dids / nr_ats the bits of their bitmaps, the state matches
  *    timed_out / entries_rejected, BAD_ROOT scans nothing, the identity
@@ -103,6 +105,7 @@ static u32 popcount_map(const u64 *map, u32 words)
 }
 
 static u64 dids[65536 / 64], ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
+static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 memo[1024];
 static struct crash_dma_quiesce_record rec;
 
@@ -141,8 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.dry_run = flags & 2;
 	w.dids = flags & 4 ? NULL : dids;
 	w.ats = flags & 8 ? NULL : ats;
+	w.changed = changed;
 	w.memo = memo;
 	w.memo_size = memo_sizes[(flags >> 4) & 3];
+	memset(memo, 0, sizeof(memo));	/* a new pass */
 	if (data[20] == 0xff)
 		w.root_phys = get64(data + 21);
 	else
@@ -163,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ops.priv = &f;
 
 	memset(&rec, 0, sizeof(rec));
+	memset(changed, 0, sizeof(changed));
 	memset(dids, 0, sizeof(dids));
 	memset(ats, 0, sizeof(ats));
 	vtd_cq_walk(&w, &ops, &rec);
@@ -190,15 +196,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      ptr == w.pt_root[3]));
 			continue;
 		}
-		/* Otherwise only R / W (P / FPD) bits were cleared. */
-		CHECK(!gained && !(diff & ~3ULL));
+		/*
+		 * Otherwise only bits cleared: R / W (P / FPD) and, for a
+		 * present TT 01b context entry becoming TT 00b, bit 2 (a page
+		 * may be both a context table and a second-level table).
+		 */
+		CHECK(!gained && !(diff & ~7ULL));
+		if (diff & 4)
+			CHECK(((o[i] >> 2) & 3) == 1 && (o[i] & 1) && !w.dry_run);
 		if (w.mode == CRASH_DMA_QUIESCE_WRITE)
 			CHECK(!(diff & 1));
 	}
 
 	/* Counts and state. */
 	CHECK(rec.entries_changed ==
-	      popcount_map(rec.changed, CRASH_DMA_QUIESCE_NR_SIDS / 64));
+	      popcount_map(changed, CRASH_DMA_QUIESCE_NR_SIDS / 64));
+	CHECK(w.nr_ats_off <= w.nr_ats || !w.ats);
+	CHECK(!!(rec.flags & CRASH_DMA_QUIESCE_F_ATS_OFF) == !!w.nr_ats_off);
 	CHECK(rec.entries_changed <= rec.entries_scanned);
 	CHECK(rec.entries_rejected <= rec.entries_scanned + 256);
 	CHECK(rec.entries_scanned <= 256 * 256);

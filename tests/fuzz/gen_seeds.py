@@ -17,6 +17,7 @@ OUT = os.path.join(HERE, "corpus")
 # AMD DTE word 0 / 1 bits, 48882 section 2.2.2.
 V, TV, IR, IW = 1 << 0, 1 << 1, 1 << 61, 1 << 62
 I_BIT = 1 << 32  # word 1 bit 32 = DTE bit 96
+SYSMGT_FWD = 1 << 40  # word 1 bits 41:40 = DTE bits 105:104, 01b
 
 
 def mode(m):
@@ -45,6 +46,9 @@ def amd_seeds():
         dte(V | TV | mode(0) | IR, 3),
         dte(V | TV | mode(4) | root | IR | IW, 0xffff | I_BIT),
         dte(0xffffffffffffffff, 0xffffffffffffffff),
+        # Erratum 63 (Linux sets IW for SysMgt 01b), V=0 with leftovers.
+        dte(V | TV | IR | IW, 9 | SYSMGT_FWD),
+        dte(0, 0x1234 | I_BIT | SYSMGT_FWD, 0x4567, 0x89),
     ]
     body = b"".join(table)
     write("amd_walk", "write", bytes([0, 0xff, 0xff]) + body)

@@ -186,13 +186,13 @@ static const char vmci[] =
 	"PAGESIZE=4096\n"
 	"NUMBER(phys_base)=16777216\n"
 	"SYMBOL(crash_dma_quiesce_info)=ffffffff81a90f40\n"
-	"NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
-	"SIZE(crash_dma_quiesce_info)=132168\n"
+	"NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n"
+	"SIZE(crash_dma_quiesce_info)=73808\n"
 	"OFFSET(crash_dma_quiesce_info.nr_records)=12\n"
-	"OFFSET(crash_dma_quiesce_info.records)=72\n"
-	"SIZE(crash_dma_quiesce_record)=8256\n"
+	"OFFSET(crash_dma_quiesce_info.records)=80\n"
+	"SIZE(crash_dma_quiesce_record)=72\n"
 	"OFFSET(crash_dma_quiesce_record.root_phys)=16\n"
-	"OFFSET(crash_dma_quiesce_record.changed)=64\n";
+	"OFFSET(crash_dma_quiesce_record.changed_phys)=64\n";
 
 /* Parse a string literal (without its NUL). */
 #define vmci_parse(text, vi) cdq_vmcoreinfo_parse(text, sizeof(text) - 1, vi)
@@ -209,11 +209,11 @@ static void test_vmcoreinfo(void)
 	cdq_vmcoreinfo_parse(vmci, strlen(vmci), &vi);
 	CHECK("vmci_symbol", vi.has_symbol && vi.symbol == 0xffffffff81a90f40ULL);
 	CHECK("vmci_phys_base", vi.has_phys_base && vi.phys_base == 0x1000000);
-	CHECK("vmci_version", vi.has_version && vi.version == 2);
-	CHECK_EQ("vmci_size_info", vi.size_info, 132168);
-	CHECK_EQ("vmci_size_record", vi.size_record, 8256);
-	CHECK_EQ("vmci_offset_records", vi.offset[CDQ_F_INFO_RECORDS], 72);
-	CHECK_EQ("vmci_offset_changed", vi.offset[CDQ_F_REC_CHANGED], 64);
+	CHECK("vmci_version", vi.has_version && vi.version == 3);
+	CHECK_EQ("vmci_size_info", vi.size_info, 73808);
+	CHECK_EQ("vmci_size_record", vi.size_record, 72);
+	CHECK_EQ("vmci_offset_records", vi.offset[CDQ_F_INFO_RECORDS], 80);
+	CHECK_EQ("vmci_offset_changed_phys", vi.offset[CDQ_F_REC_CHANGED_PHYS], 64);
 	CHECK_EQ("vmci_offset_absent", vi.offset[CDQ_F_REC_FLAGS], (uint64_t)-1);
 	CHECK("vmci_osrelease", !strcmp(vi.osrelease, "6.1.192-test"));
 	CHECK("vmci_not_truncated", !vi.truncated);
@@ -225,6 +225,10 @@ static void test_vmcoreinfo(void)
 	CHECK_EQ("layout_flags", l.offset[CDQ_F_REC_FLAGS], 52);
 	CHECK_EQ("layout_tables_changed", l.offset[CDQ_F_REC_TABLES_CHANGED], 40);
 	CHECK_EQ("layout_budget", l.offset[CDQ_F_INFO_BUDGET_US], 16);
+	CHECK_EQ("layout_nr_unregistered", l.offset[CDQ_F_INFO_NR_UNREGISTERED], 28);
+	CHECK_EQ("layout_cpus_running", l.offset[CDQ_F_INFO_CPUS_RUNNING], 32);
+	CHECK_EQ("layout_total_cycles", l.offset[CDQ_F_INFO_TOTAL_CYCLES], 40);
+	CHECK_EQ("layout_cycles", l.offset[CDQ_F_REC_CYCLES], 56);
 
 	CHECK_EQ("kvaddr_to_phys", cdq_kvaddr_to_phys(&vi, 0xffffffff81a90f40ULL, &phys), 0);
 	CHECK_EQ("kvaddr_to_phys_value", phys, 0x2a90f40);
@@ -234,25 +238,26 @@ static void test_vmcoreinfo(void)
 	/* Junk values are ignored; a later good line wins. */
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=xyz\n"
 			     "OFFSET(crash_dma_quiesce_info.records)=-4\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n", &vi);
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n", &vi);
 	CHECK("vmci_bad_symbol_ignored", !vi.has_symbol);
 	CHECK_EQ("vmci_negative_offset_ignored", vi.offset[CDQ_F_INFO_RECORDS], (uint64_t)-1);
 	CHECK_EQ("layout_corrupt_symbol", cdq_layout_get(&vi, &l, &why), -CDQ_E_VMCOREINFO);
 	vmci_parse("OSRELEASE=6.1\nNUMBER(phys_base)=0\n", &vi);
 	CHECK_EQ("layout_norec", cdq_layout_get(&vi, &l, &why), -CDQ_E_NOREC);
 
+	/* Version 2 (16 records with inline bitmaps) is not read. */
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n", &vi);
-	CHECK_EQ("layout_version_3", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n", &vi);
+	CHECK_EQ("layout_version_2", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n", &vi);
 	CHECK_EQ("layout_no_version", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n"
 			     "SIZE(crash_dma_quiesce_record)=9000\n", &vi);
 	CHECK_EQ("layout_size_differs", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 	vmci_parse("SYMBOL(crash_dma_quiesce_info)=ffffffff81000000\n"
-			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=2\n"
-			     "OFFSET(crash_dma_quiesce_record.changed)=100\n", &vi);
+			     "NUMBER(CRASH_DMA_QUIESCE_VERSION)=3\n"
+			     "OFFSET(crash_dma_quiesce_record.changed_phys)=100\n", &vi);
 	CHECK_EQ("layout_offset_outside", cdq_layout_get(&vi, &l, &why), -CDQ_E_VERSION);
 
 	/* A 4096-byte buffer cut in the middle of the last line. */
@@ -273,28 +278,33 @@ static void test_vmcoreinfo(void)
 	CHECK_EQ("vmci_null_text", cdq_vmcoreinfo_parse(NULL, 5, &vi), -CDQ_E_INVAL);
 }
 
-/* crash_dma_quiesce_info with literal x86-64 offsets. */
+/* crash_dma_quiesce_info (version 3) with literal x86-64 offsets. */
+#define INFO_LEN	(80 + 1024 * 72)
+#define REC_LEN		72
+/* Where make_info() says each record's changed bitmap is. */
+#define CHANGED_PHYS	0x3000000ULL
+
 static uint8_t *make_info(uint32_t nr, uint8_t vendor, uint64_t root,
 			  uint32_t root_size, size_t *len)
 {
-	size_t n = 72 + 16 * 8256;
+	size_t n = INFO_LEN;
 	uint8_t *b = calloc(1, n);
 	uint32_t i;
 
 	put32(b + 0, 0x51414d44);	/* magic */
-	put32(b + 4, 2);		/* version */
+	put32(b + 4, 3);		/* version */
 	put32(b + 8, 1);		/* mode write */
 	put32(b + 12, nr);
 	put32(b + 16, 100000);		/* budget_us */
 	put32(b + 20, 1000000);		/* tsc_khz: 1 GHz */
 	put32(b + 24, 1);		/* ran */
-	put64(b + 32, 5000000);		/* total_cycles */
-	put64(b + 40, 1000000000);	/* shutdown_begin */
-	put64(b + 48, 1001000000);	/* quiesce_begin */
-	put64(b + 56, 1006500000);	/* quiesce_end */
-	put64(b + 64, 1010000000);	/* shutdown_end */
+	put64(b + 40, 5000000);		/* total_cycles */
+	put64(b + 48, 1000000000);	/* shutdown_begin */
+	put64(b + 56, 1001000000);	/* quiesce_begin */
+	put64(b + 64, 1006500000);	/* quiesce_end */
+	put64(b + 72, 1010000000);	/* shutdown_end */
 	for (i = 0; i < nr; i++) {
-		uint8_t *r = b + 72 + i * 8256;
+		uint8_t *r = b + 80 + i * REC_LEN;
 
 		put32(r + 0, 0x51414d44);
 		r[4] = vendor;
@@ -308,12 +318,35 @@ static uint8_t *make_info(uint32_t nr, uint8_t vendor, uint64_t root,
 		put32(r + 32, 2);	/* changed */
 		put32(r + 52, 1);	/* flags: qi */
 		put64(r + 56, 3000);	/* cycles */
-		/* changed bitmap at 64: source ids 0x20 (00:04.0), 0x100 (01:00.0) */
-		r[64 + 0x20 / 8] |= 1 << (0x20 % 8);
-		r[64 + 0x100 / 8] |= 1 << (0x100 % 8);
+		put64(r + 64, CHANGED_PHYS + i * 8192ULL);	/* changed_phys */
 	}
 	*len = n;
 	return b;
+}
+
+/* A changed bitmap with source ids 0x20 (00:04.0) and 0x100 (01:00.0). */
+static void make_changed(uint8_t map[8192])
+{
+	memset(map, 0, 8192);
+	map[0x20 / 8] |= 1 << (0x20 % 8);
+	map[0x100 / 8] |= 1 << (0x100 % 8);
+}
+
+/* struct cdq_mem over one buffer at a physical address. */
+struct flatmem {
+	uint64_t base;
+	const uint8_t *p;
+	size_t len;
+};
+
+static int flat_read(void *priv, uint64_t phys, void *buf, size_t len)
+{
+	const struct flatmem *m = priv;
+
+	if (phys < m->base || phys - m->base > m->len || len > m->len - (phys - m->base))
+		return -CDQ_E_OUTSIDE;
+	memcpy(buf, m->p + (phys - m->base), len);
+	return 0;
 }
 
 static void test_info_decode(void)
@@ -333,9 +366,30 @@ static void test_info_decode(void)
 	CHECK_EQ("info_rec1_root", info->records[1].root_phys, 0x10000);
 	CHECK_EQ("info_rec1_root_size", info->records[1].root_size, 4096);
 	CHECK_EQ("info_rec1_flags", info->records[1].flags, 1);
-	CHECK("info_changed_0x20", cdq_changed(&info->records[1], 0x20));
-	CHECK("info_changed_0x100", cdq_changed(&info->records[1], 0x100));
-	CHECK("info_not_changed_0x21", !cdq_changed(&info->records[1], 0x21));
+	CHECK_EQ("info_rec1_changed_phys", info->records[1].changed_phys,
+		 CHANGED_PHYS + 8192);
+	{
+		static uint8_t map8[8192];
+		static uint64_t map[1024];
+		struct flatmem fm = { CHANGED_PHYS + 8192, map8, sizeof(map8) };
+		struct cdq_mem mem = { flat_read, &fm };
+
+		make_changed(map8);
+		CHECK_EQ("changed_read", cdq_changed_read(&mem, &info->records[1], map), 0);
+		CHECK("info_changed_0x20", cdq_changed(map, 0x20));
+		CHECK("info_changed_0x100", cdq_changed(map, 0x100));
+		CHECK("info_not_changed_0x21", !cdq_changed(map, 0x21));
+		CHECK_EQ("changed_read_outside",
+			 cdq_changed_read(&mem, &info->records[0], map), -CDQ_E_OUTSIDE);
+		CHECK("changed_read_error_zeroes", !cdq_changed(map, 0x20));
+		info->records[0].changed_phys = 0;
+		CHECK_EQ("changed_read_none",
+			 cdq_changed_read(&mem, &info->records[0], map), -CDQ_E_RECORD);
+		CHECK("changed_null_map", !cdq_changed(NULL, 0x20));
+	}
+	CHECK("state_name_no_memory",
+	      !strcmp(cdq_state_name(8), "not handled (no memory at boot)"));
+	CHECK("state_name_unknown", !strcmp(cdq_state_name(9), "?"));
 	CHECK_EQ("cycles_to_us", cdq_cycles_to_us(3000, 1000000), 3);
 	CHECK_EQ("cycles_to_us_no_tsc", cdq_cycles_to_us(3000, 0), -1);
 	CHECK_EQ("cycles_to_us_huge", cdq_cycles_to_us(UINT64_MAX, 1), (uint64_t)(UINT64_MAX * 1000));
@@ -351,8 +405,15 @@ static void test_info_decode(void)
 	info->shutdown_begin = 0;
 	CHECK_EQ("shutdown_cycles_unstamped", cdq_shutdown_cycles(info), 0);
 
-	put32(b + 12, 17);
+	put32(b + 12, 1025);
 	CHECK_EQ("info_too_many_records", cdq_info_decode(b, len, &l, info), -CDQ_E_RECORD);
+	put32(b + 12, 1024);
+	CHECK_EQ("info_1024_records", cdq_info_decode(b, len, &l, info), 0);
+	put32(b + 28, 3);
+	put32(b + 32, 1);
+	CHECK_EQ("info_unregistered_running", cdq_info_decode(b, len, &l, info), 0);
+	CHECK("info_unregistered_running_values",
+	      info->nr_unregistered == 3 && info->cpus_running == 1);
 	put32(b + 12, 2);
 	put32(b, 0x12345678);
 	CHECK_EQ("info_bad_magic", cdq_info_decode(b, len, &l, info), -CDQ_E_RECORD);
@@ -465,6 +526,7 @@ static const struct cdq_dev *find_dev(const struct cdq_iommu *io, uint16_t sid)
 static void test_walk_amd(void)
 {
 	uint8_t *info, table[8192] = { 0 };
+	static uint8_t map[8192];
 	const struct cdq_dev *d;
 	struct cdq_report rep;
 	struct cdq_img img;
@@ -483,8 +545,10 @@ static void test_walk_amd(void)
 	put64(table + 0x30 * 32, 1 | 2);
 	/* The second page of the table (DeviceIDs 0x80-0xff) not in the dump. */
 	info = make_info(1, 1, 0x100000, 3 * 4096, &len);
+	make_changed(map);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x100000, table, 4096);
 	cdq_img_write_extent(ib.f, 0x101000, NULL, 4096, CDQ_IMG_ABSENT);
 	img_bytes(&ib, 0x102000, table + 4096, 4096);
@@ -521,7 +585,8 @@ static void test_walk_amd(void)
 	/* Without the kept-write DTE: unknown (a page is missing). */
 	put64(table + 0x28 * 32, 1 | 2 | (3 << 9) | 0x41000 | (1ULL << 61));
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x100000, table, 4096);
 	cdq_img_write_extent(ib.f, 0x101000, NULL, 4096, CDQ_IMG_ABSENT);
 	img_bytes(&ib, 0x102000, table + 4096, 4096);
@@ -534,9 +599,10 @@ static void test_walk_amd(void)
 	free(ib.data);
 
 	/* All pages present: pass. A table address from the caller. */
-	put32(info + 72 + 16, 0);	/* record without root_phys (mode off) */
+	put32(info + 80 + 16, 0);	/* record without root_phys (mode off) */
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x100000, table, 8192);
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
@@ -562,6 +628,29 @@ static void test_walk_amd(void)
 	}
 	cdq_img_free(&img);
 	free(ib.data);
+
+	/*
+	 * Version 3: the changed bitmap is outside the record; not in the
+	 * dump, no device shows as revoked and the report says why. An
+	 * IOMMU the kernel could not register makes the verdict unknown.
+	 */
+	put64(info + 80 + 16, 0x100000);
+	put32(info + 28, 1);		/* nr_unregistered */
+	img_start(&ib, vmci);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, 0x100000, table, 8192);
+	fclose(ib.f);
+	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
+	cdq_report_build(img.text, img.text_len, &mem, NULL, &rep);
+	CHECK_EQ("amd_changed_not_in_dump", rep.iommu[0].changed_err, -CDQ_E_OUTSIDE);
+	d = find_dev(&rep.iommu[0], 0x20);
+	CHECK("amd_changed_unknown_not_revoked", d && !d->changed);
+	CHECK_EQ("amd_unregistered_unknown", cdq_report_verdict(&rep, NULL), CDQ_UNKNOWN);
+	cdq_report_human(devnull, &rep, true);
+	cdq_report_json(devnull, &rep);
+	cdq_report_free(&rep);
+	cdq_img_free(&img);
+	free(ib.data);
 	free(info);
 	fclose(devnull);
 }
@@ -570,6 +659,7 @@ static void test_walk_vtd(void)
 {
 	uint8_t *info, root[4096] = { 0 }, ctx0[4096] = { 0 }, sl_w[4096] = { 0 },
 		sl_ro[4096] = { 0 };
+	static uint8_t map[8192];
 	const struct cdq_dev *d;
 	struct cdq_report rep;
 	struct cdq_img img;
@@ -597,8 +687,10 @@ static void test_walk_vtd(void)
 	put64(sl_w, 0x400000 | 1 | 2);
 
 	info = make_info(1, 2, 0x200000, 4096, &len);
+	make_changed(map);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x200000, root, 4096);
 	img_bytes(&ib, 0x201000, ctx0, 4096);
 	cdq_img_write_extent(ib.f, 0x202000, NULL, 4096, CDQ_IMG_ABSENT);
@@ -638,9 +730,10 @@ static void test_walk_vtd(void)
 	free(ib.data);
 
 	/* Root table outside the dump. */
-	put64(info + 72 + 16, 0x900000);
+	put64(info + 80 + 16, 0x900000);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
 	cdq_report_build(img.text, img.text_len, &mem, NULL, &rep);
@@ -665,9 +758,10 @@ static void test_walk_vtd(void)
 	free(ib.data);
 
 	/* Translation off at the crash: fail. */
-	info[72 + 5] = 2;		/* state translation off */
+	info[80 + 5] = 2;		/* state translation off */
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x900000, root, 4096);
 	fclose(ib.f);
 	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);

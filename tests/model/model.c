@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,9 @@
 
 u64 model_now = 1000000;	/* any non-zero start */
 unsigned int model_dma_errors, model_mmio_errors, model_clflushes;
+unsigned int model_console_lines, model_log_lines;
+unsigned int model_cpus = 1;
+int model_alloc_fail_after = -1;
 int model_verbose;
 
 /* ---------------------------------------------------------------- memory */
@@ -25,14 +29,19 @@ static u8 ram[MODEL_RAM_SIZE] __attribute__((aligned(4096)));
 static u64 ram_next = MODEL_RAM_BASE;
 
 /* Kernel objects given an address by virt_to_phys(), 8 bytes each. */
-#define KIMG_SLOTS 16
+#define KIMG_SLOTS 64
 static const volatile void *kimg[KIMG_SLOTS];
 
 unsigned long max_pfn = (MODEL_RAM_BASE + MODEL_RAM_SIZE) >> 12;
+unsigned long long max_possible_pfn = (MODEL_RAM_BASE + MODEL_RAM_SIZE) >> 12;
 struct resource crashk_res = {
 	.start = MODEL_CRASHK_BASE,
 	.end = MODEL_CRASHK_BASE + MODEL_CRASHK_SIZE - 1,
 };
+struct resource crashk_low_res;
+/* Direct-map state of each RAM page: MODEL_PTE_* (0: unmapped). */
+static pte_t ram_pte[MODEL_RAM_SIZE / 4096];
+static bool ram_pte_init;
 unsigned int tsc_khz = MODEL_TSC_KHZ;
 struct cpuinfo_x86 boot_cpu_data = { .x86_phys_bits = 46 };
 struct rw_semaphore dmar_global_lock;
@@ -143,6 +152,60 @@ unsigned long get_zeroed_page(int gfp)
 	return (unsigned long)(uintptr_t)phys_to_virt(model_alloc_page());
 }
 
+unsigned long __get_free_pages(int gfp, unsigned int order)
+{
+	u64 p, i;
+
+	(void)gfp;
+	if (model_alloc_fail_after >= 0 && !model_alloc_fail_after--)
+		return 0;
+	p = model_alloc_page();
+	/* model_alloc_page() hands out consecutive pages. */
+	for (i = 1; i < (1ULL << order); i++)
+		model_alloc_page();
+	return (unsigned long)(uintptr_t)phys_to_virt(p);
+}
+
+static void ram_pte_setup(void)
+{
+	unsigned int i;
+
+	if (ram_pte_init)
+		return;
+	for (i = 0; i < MODEL_RAM_SIZE / 4096; i++)
+		ram_pte[i].flags = MODEL_PTE_PRESENT | MODEL_PTE_RW;
+	ram_pte_init = true;
+}
+
+void model_unmap_page(u64 phys, bool readonly)
+{
+	u64 i = (phys - MODEL_RAM_BASE) / 4096;
+
+	ram_pte_setup();
+	if (phys < MODEL_RAM_BASE || i >= MODEL_RAM_SIZE / 4096)
+		abort();
+	ram_pte[i].flags = readonly ? MODEL_PTE_PRESENT : 0;
+	/* An access through the hole faults, as it would in the kernel. */
+	if (mprotect(ram + i * 4096, 4096, readonly ? PROT_READ : PROT_NONE))
+		abort();
+}
+
+pte_t *lookup_address(unsigned long address, unsigned int *level)
+{
+	const u8 *a = (const u8 *)(uintptr_t)address;
+
+	ram_pte_setup();
+	*level = 1;
+	if (a < ram || a >= ram + MODEL_RAM_SIZE)
+		return NULL;
+	return &ram_pte[(a - ram) / 4096];
+}
+
+unsigned int num_online_cpus(void)
+{
+	return model_cpus;
+}
+
 void free_page(unsigned long addr)
 {
 	(void)addr;
@@ -157,7 +220,7 @@ void clflush_cache_range(void *addr, unsigned int size)
 
 /* ----------------------------------------------------------------- clock */
 
-#define MAX_WINDOWS 8
+#define MAX_WINDOWS 24
 static struct {
 	const struct model_mmio_ops *ops;
 	void *hw;
@@ -294,10 +357,24 @@ int model_set_param(const char *name, const char *value)
 	return -ENOENT;
 }
 
+void model_printk_deferred(const char *fmt, ...)
+{
+	va_list ap;
+
+	model_log_lines++;
+	if (!model_verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "  [%llu] (log buffer) ", model_now);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 void model_printk(const char *fmt, ...)
 {
 	va_list ap;
 
+	model_console_lines++;
 	if (!model_verbose)
 		return;
 	va_start(ap, fmt);
@@ -313,8 +390,12 @@ struct model_pass model_crash(void)
 	struct model_pass p;
 
 	p.t0 = model_now;
+	p.console_lines = model_console_lines;
+	p.log_lines = model_log_lines;
 	crash_dma_quiesce();
 	p.elapsed = model_now - p.t0;
+	p.console_lines = model_console_lines - p.console_lines;
+	p.log_lines = model_log_lines - p.log_lines;
 	p.budget = (u64)crash_dma_quiesce_info.budget_us * MODEL_TSC_KHZ / 1000;
 	if (model_verbose)
 		fprintf(stderr, "  pass: %llu cycles, budget %llu, overshoot %lld\n",

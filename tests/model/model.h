@@ -69,6 +69,18 @@ u64 model_alloc_page(void);
  */
 void *model_mem(u64 phys, u64 len);
 
+/**
+ * model_unmap_page() - take a RAM page out of the kernel's direct map
+ * @phys: the page
+ * @readonly: keep it mapped read-only instead
+ *
+ * pfn_valid() and the e820 map still call it RAM (as with DEBUG_PAGEALLOC
+ * or secretmem); lookup_address() reports it not present (or not
+ * writable), and any access through phys_to_virt() faults (the page is
+ * mprotect()ed), killing the scenario.
+ */
+void model_unmap_page(u64 phys, bool readonly);
+
 /* 64-bit load / store at a physical address of model RAM (aborts outside). */
 u64 model_rd64(u64 phys);
 void model_wr64(u64 phys, u64 val);
@@ -101,7 +113,7 @@ struct model_mmio_ops {
  * @size: window size in bytes
  * @phys: out: a physical address for the window (for the records)
  *
- * At most 8 windows.
+ * At most 24 windows.
  *
  * Return: the mapped address the code will use as its mmio pointer.
  */
@@ -115,7 +127,18 @@ extern unsigned int model_mmio_errors;
  */
 extern struct crash_dma_quiesce_info crash_dma_quiesce_info;
 extern unsigned int model_clflushes;
+/* Lines printed to the consoles / stored only in the log buffer. */
+extern unsigned int model_console_lines, model_log_lines;
+/* CPUs online (num_online_cpus()); 1 unless a scenario says otherwise. */
+extern unsigned int model_cpus;
+/*
+ * __get_free_pages() fails once this many calls have succeeded (-1:
+ * never): the crash path's bitmaps are its only callers.
+ */
+extern int model_alloc_fail_after;
 extern int model_verbose;
+extern unsigned long long max_possible_pfn;
+extern struct resource crashk_low_res;
 
 /* Run the late_initcall()s (the core's, then the vendor's registration). */
 void model_run_initcalls(void);
@@ -127,11 +150,15 @@ int model_set_param(const char *name, const char *value);
  * @t0: model time before crash_dma_quiesce()
  * @elapsed: model cycles crash_dma_quiesce() took
  * @budget: the budget in cycles (crash_dma_quiesce_info.budget_us at 1 GHz)
+ * @console_lines: lines crash_dma_quiesce() printed to the consoles
+ * @log_lines: lines it stored in the log buffer only (printk_deferred())
  */
 struct model_pass {
 	u64 t0;
 	u64 elapsed;
 	u64 budget;
+	unsigned int console_lines;
+	unsigned int log_lines;
 };
 
 /* Run crash_dma_quiesce() once, timed by the model clock. */
@@ -184,6 +211,12 @@ struct amd_m_tlb {
  * @iommu: what amd_cq_init() finds in the IOMMU list
  * @mmio: register window
  * @devtab, @cmdbuf, @control, @efr: MMIO 0000h, 0008h, 0018h, 0030h
+ * @excl_base, @excl_limit: MMIO 0020h, 0028h (the completion-wait
+ *	write-back range on SNP parts)
+ * @cwwb_enforced: knob: a COMPLETION_WAIT store outside [excl_base,
+ *	excl_limit + 4 KiB) is refused (processing halts)
+ * @atc_ignore: knob: the devices ignore INVALIDATE_IOTLB_PAGES (their
+ *	ATCs keep every translation)
  * @head, @tail: MMIO 2000h, 2008h (byte offsets into the command buffer)
  * @stopped: knob: the command processor never fetches (head frozen)
  * @resume_at: knob: no fetch before this model time
@@ -205,6 +238,9 @@ struct amd_model {
 	void __iomem *mmio;
 	u64 mmio_phys;
 	u64 devtab, cmdbuf, control, efr;
+	u64 excl_base, excl_limit;
+	bool cwwb_enforced;
+	bool atc_ignore;
 	u32 head, tail;
 	bool stopped;
 	u64 resume_at;
@@ -230,7 +266,8 @@ struct amd_model {
  * amd_model_new() - an AMD-Vi IOMMU, added to the list amd_cq_init() walks
  *
  * Registers start at zero; the test programs them as the crashed kernel
- * left them. At most 4 per process.
+ * left them. At most 24 IOMMUs of both kinds per process (register
+ * windows).
  */
 struct amd_model *amd_model_new(void);
 
@@ -272,6 +309,12 @@ struct vtd_m_ctx_cache {
  * @resume_at: knob: no fetch before this model time
  * @desc_cycles: knob: cycles per descriptor (0: at the tail write)
  * @reg_stuck: knob: register-based invalidations never complete
+ * @ccmd_stuck: knob: register-based context-cache invalidations never
+ *	complete (ICC stays set)
+ * @iotlb_stuck: knob: register-based IOTLB invalidations never complete
+ *	(IVT stays set)
+ * @dtlb_ignore: knob: the devices complete device-TLB invalidations
+ *	without dropping anything from their ATCs
  * @no_reg_inval: knob: VER_REG major 6 or later; register-based
  *	invalidation is not implemented (CCMD_REG / IOTLB_REG read as zero,
  *	writes ignored; VT-d 3.3 section 6.5)
@@ -308,6 +351,9 @@ struct vtd_model {
 	u64 resume_at;
 	u64 desc_cycles;
 	bool reg_stuck;
+	bool ccmd_stuck;
+	bool iotlb_stuck;
+	bool dtlb_ignore;
 	bool no_reg_inval;
 	bool wbf_stuck;
 	u32 bad_type;
@@ -342,7 +388,7 @@ struct vtd_model {
  * @ecap: ECAP_REG (its IRO field is forced to VTD_M_IRO)
  *
  * Translation, root table and queue are set up by the test through the
- * fields. At most 4 per process.
+ * fields. At most 24 IOMMUs of both kinds per process.
  */
 struct vtd_model *vtd_model_new(u64 cap, u64 ecap);
 

@@ -19,6 +19,8 @@ struct amd_iommu *model_amd_iommu_list;
 #define R_DEVTAB	0x0000
 #define R_CMDBUF	0x0008
 #define R_CONTROL	0x0018
+#define R_EXCL_BASE	0x0020
+#define R_EXCL_LIMIT	0x0028
 #define R_EFR		0x0030
 #define R_HEAD		0x2000
 #define R_TAIL		0x2008
@@ -110,6 +112,15 @@ static bool amd_exec(struct amd_model *m, const u32 *w)
 		if (w[1] & 0x0ff00000U)
 			return false;
 		addr = ((u64)(w[1] & 0xfffffU) << 32) | (w[0] & 0xfffffff8U);
+		/*
+		 * SNP: the store must fall in the completion-wait write-back
+		 * range, Exclusion Base / Limit bits 51:12 (section 3.4);
+		 * elsewhere the command is refused (it halts processing).
+		 */
+		if ((w[0] & 1) && m->cwwb_enforced &&
+		    (addr < (m->excl_base & ADDR_51_12) ||
+		     addr >= (m->excl_limit & ADDR_51_12) + 4096))
+			return false;
 		if (w[0] & 1)
 			model_dma_store(addr, ((u64)w[3] << 32) | w[2], 8);
 		break;
@@ -126,7 +137,9 @@ static bool amd_exec(struct amd_model *m, const u32 *w)
 		break;
 	case AMD_M_OP_INV_IOTLB_PAGES:	/* 2.4.4: DeviceID word 0 bits 15:0 */
 		inv_range(w, &first, &last);
-		tlb_drop(m->atc, (u16)w[0], false, first, last);
+		/* A device that ignores ATS invalidations keeps its ATC. */
+		if (!m->atc_ignore)
+			tlb_drop(m->atc, (u16)w[0], false, first, last);
 		break;
 	case AMD_M_OP_INV_IOMMU_ALL:	/* 2.4.8: DTEs and translations */
 		if (w[0] || (w[1] & 0x0fffffffU) || w[2] || w[3] ||
@@ -178,6 +191,10 @@ static u64 amd_reg(struct amd_model *m, u32 off)
 		return m->cmdbuf;
 	case R_CONTROL:
 		return m->control;
+	case R_EXCL_BASE:
+		return m->excl_base;
+	case R_EXCL_LIMIT:
+		return m->excl_limit;
 	case R_EFR:
 		return m->efr;
 	case R_HEAD:
@@ -220,6 +237,12 @@ static void amd_write(void *hw, u32 off, u64 val, unsigned int size)
 		break;
 	case R_CONTROL:
 		m->control = v;
+		break;
+	case R_EXCL_BASE:
+		m->excl_base = v;
+		break;
+	case R_EXCL_LIMIT:
+		m->excl_limit = v;
 		break;
 	case R_TAIL:	/* bits 18:4 */
 		m->tail = (u32)(v & 0x7fff0) & (cmdbuf_size(m) - 1);
@@ -287,37 +310,54 @@ static u8 amd_walk(u64 table, unsigned int level, u64 iova)
 	return 0;
 }
 
+/* The DTE the IOMMU uses for @devid: cached, else from the table. */
+static bool amd_dte(struct amd_model *m, u16 devid, bool cached, u64 *w0,
+		    u64 *w1)
+{
+	unsigned int i;
+	u64 *dte;
+
+	for (i = 0; cached && i < AMD_M_CACHE; i++) {
+		if (m->dtc[i].valid && m->dtc[i].devid == devid) {
+			*w0 = m->dtc[i].w0;
+			*w1 = m->dtc[i].w1;
+			return true;
+		}
+	}
+	/* Device table: base bits 51:12, (Size bits 8:0 + 1) * 4 KiB. */
+	dte = model_mem((m->devtab & ADDR_51_12) + devid * 32ULL, 32);
+	if ((u64)devid * 32 >= ((m->devtab & 0x1ff) + 1) * 4096 || !dte)
+		return false;
+	*w0 = dte[0];
+	*w1 = dte[1];
+	if (cached && (*w0 & 1)) {
+		i = devid % AMD_M_CACHE;
+		m->dtc[i] = (struct amd_m_dte_cache){ true, devid, *w0, *w1 };
+	}
+	return true;
+}
+
 bool amd_model_dma(struct amd_model *m, u16 devid, u64 iova, bool write,
 		   bool cached)
 {
 	u8 need = write ? 2 : 1, perm;
-	u64 page = iova >> 12, w0 = 0, w1 = 0, *dte;
+	u64 page = iova >> 12, w0 = 0, w1 = 0;
 	struct amd_m_tlb *t;
-	unsigned int i, mode;
+	unsigned int mode;
 
 	if (!(m->control & CTRL_IOMMU_EN))
 		return true;	/* translation off: untranslated */
+	if (!amd_dte(m, devid, cached, &w0, &w1))
+		return false;
+	/*
+	 * A translated request from the device's ATC: the IOMMU honours it
+	 * only while the DTE has V=1, TV=1 and I=1 (DTE bit 96, word 1 bit
+	 * 32: IOTLB enable); otherwise it is not accepted.
+	 */
 	t = cached ? tlb_get(m->atc, devid, page) : NULL;
 	if (t)
-		return t->perm & need;	/* translated request from the ATC */
-	for (i = 0; cached && i < AMD_M_CACHE; i++)
-		if (m->dtc[i].valid && m->dtc[i].devid == devid)
-			break;
-	if (cached && i < AMD_M_CACHE) {
-		w0 = m->dtc[i].w0;
-		w1 = m->dtc[i].w1;
-	} else {
-		/* Device table: base bits 51:12, (Size bits 8:0 + 1) * 4 KiB. */
-		dte = model_mem((m->devtab & ADDR_51_12) + devid * 32ULL, 32);
-		if ((u64)devid * 32 >= ((m->devtab & 0x1ff) + 1) * 4096 || !dte)
-			return false;
-		w0 = dte[0];
-		w1 = dte[1];
-		if (cached && (w0 & 1)) {
-			i = devid % AMD_M_CACHE;
-			m->dtc[i] = (struct amd_m_dte_cache){ true, devid, w0, w1 };
-		}
-	}
+		return (w0 & 1) && (w0 & 2) && (w1 & (1ULL << 32)) &&
+		       (t->perm & need);
 	/* DTE, 48882 section 2.2.2: V bit 0, TV bit 1 (either 0: untranslated). */
 	if (!(w0 & 1) || !(w0 & 2))
 		return true;

@@ -127,6 +127,10 @@ static int vtd_exec(struct vtd_model *m, u64 lo, u64 hi)
 		iotlb_inval(m, g, (u16)(lo >> 16), first, last);
 		break;
 	case VTD_M_DESC_DEV_TLB:	/* 6.5.2.5: SID 47:32; hi S bit 0, ADDR 63:12 */
+		if (m->dtlb_ignore) {
+			/* The device completes it and keeps its ATC. */
+			break;
+		}
 		if (m->dtlb_timeout && (u16)(lo >> 32) == m->dtlb_timeout_sid) {
 			/* Sent; the device never answers. */
 			m->dtlb_pending = true;
@@ -203,7 +207,8 @@ static void vtd_tick(void *hw)
 {
 	struct vtd_model *m = hw;
 
-	if ((m->ccmd & BIT63) && !m->reg_stuck && model_now >= m->ccmd_due) {
+	if ((m->ccmd & BIT63) && !m->reg_stuck && !m->ccmd_stuck &&
+	    model_now >= m->ccmd_due) {
 		u64 c = m->ccmd;	/* 10.4.7: CIRG 62:61, DID 15:0, SID 31:16, FM 33:32 */
 		unsigned int g = (c >> 61) & 3;
 
@@ -211,7 +216,8 @@ static void vtd_tick(void *hw)
 		m->ccmd = (c & ~(BIT63 | (3ULL << 59))) | ((u64)g << 59);	/* CAIG */
 		m->ccmd_inv++;
 	}
-	if ((m->iotlb_reg & BIT63) && !m->reg_stuck && model_now >= m->iotlb_due) {
+	if ((m->iotlb_reg & BIT63) && !m->reg_stuck && !m->iotlb_stuck &&
+	    model_now >= m->iotlb_due) {
 		u64 c = m->iotlb_reg;	/* IIRG 61:60, DID 47:32 */
 		unsigned int g = (c >> 60) & 3;
 
@@ -367,41 +373,56 @@ static u8 vtd_walk(u64 table, unsigned int level, u64 iova)
 	return 0;
 }
 
+/* The context entry the unit uses for @sid: cached, else from memory. */
+static bool vtd_ctx(struct vtd_model *m, u16 sid, bool cached, u64 *lo,
+		    u64 *hi)
+{
+	struct vtd_m_ctx_cache *c = &m->cc[sid % VTD_M_CACHE];
+	u64 *re, *ce;
+
+	if (cached && c->valid && c->sid == sid) {
+		*lo = c->lo;
+		*hi = c->hi;
+		return true;
+	}
+	/* Root entry 9.1: P bit 0, CTP 63:12; context entry 9.3: P bit 0. */
+	if (m->rtaddr & (3ULL << 10))
+		return false;	/* not legacy mode: not modelled */
+	re = model_mem((m->rtaddr & ADDR_51_12) + (sid >> 8) * 16ULL, 16);
+	if (!re || !(re[0] & 1))
+		return false;
+	ce = model_mem((re[0] & ADDR_51_12) + (sid & 0xff) * 16ULL, 16);
+	if (!ce || !(ce[0] & 1))
+		return false;
+	*lo = ce[0];
+	*hi = ce[1];
+	if (cached)
+		*c = (struct vtd_m_ctx_cache){ true, sid, *lo, *hi };
+	return true;
+}
+
 bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 		   bool cached)
 {
 	u8 need = write ? 2 : 1, perm;
-	u64 page = iova >> 12, lo = 0, hi = 0, *re, *ce;
-	struct vtd_m_ctx_cache *c = &m->cc[sid % VTD_M_CACHE];
+	u64 page = iova >> 12, lo = 0, hi = 0;
 	struct amd_m_tlb *t;
 	unsigned int tt;
 	u16 did;
 
 	if (!(m->gsts & G_TE))
 		return true;	/* translation off */
-	t = cached ? tlb_get(m->atc, sid, page) : NULL;
-	if (t)
-		return t->perm & need;	/* translated request from the ATC */
-	if (cached && c->valid && c->sid == sid) {
-		lo = c->lo;
-		hi = c->hi;
-	} else {
-		/* Root entry 9.1: P bit 0, CTP 63:12; context entry 9.3: P bit 0. */
-		if (m->rtaddr & (3ULL << 10))
-			return false;	/* not legacy mode: not modelled */
-		re = model_mem((m->rtaddr & ADDR_51_12) + (sid >> 8) * 16ULL, 16);
-		if (!re || !(re[0] & 1))
-			return false;
-		ce = model_mem((re[0] & ADDR_51_12) + (sid & 0xff) * 16ULL, 16);
-		if (!ce || !(ce[0] & 1))
-			return false;
-		lo = ce[0];
-		hi = ce[1];
-		if (cached)
-			*c = (struct vtd_m_ctx_cache){ true, sid, lo, hi };
-	}
+	if (!vtd_ctx(m, sid, cached, &lo, &hi))
+		return false;
 	/* Context entry 9.3: TT bits 3:2, SLPTPTR 63:12; AW hi 2:0, DID hi 23:8. */
 	tt = (lo >> 2) & 3;
+	/*
+	 * A translated request from the device's ATC: allowed only with TT
+	 * 01b; with TT 00b or 10b the unit blocks translated requests (9.3).
+	 */
+	t = cached ? tlb_get(m->atc, sid, page) : NULL;
+	if (t)
+		return tt == 1 && (t->perm & need);
 	if (tt == 2)
 		return (m->ecap & (1ULL << 6)) != 0;	/* pass-through (ECAP.PT) */
 	if (tt == 3)

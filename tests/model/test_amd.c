@@ -16,6 +16,7 @@
 #include "check.h"
 #include "model.h"
 #include "model_kernel.h"
+#include "amd_iommu_types.h"
 
 #define DTE_V		(1ULL << 0)
 #define DTE_TV		(1ULL << 1)
@@ -23,9 +24,14 @@
 #define DTE_IR		(1ULL << 61)
 #define DTE_IW		(1ULL << 62)
 #define DTE1_I		(1ULL << 32)
+#define DTE1_SYSMGT(n)	((u64)(n) << 40)	/* DTE bits 105:104 */
+#define DTE1_EX		(1ULL << 39)		/* DTE bit 103 */
 #define PTE(addr, nl)	((addr) | ((u64)(nl) << 9) | 1 | DTE_IR | DTE_IW)
-#define CTRL_EN		((1ULL << 0) | (1ULL << 12))	/* IommuEn, CmdBufEn */
+/* Control: IommuEn (0), Coherent (10), CmdBufEn (12), as Linux sets them. */
+#define CTRL_EN		((1ULL << 0) | (1ULL << 10) | (1ULL << 12))
+#define CTRL_COHERENT	(1ULL << 10)
 #define EFR_IA		(1ULL << 6)
+#define EFR_SNP		(1ULL << 63)
 #define IOVA		0x10000000ULL
 /* Command buffer base: MMIO 0008h bits 51:12. */
 #define CMDBUF(m)	((m)->cmdbuf & 0x000ffffffffff000ULL)
@@ -48,6 +54,9 @@ static const struct dev {
 #define NRW	4	/* devs[0..3] could write before the crash */
 
 static u64 devtab, ptroot;
+/* Entries a scenario adds to the NRW that common() expects changed. */
+static unsigned int extra_changed;
+#define NDTE	256	/* DTEs in the model's device table (8 KiB) */
 
 /* A 3-level page table mapping IOVA, every level IR|IW (48882 2.2.3). */
 static u64 page_table(void)
@@ -70,6 +79,9 @@ static void build_devtab(void)
 	devtab = model_alloc_page();
 	model_alloc_page();	/* contiguous second page */
 	ptroot = page_table();
+	/* What Linux 6.1 writes for every DeviceID: V=1, TV=1, no access. */
+	for (i = 0; i < NDTE; i++)
+		model_wr64(devtab + i * 32ULL, DTE_V | DTE_TV);
 	for (i = 0; i < NDEV; i++) {
 		const struct dev *d = &devs[i];
 
@@ -101,6 +113,8 @@ static struct amd_model *iommu(bool ia)
 	m->cmdbuf = model_alloc_page() | (8ULL << 56);	/* ComLen 8 */
 	m->control = CTRL_EN;
 	m->efr = ia ? EFR_IA : 0;
+	/* The EFR Linux uses (IVHD copy): the same unless a test says not. */
+	m->iommu_link->features = m->efr;
 	m->head = m->tail = 0x40;
 	return m;
 }
@@ -137,7 +151,8 @@ static void common(struct amd_model *m, const struct model_pass *p, u8 inval)
 {
 	CHECK_EQ(model_name("inval"), rec(0)->inval, inval);
 	CHECK_EQ(model_name("state-done"), rec(0)->state, CRASH_DMA_QUIESCE_DONE);
-	CHECK_EQ(model_name("entries-changed"), rec(0)->entries_changed, NRW);
+	CHECK_EQ(model_name("entries-changed"), rec(0)->entries_changed,
+		 NRW + extra_changed);
 	CHECK(model_name("within-budget"), p->elapsed <= p->budget + MODEL_SLACK);
 	CHECK(model_name("translation-on"), m->control & 1);
 	CHECK_EQ(model_name("tables-refuse-writes"), writable(m, false), 0);
@@ -145,6 +160,10 @@ static void common(struct amd_model *m, const struct model_pass *p, u8 inval)
 	      amd_model_dma(m, 0x20, IOVA, false, false));
 	CHECK_EQ(model_name("no-illegal-command"), m->illegal, 0);
 	CHECK_EQ(model_name("no-bad-access"), model_dma_errors + model_mmio_errors, 0);
+	/* The log lines go to the log buffer only, never to a console. */
+	CHECK_EQ(model_name("no-console-line"), p->console_lines, 0);
+	CHECK_EQ(model_name("log-line-per-iommu"), p->log_lines,
+		 crash_dma_quiesce_info.nr_records);
 	/* The oracle: a record saying OK means no cached write survived. */
 	if (rec(0)->inval == CRASH_DMA_QUIESCE_INV_OK)
 		CHECK_EQ(model_name("oracle-writes-refused"), writable(m, true), 0);
@@ -304,8 +323,9 @@ static void slow(u64 cmd_cycles, u8 inval)
 	CHECK_EQ(model_name("late-completion-refuses"), writable(m, true), 0);
 }
 
-static void slow_inside(void) { slow(2000000, CRASH_DMA_QUIESCE_INV_OK); }	/* 3 x 2 ms */
-static void slow_outside(void) { slow(40000000, CRASH_DMA_QUIESCE_INV_TIMEOUT); } /* 3 x 40 ms */
+/* INVALIDATE_ALL and COMPLETION_WAIT, then the ATS device's IOTLB_PAGES. */
+static void slow_inside(void) { slow(2000000, CRASH_DMA_QUIESCE_INV_OK); }	/* 2 x 2 ms */
+static void slow_outside(void) { slow(60000000, CRASH_DMA_QUIESCE_INV_TIMEOUT); } /* 2 x 60 ms */
 
 /*
  * Two IOMMUs sharing the device table (Linux 6.1: one per PCI segment).
@@ -356,6 +376,364 @@ static void selfcheck(void)
 	CHECK_EQ(model_name("tables-alone-would-miss-it"), writable(m, false), 0);
 }
 
+
+/* ------------------------------------------------------------------
+ * Scenarios of issue 14 (each fails on the crash path before its fix).
+ */
+
+/* A fresh IOMMU over the standard table, booted (caches filled). */
+static struct amd_model *fresh(bool ia)
+{
+	return one(ia);
+}
+
+/*
+ * A DTE with V=0 (48882 section 2.2.2: the entry is ignored, DMA passes
+ * untranslated with full access): such a device can write anywhere, the
+ * crashkernel region included. It must lose write permission too.
+ */
+static void v0_dte(void)
+{
+	struct amd_model *m;
+	struct model_pass p;
+
+	extra_changed = 1;
+	const u16 id = 0x40;
+
+	build_devtab();
+	model_wr64(devtab + id * 32ULL, 0);	/* V=0 */
+	model_wr64(devtab + id * 32ULL + 8, 0x77 | DTE1_I);	/* ignored */
+	m = iommu(true);
+	boot(&m, 1);
+	CHECK(model_name("v0-writes-before"), amd_model_dma(m, id, IOVA, true, true));
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("v0-write-refused"), !amd_model_dma(m, id, IOVA, true, true));
+	CHECK(model_name("v0-read-kept"), amd_model_dma(m, id, IOVA, false, true));
+	CHECK(model_name("v0-in-changed-bitmap"),
+	      model_rd64(rec(0)->changed_phys + 8 * (id / 64)) >> (id % 64) & 1);
+}
+
+/*
+ * An ATS device (I=1) whose ATC holds writable translations and that
+ * ignores INVALIDATE_IOTLB_PAGES: with I cleared the IOMMU refuses its
+ * translated requests, so the record may say OK and the write is refused.
+ */
+static void ats_ignores(void)
+{
+	struct amd_model *m = fresh(true);
+	struct model_pass p;
+
+	m->atc_ignore = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("ats-write-refused"), !amd_model_dma(m, 0x28, IOVA, true, true));
+	CHECK(model_name("flag-ats-off"), rec(0)->flags & CRASH_DMA_QUIESCE_F_ATS_OFF);
+}
+
+/*
+ * Erratum 63: Linux sets IW on DTEs with SysMgt = 01b. The crash path
+ * must not leave SysMgt = 01b with IW = 0 (undefined behaviour), nor keep
+ * the write permission: SysMgt becomes 00b.
+ */
+static void sysmgt_erratum(void)
+{
+	struct amd_model *m;
+	struct model_pass p;
+
+	extra_changed = 1;
+	const u16 id = 0x48;
+	u64 w0, w1;
+
+	build_devtab();
+	model_wr64(devtab + id * 32ULL, DTE_V | DTE_TV | DTE_IR | DTE_IW);
+	model_wr64(devtab + id * 32ULL + 8, 9 | DTE1_SYSMGT(1));
+	m = iommu(true);
+	boot(&m, 1);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	w0 = model_rd64(devtab + id * 32ULL);
+	w1 = model_rd64(devtab + id * 32ULL + 8);
+	CHECK(model_name("iw-cleared"), !(w0 & DTE_IW));
+	CHECK(model_name("no-erratum-63-state"), ((w1 >> 40) & 3) != 1);
+	CHECK(model_name("domain-kept"), (w1 & 0xffff) == 9);
+}
+
+/*
+ * V=1, TV=0 with leftovers in word 1: once TV=1, DomainID, I, EX and
+ * SysMgt are live; they must not keep old values.
+ */
+static void tv0_word1(void)
+{
+	struct amd_model *m;
+	struct model_pass p;
+
+	extra_changed = 1;
+	const u16 id = 0x50;
+
+	build_devtab();
+	model_wr64(devtab + id * 32ULL, DTE_V | DTE_IR | DTE_IW);
+	model_wr64(devtab + id * 32ULL + 8, 0x1234 | DTE1_I | DTE1_EX | DTE1_SYSMGT(1));
+	m = iommu(true);
+	boot(&m, 1);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("word1-zero"), model_rd64(devtab + id * 32ULL + 8), 0);
+	CHECK(model_name("write-refused"), !amd_model_dma(m, id, IOVA, true, true));
+	CHECK(model_name("read-kept"), amd_model_dma(m, id, IOVA, false, true));
+}
+
+/* Control Coherent clear: every changed DTE and command written back. */
+static void noncoherent(void)
+{
+	struct amd_model *m = fresh(true);
+	struct model_pass p;
+	unsigned int before;
+
+	m->control &= ~CTRL_COHERENT;
+	before = model_clflushes;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("flag-flushed"), rec(0)->flags & CRASH_DMA_QUIESCE_F_FLUSHED);
+	/* One per changed DTE, two commands, the wait slot at least twice. */
+	CHECK(model_name("dtes-and-commands-flushed"),
+	      model_clflushes - before >= NRW + 2 + 2);
+}
+
+/*
+ * SNP: Linux 6.1 points the Exclusion Base / Limit registers at its
+ * cmd_sem page (the completion-wait write-back range); a store elsewhere
+ * is refused and halts command processing. The crash path must store
+ * into the range, and leave the driver's cmd_sem (offset 0) alone.
+ */
+static void cwwb(void)
+{
+	struct amd_model *m = fresh(true);
+	u64 sem = model_alloc_page();
+	struct model_pass p;
+
+	model_wr64(sem, 0x1234);
+	m->efr |= EFR_SNP;
+	m->iommu_link->features = m->efr;
+	m->excl_base = sem;
+	m->excl_limit = sem;
+	m->cwwb_enforced = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("not-halted"), !m->halted);
+	CHECK(model_name("flag-cwwb"), rec(0)->flags & CRASH_DMA_QUIESCE_F_CWWB);
+	CHECK_EQ(model_name("cmd-sem-untouched"), model_rd64(sem), 0x1234);
+	CHECK(model_name("store-in-range"), model_rd64(sem + 0xff8) >> 32 == 0x444d4151);
+}
+
+/*
+ * The register EFR advertises IASup, the IVHD copy that Linux uses does
+ * not (6.1 warns "EFR mismatch" and keeps the IVHD value): no
+ * INVALIDATE_IOMMU_ALL, the per-DTE / per-domain commands instead.
+ */
+static void efr_mismatch(void)
+{
+	struct amd_model *m;
+	struct model_pass p;
+
+	build_devtab();
+	m = iommu(true);
+	m->iommu_link->features = 0;
+	boot(&m, 1);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("no-inv-all"), m->ops[AMD_M_OP_INV_IOMMU_ALL], 0);
+	CHECK_EQ(model_name("devtab-entry-per-changed"), m->ops[AMD_M_OP_INV_DEVTAB_ENTRY], NRW);
+}
+
+/*
+ * Without IASup and with slow command processing the budget runs out
+ * half-way through the invalidations. Every domain whose commands were
+ * processed must be fully invalidated (its devices' cached writes
+ * refused): a domain's INVALIDATE_IOMMU_PAGES follows the DTE
+ * invalidations of its devices, not all of them at the end.
+ */
+#define MANY	40
+static void noia_budget(void)
+{
+	struct amd_model *m;
+	struct model_pass p;
+	unsigned int i, refused = 0;
+
+	build_devtab();
+	for (i = 0; i < MANY; i++) {
+		u16 id = 0x80 + i;
+
+		model_wr64(devtab + id * 32ULL,
+			   DTE_V | DTE_TV | DTE_MODE(3) | ptroot | DTE_IR | DTE_IW);
+		model_wr64(devtab + id * 32ULL + 8, 0x100 + i);	/* own domain */
+	}
+	m = iommu(false);
+	model_run_initcalls();
+	for (i = 0; i < MANY; i++)
+		amd_model_dma(m, 0x80 + i, IOVA, true, true);
+	/*
+	 * 2 * (MANY + NRW) commands at 2.5 ms: about 40 fit in 100 ms. The
+	 * devices stay within the model's caches (64 entries each).
+	 */
+	m->cmd_cycles = 2500000;
+	p = model_crash();
+	CHECK_EQ(model_name("inval-timeout"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_TIMEOUT);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	CHECK_EQ(model_name("tables-refuse-writes"), writable(m, false), 0);
+	for (i = 0; i < MANY; i++)
+		refused += !amd_model_dma(m, 0x80 + i, IOVA, true, true);
+	/* The domains done while the budget lasted (about 16 of 40). */
+	CHECK(model_name("whole-domains-done"), refused >= MANY / 4);
+	CHECK(model_name("not-all-done"), refused < MANY);
+}
+
+/*
+ * Two IOMMUs sharing a full-size device table; the first one's share of
+ * a small budget ends in the middle of the walk. The second one must
+ * continue the walk where it stopped, so that no DTE keeps IW.
+ */
+static void shared_resume(void)
+{
+	struct amd_model *m[2];
+	struct model_pass p;
+	const u16 late = 0xf000;
+	u64 tab;
+	unsigned int i;
+
+	tab = model_alloc_page();
+	for (i = 1; i < 512; i++)
+		model_alloc_page();	/* 2 MiB: 65536 DTEs */
+	for (i = 0; i < 65536; i++)
+		model_wr64(tab + i * 32ULL, DTE_V | DTE_TV);
+	ptroot = page_table();
+	model_wr64(tab + late * 32ULL,
+		   DTE_V | DTE_TV | DTE_MODE(3) | ptroot | DTE_IR | DTE_IW);
+	model_wr64(tab + late * 32ULL + 8, 3);
+	for (i = 0; i < 2; i++) {
+		m[i] = amd_model_new();
+		m[i]->devtab = tab | 0x1ff;
+		m[i]->cmdbuf = model_alloc_page() | (8ULL << 56);
+		m[i]->control = CTRL_EN;
+		m[i]->efr = EFR_IA;
+		m[i]->iommu_link->features = EFR_IA;
+		m[i]->head = m[i]->tail = 0x40;
+	}
+	/* 60 us: the first IOMMU's 30 us end about half-way through the walk. */
+	CHECK_EQ(model_name("set-budget"), model_set_param("crash_dma_quiesce_budget", "60"), 0);
+	model_run_initcalls();
+	CHECK(model_name("late-device-writes-before"),
+	      amd_model_dma(m[1], late, IOVA, true, true));
+	p = model_crash();
+	(void)p;
+	CHECK_EQ(model_name("first-walk-timed-out"), rec(0)->state, CRASH_DMA_QUIESCE_TIMEOUT);
+	CHECK_EQ(model_name("second-walk-done"), rec(1)->state, CRASH_DMA_QUIESCE_DONE);
+	CHECK_EQ(model_name("second-scanned-all"), rec(1)->entries_scanned, 65536);
+	CHECK(model_name("late-dte-revoked"), !(model_rd64(tab + late * 32ULL) & DTE_IW));
+	CHECK_EQ(model_name("second-inval-ok"), rec(1)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("late-device-refused"), !amd_model_dma(m[1], late, IOVA, true, true));
+}
+
+/* More IOMMUs than the old limit of 16: every one registered and quiesced. */
+#define NMANY	20
+static void many_iommus(void)
+{
+	struct amd_model *m[NMANY];
+	struct model_pass p;
+	unsigned int i, ok = 0, refused = 0;
+
+	build_devtab();
+	for (i = 0; i < NMANY; i++)
+		m[i] = iommu(true);
+	boot(m, NMANY);
+	p = model_crash();
+	CHECK_EQ(model_name("all-recorded"), crash_dma_quiesce_info.nr_records, NMANY);
+	CHECK_EQ(model_name("none-unregistered"), crash_dma_quiesce_info.nr_unregistered, 0);
+	for (i = 0; i < NMANY; i++) {
+		ok += rec(i)->inval == CRASH_DMA_QUIESCE_INV_OK;
+		refused += writable(m[i], true) == 0;
+	}
+	CHECK_EQ(model_name("all-invalidated"), ok, NMANY);
+	CHECK_EQ(model_name("all-refuse-writes"), refused, NMANY);
+	CHECK_EQ(model_name("log-line-per-iommu"), p.log_lines, NMANY);
+	CHECK_EQ(model_name("no-console-line"), p.console_lines, 0);
+}
+
+/*
+ * The device table register points at RAM that is not in the direct map
+ * (DEBUG_PAGEALLOC, secretmem): pfn_valid() and the e820 map accept it,
+ * an access would fault. The crash path must leave it alone.
+ */
+static void unmapped_table(void)
+{
+	struct model_pass p;
+
+	fresh(true);
+	model_unmap_page(devtab + 4096, false);
+	p = model_crash();
+	CHECK_EQ(model_name("bad-root"), rec(0)->state, CRASH_DMA_QUIESCE_BAD_ROOT);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	CHECK_EQ(model_name("nothing-changed"), rec(0)->entries_changed, 0);
+}
+
+/* A command buffer in the low crashkernel region is not written. */
+static void cmdbuf_in_crashk_low(void)
+{
+	struct amd_model *m = fresh(true);
+	u64 buf = m->cmdbuf & 0x000ffffffffff000ULL;
+	struct model_pass p;
+
+	crashk_low_res.start = buf;
+	crashk_low_res.end = buf + 4095;
+	p = model_crash();
+	CHECK_EQ(model_name("inval-unavailable"), rec(0)->inval,
+		 CRASH_DMA_QUIESCE_INV_UNAVAILABLE);
+	CHECK_EQ(model_name("no-commands"), rec(0)->commands, 0);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+}
+
+/*
+ * A CPU that did not answer the stop NMI: the record says so. One CPU
+ * of two reports stopped in a second run.
+ */
+static void cpu_running(void)
+{
+	struct amd_model *m = fresh(true);
+
+	model_cpus = 3;
+	crash_dma_quiesce_cpu_stopped();
+	model_crash();
+	CHECK_EQ(model_name("one-cpu-running"), crash_dma_quiesce_info.cpus_running, 1);
+	CHECK(model_name("still-quiesced"), writable(m, true) == 0);
+}
+
+/*
+ * No memory for the second IOMMU's bitmap at boot: it is not handled, and
+ * its record says so (state, nr_unregistered); the first is quiesced.
+ */
+static void no_memory(void)
+{
+	struct amd_model *m[2];
+	struct model_pass p;
+
+	build_devtab();
+	m[0] = iommu(true);
+	m[1] = iommu(true);
+	model_alloc_fail_after = 1;
+	boot(m, 2);
+	p = model_crash();
+	CHECK_EQ(model_name("both-recorded"), crash_dma_quiesce_info.nr_records, 2);
+	CHECK_EQ(model_name("one-unregistered"), crash_dma_quiesce_info.nr_unregistered, 1);
+	CHECK_EQ(model_name("second-state-no-memory"), rec(1)->state,
+		 CRASH_DMA_QUIESCE_NO_MEMORY);
+	CHECK_EQ(model_name("second-no-bitmap"), rec(1)->changed_phys, 0);
+	CHECK(model_name("second-table-known"), rec(1)->root_phys == devtab);
+	CHECK_EQ(model_name("first-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("first-refuses"), writable(m[0], true), 0);
+	CHECK_EQ(model_name("second-untouched-no-commands"), m[1]->ops[AMD_M_OP_COMPLETION_WAIT], 0);
+	CHECK_EQ(model_name("log-line-per-iommu"), p.log_lines, 2);
+}
+
 int main(void)
 {
 	model_scenario("amd-healthy-iasup", healthy_ia);
@@ -370,5 +748,19 @@ int main(void)
 	model_scenario("amd-two-first-stuck", two_first_stuck);
 	model_scenario("amd-two-second-stuck", two_second_stuck);
 	model_scenario("amd-selfcheck", selfcheck);
+	model_scenario("amd-v0-dte", v0_dte);
+	model_scenario("amd-ats-ignores-invalidation", ats_ignores);
+	model_scenario("amd-sysmgt-erratum-63", sysmgt_erratum);
+	model_scenario("amd-tv0-word1", tv0_word1);
+	model_scenario("amd-noncoherent", noncoherent);
+	model_scenario("amd-cwwb-range-enforced", cwwb);
+	model_scenario("amd-efr-ivhd-mismatch", efr_mismatch);
+	model_scenario("amd-no-iasup-budget-by-domain", noia_budget);
+	model_scenario("amd-shared-table-resume", shared_resume);
+	model_scenario("amd-20-iommus", many_iommus);
+	model_scenario("amd-table-unmapped", unmapped_table);
+	model_scenario("amd-cmdbuf-in-crashk-low", cmdbuf_in_crashk_low);
+	model_scenario("amd-cpu-still-running", cpu_running);
+	model_scenario("amd-registration-no-memory", no_memory);
 	return 0;
 }

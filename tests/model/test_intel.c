@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "model_kernel.h"
 
 /* CAP: SAGAW 39/48-bit (bits 9, 10), SLLPS 2 MiB + 1 GiB (34, 35); RWBF bit 4. */
 #define CAP		((1ULL << 9) | (1ULL << 10) | (1ULL << 34) | (1ULL << 35))
@@ -132,6 +133,10 @@ static void common(struct vtd_model *m, const struct model_pass *p, u8 inval)
 	CHECK(model_name("reads-kept"), vtd_model_dma(m, 0x10, IOVA, false, true) &&
 	      vtd_model_dma(m, 0x20, PT_IOVA, false, false));
 	CHECK_EQ(model_name("no-bad-access"), model_dma_errors + model_mmio_errors, 0);
+	/* The log lines go to the log buffer only, never to a console. */
+	CHECK_EQ(model_name("no-console-line"), p->console_lines, 0);
+	CHECK_EQ(model_name("log-line-per-unit"), p->log_lines,
+		 crash_dma_quiesce_info.nr_records);
 	/* The oracle: a record saying OK means no cached write survived. */
 	if (rec(0)->inval == CRASH_DMA_QUIESCE_INV_OK)
 		CHECK_EQ(model_name("oracle-writes-refused"), writable(m, true), 0);
@@ -162,7 +167,9 @@ static void healthy_qi(void)
 	CHECK(model_name("flag-identity"), rec(0)->flags & CRASH_DMA_QUIESCE_F_IDENTITY);
 	CHECK_EQ(model_name("cc-desc"), m->desc[VTD_M_DESC_CC], 1);
 	CHECK_EQ(model_name("iotlb-desc"), m->desc[VTD_M_DESC_IOTLB], 1);
-	CHECK_EQ(model_name("dev-tlb-desc"), m->desc[VTD_M_DESC_DEV_TLB], 1);
+	/* TT 01b became 00b: no device-TLB invalidation is needed. */
+	CHECK_EQ(model_name("no-dev-tlb-desc"), m->desc[VTD_M_DESC_DEV_TLB], 0);
+	CHECK(model_name("flag-ats-off"), rec(0)->flags & CRASH_DMA_QUIESCE_F_ATS_OFF);
 	CHECK_EQ(model_name("wait-desc"), m->desc[VTD_M_DESC_WAIT], 1);
 	CHECK_EQ(model_name("no-register-inval"), m->ccmd_inv + m->iotlb_inv, 0);
 	CHECK(model_name("fast"), p.elapsed < p.budget / 100);
@@ -181,16 +188,18 @@ static void reg(void)
 	CHECK(model_name("no-flag-qi"), !(rec(0)->flags & CRASH_DMA_QUIESCE_F_QI));
 }
 
-/* Registers cannot reach a device-TLB: the ATS device keeps its ATC. */
+/*
+ * Registers cannot reach a device-TLB, but they need not: the ATS entry
+ * became TT 00b, so the unit refuses the device's translated requests.
+ */
 static void reg_ats(void)
 {
 	struct vtd_model *m = one(CAP, false, true);
 	struct model_pass p = model_crash();
 
-	common(m, &p, CRASH_DMA_QUIESCE_INV_UNAVAILABLE);
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
 	CHECK_EQ(model_name("ccmd-inval"), m->ccmd_inv, 1);
-	stale(m, 1);
-	CHECK(model_name("ats-device-stale"), vtd_model_dma(m, ATS_SID, IOVA, true, true));
+	CHECK(model_name("ats-device-refused"), !vtd_model_dma(m, ATS_SID, IOVA, true, true));
 }
 
 static void reg_stuck(void)
@@ -235,18 +244,19 @@ static void iqe_at_crash(void)
 	CHECK_EQ(model_name("old-desc-run"), m->desc[4], 1);
 }
 
-/* The hardware rejects the device-TLB descriptor: IQE during the pass. */
+/* The hardware rejects the IOTLB descriptor: IQE during the pass. */
 static void iqe_in_pass(void)
 {
 	struct vtd_model *m = one(CAP, true, true);
 	struct model_pass p;
 
-	m->bad_type = VTD_M_DESC_DEV_TLB;
+	m->bad_type = VTD_M_DESC_IOTLB;
 	p = model_crash();
 	common(m, &p, CRASH_DMA_QUIESCE_INV_ERROR);
 	CHECK(model_name("iqe-raised"), m->iqe == 1 && (m->fsts & IQE));
 	CHECK(model_name("no-wait"), p.elapsed < p.budget / 100);
-	stale(m, 1);	/* the ATS device's ATC only */
+	/* The translated devices' IOTLB entries stay. */
+	CHECK(model_name("oracle-stale-writes-survive"), writable(m, true) > 0);
 }
 
 static void ite_at_crash(void)
@@ -260,7 +270,11 @@ static void ite_at_crash(void)
 	CHECK(model_name("ite-cleared"), !(m->fsts & ITE));
 }
 
-/* The ATS device never answers its device-TLB invalidation: ITE after 1 ms. */
+/*
+ * The ATS device would never answer a device-TLB invalidation (ITE after
+ * 1 ms): none is sent, the pass completes at once and the device's
+ * translated requests are refused.
+ */
 static void dtlb_timeout(void)
 {
 	struct vtd_model *m = one(CAP, true, true);
@@ -269,11 +283,29 @@ static void dtlb_timeout(void)
 	m->dtlb_timeout_sid = ATS_SID;
 	m->dtlb_timeout = 1000000;
 	p = model_crash();
-	common(m, &p, CRASH_DMA_QUIESCE_INV_ERROR);
-	CHECK_EQ(model_name("ite-raised"), m->ite, 1);
-	CHECK(model_name("ends-at-ite"), p.elapsed >= 1000000 && p.elapsed < 2000000);
-	stale(m, 1);
-	CHECK(model_name("ats-device-stale"), vtd_model_dma(m, ATS_SID, IOVA, true, true));
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("no-ite"), m->ite, 0);
+	CHECK(model_name("fast"), p.elapsed < p.budget / 100);
+	CHECK(model_name("ats-device-refused"), !vtd_model_dma(m, ATS_SID, IOVA, true, true));
+}
+
+/*
+ * An ATS device that completes device-TLB invalidations without dropping
+ * anything: its device-TLB keeps writable translations. A record that
+ * says OK must mean its writes are refused (TT 00b), not that a
+ * device-TLB invalidation was answered.
+ */
+static void dtlb_ignored(void)
+{
+	struct vtd_model *m = one(CAP, true, true);
+	struct model_pass p;
+
+	m->dtlb_ignore = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("ats-device-refused"), !vtd_model_dma(m, ATS_SID, IOVA, true, true));
+	CHECK(model_name("read-from-tables-kept"),
+	      vtd_model_dma(m, ATS_SID, IOVA, false, false));
 }
 
 /* Full queue at the crash: 255 old descriptors between head and tail. */
@@ -345,10 +377,9 @@ static void rwbf(void)
 }
 
 /*
- * A write-buffer flush that never completes (with 200 ATS devices, whose
- * device-TLB descriptors would each cost an IQH_REG read). The pass must
- * stop at the deadline, queue nothing, and say that it did not
- * invalidate.
+ * A write-buffer flush that never completes (with 200 ATS devices). It
+ * may use half of the time left; the invalidations are still issued and
+ * completed, and the record says timed out (the flush did not complete).
  */
 static void wbf_stuck(void)
 {
@@ -368,8 +399,61 @@ static void wbf_stuck(void)
 	p = model_crash();
 	CHECK_EQ(model_name("no-dev-tlb-desc"), m->desc[VTD_M_DESC_DEV_TLB], 0);
 	common(m, &p, CRASH_DMA_QUIESCE_INV_TIMEOUT);
-	/* Only the devices that did DMA before the crash are cached. */
-	CHECK(model_name("oracle-stale-writes-survive"), writable(m, true) > 0);
+	CHECK_EQ(model_name("cc-issued"), m->desc[VTD_M_DESC_CC], 1);
+	CHECK_EQ(model_name("iotlb-issued"), m->desc[VTD_M_DESC_IOTLB], 1);
+	CHECK(model_name("wbf-used-about-half"), p.elapsed < p.budget / 2 + p.budget / 100);
+	CHECK_EQ(model_name("caches-invalidated"), writable(m, true), 0);
+}
+
+/* The same with queued invalidation off: register-based steps follow. */
+static void wbf_stuck_reg(void)
+{
+	struct vtd_model *m = one(CAP | CAP_RWBF, false, false);
+	struct model_pass p;
+
+	m->wbf_stuck = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_TIMEOUT);
+	CHECK_EQ(model_name("ccmd-issued"), m->ccmd_inv, 1);
+	CHECK_EQ(model_name("iotlb-issued"), m->iotlb_inv, 1);
+	CHECK_EQ(model_name("caches-invalidated"), writable(m, true), 0);
+}
+
+/*
+ * Register-based context-cache invalidation that never completes (ICC
+ * stays set): it may use half of the time left, the IOTLB invalidation is
+ * still issued and completed, so the translated devices' cached writes
+ * go; the pass-through device's cached context entry stays.
+ */
+static void reg_cc_stuck(void)
+{
+	struct vtd_model *m = one(CAP, false, false);
+	struct model_pass p;
+
+	m->ccmd_stuck = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_TIMEOUT);
+	CHECK_EQ(model_name("iotlb-issued"), m->iotlb_inv, 1);
+	CHECK(model_name("translated-refused"),
+	      !vtd_model_dma(m, 0x10, IOVA, true, true) &&
+	      !vtd_model_dma(m, 0x18, IOVA, true, true));
+	CHECK(model_name("pass-through-stale"), vtd_model_dma(m, 0x20, PT_IOVA, true, true));
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+}
+
+/* Register-based IOTLB invalidation that never completes (IVT stays set). */
+static void reg_iotlb_stuck(void)
+{
+	struct vtd_model *m = one(CAP, false, false);
+	struct model_pass p;
+
+	m->iotlb_stuck = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_TIMEOUT);
+	CHECK_EQ(model_name("ccmd-done"), m->ccmd_inv, 1);
+	CHECK(model_name("pass-through-refused"),
+	      !vtd_model_dma(m, 0x20, PT_IOVA, true, true));
+	CHECK(model_name("translated-stale"), vtd_model_dma(m, 0x10, IOVA, true, true));
 }
 
 /* Two units, each with its own tables; @stuck never fetches its queue. */
@@ -432,6 +516,188 @@ static void ver6_no_reg(void)
 	CHECK(model_name("oracle-stale-writes-survive"), writable(m, true) > 0);
 }
 
+
+/* ------------------------------------------------------------------
+ * Scenarios of issue 14 (each fails on the crash path before its fix).
+ */
+
+/*
+ * One domain on two units: the second unit's only device uses the
+ * second-level table the first unit already revoked in this pass (Linux
+ * shares a domain's page table between units: the static identity domain
+ * when some unit lacks ECAP.PT, VFIO containers). The second unit's
+ * IOTLB still holds the device's writable translation: it must be
+ * invalidated, and its record must name the device.
+ */
+static void shared_table(void)
+{
+	struct vtd_model *m[2];
+	u64 root, ctx, shared_lo;
+	struct model_pass p;
+	const u16 sid = 0x30;
+
+	m[0] = unit(CAP, true, true);
+	m[1] = vtd_model_new(CAP, ECAP);
+	root = model_alloc_page();
+	ctx = model_alloc_page();
+	/* devs[0] (sid 0x10, 4 levels) on unit 0: its context entry's table. */
+	shared_lo = model_rd64((model_rd64(m[0]->rtaddr) & ~0xfffULL) + 16 * 0x10);
+	model_wr64(root, ctx | 1);
+	model_wr64(ctx + 16 * (sid & 0xff), (shared_lo & ~0xfffULL) | 1);
+	model_wr64(ctx + 16 * (sid & 0xff) + 8, 2 | 7ULL << 8);	/* AW 2, DID 7 */
+	m[1]->rtaddr = root;
+	m[1]->iqa = model_alloc_page();
+	m[1]->iqh = m[1]->iqt = 0x40;
+	m[1]->gsts = TES | RTPS | QIES;
+	model_run_initcalls();
+	writable(m[0], true);
+	CHECK(model_name("second-unit-device-writes"), vtd_model_dma(m[1], sid, IOVA, true, true));
+	p = model_crash();
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	CHECK_EQ(model_name("first-inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("second-inval-ok"), rec(1)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("second-sent-invalidations"), m[1]->desc[VTD_M_DESC_IOTLB] == 1);
+	CHECK_EQ(model_name("second-entry-changed"), rec(1)->entries_changed, 1);
+	CHECK(model_name("second-bitmap-has-device"),
+	      model_rd64(rec(1)->changed_phys + 8 * (sid / 64)) >> (sid % 64) & 1);
+	CHECK(model_name("second-unit-write-refused"), !vtd_model_dma(m[1], sid, IOVA, true, true));
+	CHECK(model_name("second-unit-read-kept"), vtd_model_dma(m[1], sid, IOVA, false, true));
+}
+
+/*
+ * The read-only identity table covers every possible RAM address
+ * (max_possible_pfn: the SRAT's hot-pluggable ranges), also beyond
+ * 512 GiB: a pass-through device keeps reading there, and loses write.
+ */
+static void identity_high(void)
+{
+	struct vtd_model *m;
+	struct model_pass p;
+	const u64 high = 550ULL << 30;
+
+	max_possible_pfn = (600ULL << 30) >> 12;
+	m = one(CAP, true, false);
+	CHECK(model_name("pt-writes-high-before"), vtd_model_dma(m, 0x20, high, true, true));
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("pt-read-high-kept"), vtd_model_dma(m, 0x20, high, false, true));
+	CHECK(model_name("pt-write-high-refused"), !vtd_model_dma(m, 0x20, high, true, true));
+	CHECK(model_name("pt-read-beyond-possible-refused"),
+	      !vtd_model_dma(m, 0x20, 700ULL << 30, false, true));
+}
+
+/* More units than the old limit of 16: every one registered and quiesced. */
+#define NMANY	20
+static void many_units(void)
+{
+	struct vtd_model *m[NMANY];
+	struct model_pass p;
+	unsigned int i, ok = 0, refused = 0;
+
+	for (i = 0; i < NMANY; i++)
+		m[i] = unit(CAP, true, true);
+	boot(m, NMANY);
+	p = model_crash();
+	CHECK_EQ(model_name("all-recorded"), crash_dma_quiesce_info.nr_records, NMANY);
+	CHECK_EQ(model_name("none-unregistered"), crash_dma_quiesce_info.nr_unregistered, 0);
+	for (i = 0; i < NMANY; i++) {
+		ok += rec(i)->inval == CRASH_DMA_QUIESCE_INV_OK;
+		refused += writable(m[i], true) == 0;
+	}
+	CHECK_EQ(model_name("all-invalidated"), ok, NMANY);
+	CHECK_EQ(model_name("all-refuse-writes"), refused, NMANY);
+	CHECK_EQ(model_name("log-line-per-unit"), p.log_lines, NMANY);
+	CHECK_EQ(model_name("no-console-line"), p.console_lines, 0);
+}
+
+/* Bus 1 of @m: a context table at @ctx with one translated device. */
+static void bus1(struct vtd_model *m, u64 ctx)
+{
+	u64 sl = sl_tables(4);
+
+	model_wr64((m->rtaddr & ~0xfffULL) + 16, ctx | 1);
+	model_wr64(ctx, sl | 1);		/* 01:00.0, TT 00 */
+	model_wr64(ctx + 8, 2 | 11ULL << 8);	/* AW 2, DID 11 */
+}
+
+/*
+ * A root entry points to RAM that is not in the direct map: pfn_valid()
+ * and e820 accept it, an access would fault. The bus must be skipped
+ * (the record says partial), the rest quiesced.
+ */
+static void ctx_unmapped(void)
+{
+	struct vtd_model *m = unit(CAP, true, true);
+	u64 ctx = model_alloc_page();
+	struct model_pass p;
+
+	bus1(m, ctx);
+	boot(&m, 1);
+	model_unmap_page(ctx, false);
+	p = model_crash();
+	CHECK_EQ(model_name("partial"), rec(0)->state, CRASH_DMA_QUIESCE_PARTIAL);
+	CHECK_EQ(model_name("bus-rejected"), rec(0)->entries_rejected, 1);
+	CHECK_EQ(model_name("inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("bus0-refuses-writes"), writable(m, true), 0);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+}
+
+/* A context table inside the low crashkernel region is not written. */
+static void ctx_crashk_low(void)
+{
+	struct vtd_model *m = unit(CAP, true, true);
+	u64 ctx = model_alloc_page(), before;
+	struct model_pass p;
+
+	bus1(m, ctx);
+	boot(&m, 1);
+	crashk_low_res.start = ctx;
+	crashk_low_res.end = ctx + 4095;
+	before = model_rd64(ctx);
+	p = model_crash();
+	CHECK_EQ(model_name("partial"), rec(0)->state, CRASH_DMA_QUIESCE_PARTIAL);
+	CHECK_EQ(model_name("ctx-untouched"), model_rd64(ctx), before);
+	CHECK_EQ(model_name("bus0-refuses-writes"), writable(m, true), 0);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+}
+
+/*
+ * The crashed kernel had just cleared W in a table (an unmap) but not yet
+ * flushed the IOTLB: the walk finds nothing to change, yet the IOTLB
+ * still holds the writable translation. Every unit with present entries
+ * is invalidated.
+ */
+static void stale_iotlb(void)
+{
+	struct vtd_model *m = unit(CAP, true, false);
+	struct model_pass p;
+	u64 ctx, lo, top;
+	unsigned int i;
+
+	boot(&m, 1);
+	/* W off in the top-level tables of the translated devices. */
+	ctx = model_rd64(m->rtaddr & ~0xfffULL) & ~0xfffULL;
+	for (i = 0; i < NDEV; i++) {
+		if (devs[i].tt == 2) {
+			/* No pass-through entry: nothing for the walk to change. */
+			model_wr64(ctx + 16 * (devs[i].sid & 0xff), 0);
+			continue;
+		}
+		lo = model_rd64(ctx + 16 * (devs[i].sid & 0xff));
+		if (!(lo & 1))
+			continue;
+		top = lo & ~0xfffULL;
+		model_wr64(top + 8 * ((IOVA >> (12 + 9 * (devs[i].aw + 1))) & 511),
+			   model_rd64(top + 8 * ((IOVA >> (12 + 9 * (devs[i].aw + 1))) & 511)) & ~2ULL);
+	}
+	CHECK(model_name("stale-write-cached"), vtd_model_dma(m, 0x10, IOVA, true, true));
+	p = model_crash();
+	CHECK_EQ(model_name("nothing-changed"), rec(0)->entries_changed, 0);
+	CHECK_EQ(model_name("inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("caches-refuse-writes"), writable(m, true), 0);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+}
+
 int main(void)
 {
 	model_scenario("intel-healthy-qi", healthy_qi);
@@ -453,5 +719,15 @@ int main(void)
 	model_scenario("intel-ver6-no-register-inval", ver6_no_reg);
 	model_scenario("intel-wbf-stuck", wbf_stuck);
 	model_scenario("intel-selfcheck", selfcheck);
+	model_scenario("intel-devtlb-ignored", dtlb_ignored);
+	model_scenario("intel-wbf-stuck-register", wbf_stuck_reg);
+	model_scenario("intel-register-cc-stuck", reg_cc_stuck);
+	model_scenario("intel-register-iotlb-stuck", reg_iotlb_stuck);
+	model_scenario("intel-two-units-share-table", shared_table);
+	model_scenario("intel-identity-above-512g", identity_high);
+	model_scenario("intel-20-units", many_units);
+	model_scenario("intel-context-table-unmapped", ctx_unmapped);
+	model_scenario("intel-context-table-in-crashk-low", ctx_crashk_low);
+	model_scenario("intel-stale-iotlb-tables-unchanged", stale_iotlb);
 	return 0;
 }

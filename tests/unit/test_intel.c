@@ -65,6 +65,7 @@ static void fake_flush(void *priv, void *addr, u64 size)
 }
 
 static struct crash_dma_quiesce_record rec;
+static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 dids[65536 / 64];
 static u64 memo[64];
@@ -78,14 +79,17 @@ static void walk_init(struct vtd_cq_walk *w, int mode, bool dry_run)
 {
 	memset(w, 0, sizeof(*w));
 	memset(&rec, 0, sizeof(rec));
+	memset(changed, 0, sizeof(changed));
 	memset(ats, 0, sizeof(ats));
 	memset(dids, 0, sizeof(dids));
+	memset(memo, 0, sizeof(memo));	/* a new pass */
 	w->root_phys = PG(0);
 	w->cap = TEST_CAP;
 	w->ecap = TEST_ECAP;
 	w->haw = 39;
 	w->mode = mode;
 	w->dry_run = dry_run;
+	w->changed = changed;
 	w->ats = ats;
 	w->dids = dids;
 	w->memo = memo;
@@ -104,7 +108,7 @@ static void run_walk(struct vtd_cq_walk *w, struct fake *f)
 
 static bool sid_set(unsigned int sid)
 {
-	return rec.changed[sid / 64] >> (sid % 64) & 1;
+	return changed[sid / 64] >> (sid % 64) & 1;
 }
 
 static unsigned int popcount_map(const u64 *map, unsigned int words)
@@ -137,16 +141,6 @@ static void test_descriptors(void)
 	d = vtd_cq_desc_iotlb_domain(0xfffe);
 	CHECK_EQ("desc iotlb domain lo", d.lo, 0xfffe0000ULL | 0x2 | 0x20 | 0x40 | 0x80);
 	CHECK_EQ("desc iotlb domain hi", d.hi, 0);
-
-	/*
-	 * 6.5.2.5: type 3, SID 47:32; hi: S bit 0, address 63:12 with bits
-	 * 62:12 set and bit 63 clear = every address.
-	 */
-	d = vtd_cq_desc_dev_tlb_all(0x3a17);
-	CHECK_EQ("desc dev-tlb lo", d.lo, 0x00003a1700000003ULL);
-	CHECK_EQ("desc dev-tlb hi", d.hi, 0x7ffffffffffff001ULL);
-	d = vtd_cq_desc_dev_tlb_all(0xffff);
-	CHECK_EQ("desc dev-tlb sid ffff lo", d.lo, 0x0000ffff00000003ULL);
 
 	/*
 	 * 6.5.2.8: type 5, IF bit 4 (must stay clear), SW bit 5, status data
@@ -453,16 +447,18 @@ static void test_walk_write(void)
 	CHECK("walk write: identity flag", rec.flags & CRASH_DMA_QUIESCE_F_IDENTITY);
 	CHECK_EQ("walk write: domains", rec.domains_invalidated, 3);
 	CHECK_EQ("walk write: changed bitmap count",
-		 popcount_map(rec.changed, CRASH_DMA_QUIESCE_NR_SIDS / 64), 5);
+		 popcount_map(changed, CRASH_DMA_QUIESCE_NR_SIDS / 64), 5);
 	CHECK("walk write: changed 00:01.0", sid_set(0x0008));
 	CHECK("walk write: changed 00:02.0 (shared table)", sid_set(0x0010));
 	CHECK("walk write: changed 00:03.0 (ATS)", sid_set(0x0018));
 	CHECK("walk write: changed 00:04.0 (pass-through)", sid_set(0x0020));
 	CHECK("walk write: changed 01:00.0 (shared table)", sid_set(0x0100));
 	CHECK("walk write: read-only 00:09.0 not changed", !sid_set(0x0048));
-	CHECK("walk write: bitmap word 0 bit 8", rec.changed[0] & (1ULL << 8));
-	CHECK("walk write: bitmap word 4 bit 0", rec.changed[4] & 1);
+	CHECK("walk write: bitmap word 0 bit 8", changed[0] & (1ULL << 8));
+	CHECK("walk write: bitmap word 4 bit 0", changed[4] & 1);
 	CHECK_EQ("walk write: ats count", w.nr_ats, 1);
+	CHECK_EQ("walk write: ats turned off", w.nr_ats_off, 1);
+	CHECK("walk write: ats-off flag", rec.flags & CRASH_DMA_QUIESCE_F_ATS_OFF);
 	CHECK("walk write: ats 00:03.0", ats[0] == 1ULL << 0x18);
 	CHECK_EQ("walk write: identity count", w.nr_identity, 1);
 
@@ -481,8 +477,10 @@ static void test_walk_write(void)
 	CHECK_EQ("walk write: pt lo", arena[1][2 * 0x20], PG(7) | 3);
 	CHECK_EQ("walk write: pt hi (AW, DID, avail)", arena[1][2 * 0x20 + 1],
 		 1 | (3ULL << 8) | 0x8);
+	/* TT 01 (device-TLB) becomes TT 00: translated requests blocked. */
+	CHECK_EQ("walk write: ats ctx lo TT 00", arena[1][2 * 0x18], CTX(1, 0, PG(4)));
+	CHECK_EQ("walk write: ats ctx hi unchanged", arena[1][2 * 0x18 + 1], CTXHI(2, 2));
 	/* Other context entries never change. */
-	CHECK_EQ("walk write: ats ctx lo unchanged", arena[1][2 * 0x18], CTX(1, 1, PG(4)));
 	CHECK_EQ("walk write: tt11 ctx unchanged", arena[1][2 * 0x38], CTX(1, 3, PG(3)));
 	CHECK_EQ("walk write: identity table untouched", arena[7][1], 0x40000081ULL);
 	/*
@@ -500,7 +498,7 @@ static void test_walk_write(void)
 	run_walk(&w, &f);
 	check_counts("walk again", 9, 0, 5, 0);
 	CHECK("walk again: memory unchanged", !memcmp(snapshot, arena, sizeof(arena)));
-	CHECK_EQ("walk again: ats still reported", w.nr_ats, 1);
+	CHECK_EQ("walk again: no ats left", w.nr_ats, 0);
 }
 
 static void test_walk_dry_run(void)
@@ -519,12 +517,15 @@ static void test_walk_dry_run(void)
 	CHECK_EQ("dry run: no flush", f.flushes, 0);
 	CHECK("dry run: changed bitmap", sid_set(0x0008) && sid_set(0x0100));
 
-	/* The same walk for real on a non-coherent unit flushes A, B, pt ctx. */
+	/*
+	 * The same walk for real on a non-coherent unit flushes A, B, the
+	 * pass-through and the ATS context entries.
+	 */
 	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
 	w.ecap &= ~1ULL;
 	set_pt_roots(&w, false);
 	run_walk(&w, &f);
-	CHECK_EQ("non-coherent: flushes", f.flushes, 3);
+	CHECK_EQ("non-coherent: flushes", f.flushes, 4);
 }
 
 static void test_walk_all(void)
@@ -651,6 +652,120 @@ static void test_walk_edges(void)
 	f.expire_after = -1;
 }
 
+
+/*
+ * Two units in one pass (the memo is not cleared between them), unit 1's
+ * only entry using table A, which unit 0 revoked: unit 1 must count its
+ * entry as changed. Same with a unit 0 that rejects the table for its own
+ * capabilities: unit 1 must still revoke it for itself.
+ */
+static void test_walk_two_units(void)
+{
+	struct fake f = { .expire_after = -1 };
+	struct vtd_cq_walk w;
+	u64 *root1 = arena[10], *ctx1 = arena[11];
+
+	build_tables();
+	memset(root1, 0, 4096);
+	memset(ctx1, 0, 4096);
+	root1[0] = PG(11) | 1;
+	ctx1[2 * 0x50] = CTX(1, 0, PG(3));
+	ctx1[2 * 0x50 + 1] = CTXHI(1, 9);
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	w.unit = 0;
+	run_walk(&w, &f);
+	CHECK_EQ("two units: A revoked by unit 0", arena[3][0], 0x200001);
+	/* Unit 1: same pass, memo kept. */
+	memset(&rec, 0, sizeof(rec));
+	memset(changed, 0, sizeof(changed));
+	memset(dids, 0, sizeof(dids));
+	w.root_phys = PG(10);
+	w.unit = 1;
+	run_walk(&w, &f);
+	check_counts("two units: unit 1", 1, 1, 0, 0);
+	CHECK("two units: unit 1 names its device", sid_set(0x0050));
+	CHECK_EQ("two units: unit 1 domains", rec.domains_invalidated, 1);
+
+	/*
+	 * Unit 0 without 1 GiB pages rejects table A (1 GiB leaf in a
+	 * 3-level top level); unit 1 has them and must revoke A itself.
+	 */
+	build_tables();
+	memset(root1, 0, 4096);
+	memset(ctx1, 0, 4096);
+	root1[0] = PG(11) | 1;
+	ctx1[2 * 0x50] = CTX(1, 0, PG(3));
+	ctx1[2 * 0x50 + 1] = CTXHI(1, 9);
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	w.cap &= ~(1ULL << 35);
+	w.unit = 0;
+	run_walk(&w, &f);
+	CHECK_EQ("caps differ: unit 0 leaves A", arena[3][0], 0x200003);
+	memset(&rec, 0, sizeof(rec));
+	memset(changed, 0, sizeof(changed));
+	w.cap |= 1ULL << 35;
+	w.root_phys = PG(10);
+	w.unit = 1;
+	run_walk(&w, &f);
+	check_counts("caps differ: unit 1", 1, 1, 0, 1);
+	CHECK_EQ("caps differ: unit 1 revokes A", arena[3][0], 0x200001);
+}
+
+/*
+ * Another CPU changes a context entry, or a second-level entry, between
+ * the walk's read and its store: the walk must not store a value derived
+ * from the old one over it.
+ */
+static u64 *race_target, race_value;
+
+static void race_hook(u64 *p)
+{
+	if (p == race_target) {
+		*p = race_value;
+		race_target = NULL;
+	}
+}
+
+static void test_walk_concurrent(void)
+{
+	struct fake f = { .expire_after = -1 };
+	struct vtd_cq_walk w;
+
+	/* The pass-through entry becomes a translated one meanwhile. */
+	build_tables();
+	race_target = &arena[1][2 * 0x20];
+	race_value = CTX(1, 0, PG(6));
+	test_cmpxchg_hook = race_hook;
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	run_walk(&w, &f);
+	test_cmpxchg_hook = NULL;
+	CHECK("concurrent ctx: hook ran", !race_target);
+	{
+		u64 word = 5;
+
+		CHECK("replace: stale refused", !vtd_cq_replace(&word, 4, 7) && word == 5);
+		CHECK("replace: current stored", vtd_cq_replace(&word, 5, 7) && word == 7);
+	}
+	CHECK_EQ("concurrent ctx: other CPU's entry kept", arena[1][2 * 0x20],
+		 CTX(1, 0, PG(6)));
+	CHECK("concurrent ctx: counted rejected, not changed",
+	      !sid_set(0x20) && rec.entries_rejected == 6);
+
+	/* A second-level entry gains W back once: revoked on the retry. */
+	build_tables();
+	race_target = &arena[3][1];
+	race_value = 0x209003;
+	test_cmpxchg_hook = race_hook;
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	run_walk(&w, &f);
+	test_cmpxchg_hook = NULL;
+	CHECK_EQ("concurrent sl: new value revoked", arena[3][1], 0x209001);
+}
+
 /* ---------------------------------------------------------------------
  * Property: whatever the tables hold, no permission is ever granted.
  */
@@ -771,6 +886,9 @@ static void test_property_no_grant(void)
 					bad_ctx++;
 				if (ol == nl)
 					continue;
+				/* TT 01 -> 00, nothing else. */
+				if (p && ((ol >> 2) & 3) == 1 && nl == (ol & ~0xcULL))
+					continue;
 				if (p == 0 || ((ol >> 2) & 3) != 2 || ((nl >> 2) & 3) != 0 ||
 				    (nl & 3) != (ol & 3) ||
 				    (nl & ~0xfffULL) != w.pt_root[oh & 7])
@@ -798,6 +916,8 @@ int main(void)
 	RUN_CASE("unit/vtd/walk_dry_run", test_walk_dry_run());
 	RUN_CASE("unit/vtd/walk_all", test_walk_all());
 	RUN_CASE("unit/vtd/walk_edges", test_walk_edges());
+	RUN_CASE("unit/vtd/walk_two_units", test_walk_two_units());
+	RUN_CASE("unit/vtd/walk_concurrent", test_walk_concurrent());
 	RUN_CASE("unit/vtd/property_no_grant", test_property_no_grant());
 	return check_failed ? 1 : 0;
 }

@@ -157,6 +157,7 @@ static void amd_plain(u64 *t)
 static struct amd_result amd_bench(unsigned int domains)
 {
 	static u64 domains_map[AMD_CQ_BITMAP_WORDS], ats_map[AMD_CQ_BITMAP_WORDS];
+	static u64 changed_map[AMD_CQ_BITMAP_WORDS];
 	static struct crash_dma_quiesce_record rec;
 	size_t bytes = (size_t)NR_IDS * AMD_CQ_DTE_SIZE;
 	u64 *pristine = xalloc(bytes), *t = xalloc(bytes);
@@ -173,9 +174,11 @@ static struct amd_result amd_bench(unsigned int domains)
 		w.count = NR_IDS;
 		w.mode = CRASH_DMA_QUIESCE_WRITE;
 		w.expired = amd_expired;
+		w.changed = changed_map;
 		w.domains = domains_map;
 		w.ats = ats_map;
 		t0 = now_ns();
+		amd_cq_walk_begin(&w, &rec);
 		amd_cq_walk(&w, &rec);
 		walk[i] = now_ns() - t0;
 
@@ -191,8 +194,9 @@ static struct amd_result amd_bench(unsigned int domains)
 	r.changed = rec.entries_changed;
 	r.nr_domains = w.nr_domains;
 	r.nr_ats = w.nr_ats;
-	r.cmds_ia = 1 + w.nr_ats + 1;
-	r.cmds_no_ia = rec.entries_changed + w.nr_domains + w.nr_ats + 1;
+	/* INVALIDATE_ALL (or per DTE and domain), COMPLETION_WAIT, then ATS. */
+	r.cmds_ia = 1 + 1 + w.nr_ats;
+	r.cmds_no_ia = rec.entries_changed + w.nr_domains + 1 + w.nr_ats;
 	free(pristine);
 	free(t);
 	return r;
@@ -315,6 +319,7 @@ static void vtd_plain(struct vtd_arena *a, unsigned int domains)
 static struct vtd_result vtd_bench(unsigned int domains)
 {
 	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_MEMO_SLOTS];
+	static u64 changed[NR_IDS / 64];
 	static struct crash_dma_quiesce_record rec;
 	struct vtd_arena a = { 0 };
 	struct vtd_result r = { .domains = domains };
@@ -348,11 +353,14 @@ static struct vtd_result vtd_bench(unsigned int domains)
 		memset(&rec, 0, sizeof(rec));
 		memset(ats, 0, sizeof(ats));
 		memset(dids, 0, sizeof(dids));
+		memset(changed, 0, sizeof(changed));
+		memset(memo, 0, sizeof(memo));
 		w.root_phys = VTD_BASE + VTD_ROOT_PG * 4096;
 		w.cap = VTD_CAP;
 		w.ecap = VTD_ECAP;
 		w.haw = 39;
 		w.mode = CRASH_DMA_QUIESCE_WRITE;
+		w.changed = changed;
 		w.ats = ats;
 		w.dids = dids;
 		w.memo = memo;
@@ -377,7 +385,8 @@ static struct vtd_result vtd_bench(unsigned int domains)
 	r.nr_ats = w.nr_ats;
 	r.maps = a.maps;
 	r.memo_used = w.memo_used;
-	r.cmds_qi = 2 + w.nr_ats + 1;
+	/* Context-cache, IOTLB, wait: no device-TLB descriptor any more. */
+	r.cmds_qi = 2 + 1;
 	r.cmds_reg = 2;
 	free(a.mem);
 	free(pristine);

@@ -209,7 +209,13 @@ def analyze(d):
     t_qline = quiesce_line(lines, t_panic)
     t_up, _ = find_line(lines, "LAB: capture kernel up", after=t_panic) if t_panic else (None, None)
     t_done, _ = find_line(lines, "LAB: capture done", after=t_panic) if t_panic else (None, None)
-    t_after_crash_path = max(x for x in (t_panic, t_qline) if x is not None) if t_panic else None
+    # The capture kernel's first line ends the crashed kernel's register
+    # accesses (the crash path's own reads of the table register come
+    # before it); without it, the crash path's log line (on the console
+    # before record version 3) or the panic line.
+    t_banner, _ = find_line(lines, "Linux version", after=t_panic) if t_panic else (None, None)
+    t_after_crash_path = t_banner if t_banner is not None else \
+        max(x for x in (t_panic, t_qline) if x is not None) if t_panic else None
 
     for t, ev, args in lines_cache:
         if t_panic is None:

@@ -63,7 +63,7 @@ uint32_t cdq_le32(const uint8_t *p)
 struct cdq_field_desc {
 	const char *key;	/* OFFSET(key) */
 	bool in_record;		/* struct crash_dma_quiesce_record */
-	size_t offset;		/* in the built-in (version 1) layout */
+	size_t offset;		/* in the built-in layout */
 	size_t size;
 };
 
@@ -82,6 +82,8 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_INFO_BUDGET_US] = INFO_F(budget_us),
 	[CDQ_F_INFO_TSC_KHZ] = INFO_F(tsc_khz),
 	[CDQ_F_INFO_RAN] = INFO_F(ran),
+	[CDQ_F_INFO_NR_UNREGISTERED] = INFO_F(nr_unregistered),
+	[CDQ_F_INFO_CPUS_RUNNING] = INFO_F(cpus_running),
 	[CDQ_F_INFO_TOTAL_CYCLES] = INFO_F(total_cycles),
 	[CDQ_F_INFO_SHUTDOWN_BEGIN] = INFO_F(shutdown_begin),
 	[CDQ_F_INFO_QUIESCE_BEGIN] = INFO_F(quiesce_begin),
@@ -107,7 +109,7 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_REC_COMMANDS] = REC_F(commands),
 	[CDQ_F_REC_FLAGS] = REC_F(flags),
 	[CDQ_F_REC_CYCLES] = REC_F(cycles),
-	[CDQ_F_REC_CHANGED] = REC_F(changed),
+	[CDQ_F_REC_CHANGED_PHYS] = REC_F(changed_phys),
 };
 
 /* Parse an unsigned number of @len characters; false on any junk. */
@@ -361,7 +363,7 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 		    const struct cdq_layout *layout,
 		    struct crash_dma_quiesce_info *info)
 {
-	unsigned int i, w;
+	unsigned int i;
 
 	memset(info, 0, sizeof(*info));
 	info->magic = (uint32_t)GETF(buf, len, 0, layout, CDQ_F_INFO_MAGIC);
@@ -373,6 +375,10 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 					 CDQ_F_INFO_BUDGET_US);
 	info->tsc_khz = (uint32_t)GETF(buf, len, 0, layout, CDQ_F_INFO_TSC_KHZ);
 	info->ran = (uint32_t)GETF(buf, len, 0, layout, CDQ_F_INFO_RAN);
+	info->nr_unregistered = (uint32_t)GETF(buf, len, 0, layout,
+					       CDQ_F_INFO_NR_UNREGISTERED);
+	info->cpus_running = (uint32_t)GETF(buf, len, 0, layout,
+					    CDQ_F_INFO_CPUS_RUNNING);
 	info->total_cycles = GETF(buf, len, 0, layout, CDQ_F_INFO_TOTAL_CYCLES);
 	info->shutdown_begin = GETF(buf, len, 0, layout,
 				    CDQ_F_INFO_SHUTDOWN_BEGIN);
@@ -406,11 +412,8 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 		r->commands = (uint32_t)RF(CDQ_F_REC_COMMANDS);
 		r->flags = (uint32_t)RF(CDQ_F_REC_FLAGS);
 		r->cycles = RF(CDQ_F_REC_CYCLES);
+		r->changed_phys = RF(CDQ_F_REC_CHANGED_PHYS);
 #undef RF
-		for (w = 0; w < CRASH_DMA_QUIESCE_NR_SIDS / 64; w++)
-			r->changed[w] = cdq_get(buf, len,
-						base + layout->offset[CDQ_F_REC_CHANGED] +
-						(uint64_t)w * 8, 8);
 	}
 	return 0;
 }
@@ -485,10 +488,10 @@ const char *cdq_state_name(unsigned int state)
 	static const char *const n[] = {
 		"not run", "done", "translation off", "unsupported table format",
 		"bad table pointer", "partial", "out of time budget",
-		"translation disabled",
+		"translation disabled", "not handled (no memory at boot)",
 	};
 
-	return state < 8 ? n[state] : "?";
+	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "?";
 }
 
 const char *cdq_inval_name(unsigned int inval)
@@ -645,9 +648,27 @@ enum cdq_xlat cdq_vtd_ctx_access(const struct cdq_vtd_ctx *ce,
 						 CDQ_XLAT_PAGING;
 }
 
-bool cdq_changed(const struct crash_dma_quiesce_record *rec, uint16_t sid)
+bool cdq_changed(const uint64_t *map, uint16_t sid)
 {
-	return rec->changed[sid / 64] >> (sid % 64) & 1;
+	return map && map[sid / 64] >> (sid % 64) & 1;
+}
+
+int cdq_changed_read(const struct cdq_mem *mem,
+		     const struct crash_dma_quiesce_record *rec, uint64_t *map)
+{
+	uint8_t buf[CRASH_DMA_QUIESCE_MAP_WORDS * 8];
+	unsigned int w;
+	int err;
+
+	memset(map, 0, sizeof(buf));
+	if (!rec->changed_phys)
+		return -CDQ_E_RECORD;
+	err = cdq_mem_read(mem, rec->changed_phys, buf, sizeof(buf));
+	if (err)
+		return err;
+	for (w = 0; w < CRASH_DMA_QUIESCE_MAP_WORDS; w++)
+		map[w] = cdq_le64(buf + 8 * w);
+	return 0;
 }
 
 /* --- the walk ------------------------------------------------------------- */
@@ -700,20 +721,19 @@ static int cdq_push_absent(struct cdq_iommu *out, size_t *cap,
 }
 
 /* Changed source ids in [@first, @last] with no entry in the tables. */
-static uint32_t cdq_count_changed(const struct crash_dma_quiesce_record *rec,
-				  uint32_t first, uint32_t last)
+static uint32_t cdq_count_changed(const uint64_t *map, uint32_t first,
+				  uint32_t last)
 {
 	uint32_t sid, n = 0;
 
 	for (sid = first; sid <= last && sid < CRASH_DMA_QUIESCE_NR_SIDS; sid++)
-		n += cdq_changed(rec, (uint16_t)sid);
+		n += cdq_changed(map, (uint16_t)sid);
 	return n;
 }
 
 static int cdq_walk_amd(const struct cdq_mem *mem, struct cdq_iommu *out,
 			bool all)
 {
-	const struct crash_dma_quiesce_record *rec = out->rec;
 	uint32_t count = out->table_size / AMD_CQ_DTE_SIZE, devid;
 	size_t dcap = 0, acap = 0;
 	uint8_t page[CDQ_PAGE];
@@ -748,7 +768,7 @@ static int cdq_walk_amd(const struct cdq_mem *mem, struct cdq_iommu *out,
 			d.xlat = (uint8_t)cdq_amd_dte_access(&dte, &r, &w);
 			d.read = r ? CDQ_PERM_YES : CDQ_PERM_NO;
 			d.write = w ? CDQ_PERM_YES : CDQ_PERM_NO;
-			d.changed = cdq_changed(rec, sid);
+			d.changed = cdq_changed(out->changed, sid);
 			d.valid = dte.v;
 			d.domain = dte.domain;
 			d.levels = (uint8_t)(dte.v && dte.tv && dte.mode != 7 ?
@@ -774,7 +794,7 @@ static int cdq_walk_amd(const struct cdq_mem *mem, struct cdq_iommu *out,
 		}
 	}
 	if (count < AMD_CQ_NR_IDS)
-		out->nr_changed_missing = cdq_count_changed(rec, count,
+		out->nr_changed_missing = cdq_count_changed(out->changed, count,
 							    AMD_CQ_NR_IDS - 1);
 	return 0;
 }
@@ -810,7 +830,6 @@ static const struct cdq_vtd_sl_top *cdq_top_get(const struct cdq_mem *mem,
 
 static int cdq_walk_vtd(const struct cdq_mem *mem, struct cdq_iommu *out)
 {
-	const struct crash_dma_quiesce_record *rec = out->rec;
 	uint8_t root[CDQ_PAGE], ctx[CDQ_PAGE];
 	size_t dcap = 0, acap = 0;
 	struct cdq_top_memo *memo;
@@ -836,7 +855,7 @@ static int cdq_walk_vtd(const struct cdq_mem *mem, struct cdq_iommu *out)
 		out->roots[bus] = re;
 		if (!re.present) {
 			out->nr_changed_missing +=
-				cdq_count_changed(rec, first, first + 0xffu);
+				cdq_count_changed(out->changed, first, first + 0xffu);
 			continue;
 		}
 		out->nr_root_present++;
@@ -844,7 +863,7 @@ static int cdq_walk_vtd(const struct cdq_mem *mem, struct cdq_iommu *out)
 			/* The hardware faults every request of this bus. */
 			out->nr_bad_root++;
 			out->nr_changed_missing +=
-				cdq_count_changed(rec, first, first + 0xffu);
+				cdq_count_changed(out->changed, first, first + 0xffu);
 			continue;
 		}
 		err = cdq_mem_read(mem, re.ctp, ctx, CDQ_PAGE);
@@ -865,7 +884,7 @@ static int cdq_walk_vtd(const struct cdq_mem *mem, struct cdq_iommu *out)
 			cdq_vtd_ctx_decode(raw, &ce);
 			memset(&d, 0, sizeof(d));
 			d.sid = (uint16_t)(first | devfn);
-			d.changed = cdq_changed(rec, d.sid);
+			d.changed = cdq_changed(out->changed, d.sid);
 			if (!ce.present) {
 				out->nr_changed_missing += d.changed;
 				continue;
@@ -924,6 +943,10 @@ int cdq_walk_iommu(const struct cdq_mem *mem,
 	} else {
 		return -CDQ_E_INVAL;
 	}
+	out->changed = malloc(CRASH_DMA_QUIESCE_MAP_WORDS * sizeof(uint64_t));
+	if (!out->changed)
+		return -CDQ_E_NOMEM;
+	out->changed_err = cdq_changed_read(mem, rec, out->changed);
 	if (rec->magic != CRASH_DMA_QUIESCE_MAGIC || !out->table) {
 		out->error = -CDQ_E_RECORD;
 		return 0;
@@ -946,6 +969,8 @@ void cdq_iommu_free(struct cdq_iommu *iommu)
 	free(iommu->devs);
 	free(iommu->absent);
 	free(iommu->roots);
+	free(iommu->changed);
+	iommu->changed = NULL;
 	iommu->roots = NULL;
 	iommu->devs = NULL;
 	iommu->absent = NULL;

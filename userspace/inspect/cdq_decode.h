@@ -84,6 +84,8 @@ enum cdq_field {
 	CDQ_F_INFO_BUDGET_US,
 	CDQ_F_INFO_TSC_KHZ,
 	CDQ_F_INFO_RAN,
+	CDQ_F_INFO_NR_UNREGISTERED,
+	CDQ_F_INFO_CPUS_RUNNING,
 	CDQ_F_INFO_TOTAL_CYCLES,
 	CDQ_F_INFO_SHUTDOWN_BEGIN,
 	CDQ_F_INFO_QUIESCE_BEGIN,
@@ -107,7 +109,7 @@ enum cdq_field {
 	CDQ_F_REC_COMMANDS,
 	CDQ_F_REC_FLAGS,
 	CDQ_F_REC_CYCLES,
-	CDQ_F_REC_CHANGED,
+	CDQ_F_REC_CHANGED_PHYS,
 	CDQ_NR_FIELDS
 };
 
@@ -169,7 +171,7 @@ int cdq_vmcoreinfo_parse(const char *text, size_t len, struct cdq_vmcoreinfo *vi
  * @record_size: bytes of one struct crash_dma_quiesce_record
  * @offset: byte offset of each enum cdq_field within its structure
  * @from_vmcoreinfo: number of offsets taken from OFFSET() lines; the
- *	others are those of the version-1 layout this reader was built with
+ *	others are those of the layout this reader was built with
  */
 struct cdq_layout {
 	uint64_t info_size;
@@ -222,7 +224,9 @@ int cdq_kvaddr_to_phys(const struct cdq_vmcoreinfo *vi, uint64_t vaddr,
  * @layout: from cdq_layout_get()
  * @info: out; records beyond @info->nr_records are zeroed. The layout's
  *	fields that are not known in the dump keep the values of the
- *	version-1 layout (cdq_layout_get() decides whether that is trusted).
+ *	built-in layout (cdq_layout_get() decides whether that is trusted).
+ *	The records' changed bitmaps live elsewhere (changed_phys): see
+ *	cdq_walk_iommu().
  *
  * Reads the header and the first nr_records records (at most
  * CRASH_DMA_QUIESCE_MAX_IOMMUS), in pieces that do not cross 4 KiB.
@@ -512,6 +516,10 @@ struct cdq_range {
  *	CDQ_PERM_UNKNOWN
  * @nr_changed_missing: source ids in the changed bitmap that the walk did
  *	not find as an entry (AMD beyond the table; VT-d no present entry)
+ * @changed: the record's changed bitmap (CRASH_DMA_QUIESCE_MAP_WORDS
+ *	words) read from changed_phys; all zero when it could not be read
+ * @changed_err: 0, or why the bitmap could not be read (-CDQ_E_RECORD:
+ *	the record has no changed_phys; else the read error)
  */
 struct cdq_iommu {
 	unsigned int index;
@@ -533,16 +541,33 @@ struct cdq_iommu {
 	uint32_t nr_write;
 	uint32_t nr_unknown;
 	uint32_t nr_changed_missing;
+	uint64_t *changed;
+	int changed_err;
 };
 
 /**
- * cdq_changed() - is a source id set in a record's changed bitmap?
- * @rec: the record
+ * cdq_changed() - is a source id set in a changed bitmap?
+ * @map: CRASH_DMA_QUIESCE_MAP_WORDS words (struct cdq_iommu.changed), or
+ *	NULL (nothing set)
  * @sid: source id
  *
  * Return: true when bit (@sid % 64) of word @sid / 64 is set.
  */
-bool cdq_changed(const struct crash_dma_quiesce_record *rec, uint16_t sid);
+bool cdq_changed(const uint64_t *map, uint16_t sid);
+
+/**
+ * cdq_changed_read() - read a record's changed bitmap from the dump
+ * @mem: the dump's memory
+ * @rec: the record (its changed_phys)
+ * @map: out, CRASH_DMA_QUIESCE_MAP_WORDS words; zeroed on error
+ *
+ * Record version 3 keeps the bitmap outside the record, in 8 KiB the
+ * kernel allocated at registration (changed_phys).
+ *
+ * Return: 0; -CDQ_E_RECORD when changed_phys is 0; the read error.
+ */
+int cdq_changed_read(const struct cdq_mem *mem,
+		     const struct crash_dma_quiesce_record *rec, uint64_t *map);
 
 /**
  * cdq_walk_iommu() - decode one IOMMU's tables from the dump
@@ -558,7 +583,8 @@ bool cdq_changed(const struct crash_dma_quiesce_record *rec, uint16_t sid);
  *
  * AMD: every DTE of the device table (at most 65536, 32 bytes each) is
  * decoded; listed are the DTEs with V=1 other than the default, and every
- * changed one. VT-d: every present root entry, every present context
+ * changed one. The record's changed bitmap is read into @out->changed
+ * first (cdq_changed_read()). VT-d: every present root entry, every present context
  * entry of its context table, and for TT 00/01 the top-level second-level
  * table (4 KiB). A table address that is not 4 KiB aligned is refused
  * like a missing one. Missing memory is reported in @out, not as an

@@ -142,6 +142,10 @@ enum cdq_verdict cdq_report_verdict(const struct cdq_report *rep,
 			v = CDQ_UNKNOWN;
 		}
 	}
+	if (v == CDQ_PASS && rep->info->nr_unregistered) {
+		*why = "some IOMMUs were not registered: their tables are not known";
+		v = CDQ_UNKNOWN;
+	}
 	return v;
 }
 
@@ -158,13 +162,17 @@ static const char *cdq_perm_char(uint8_t p, char yes)
 
 static void cdq_flags_text(char *buf, size_t n, uint32_t flags)
 {
-	static const char *const names[] = { "qi", "inv-all", "dry-run", "identity" };
+	static const char *const names[] = {
+		"qi", "inv-all", "dry-run", "identity", "ats-off", "cwwb",
+		"flushed",
+	};
 	size_t used = 0;
 	unsigned int b;
 
 	buf[0] = 0;
 	for (b = 0; b < 32; b++) {
-		const char *name = b < 4 ? names[b] : NULL;
+		const char *name = b < sizeof(names) / sizeof(names[0]) ?
+				   names[b] : NULL;
 		int w;
 
 		if (!(flags & (1u << b)))
@@ -318,6 +326,9 @@ static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
 	if (io->nr_changed_missing)
 		fprintf(f, "  %" PRIu32 " changed source ids have no entry in the table\n",
 			io->nr_changed_missing);
+	if (io->changed_err)
+		fprintf(f, "  changed bitmap at 0x%" PRIx64 ": %s (no device shown as revoked)\n",
+			r->changed_phys, cdq_strerror(io->changed_err));
 }
 
 void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
@@ -347,6 +358,12 @@ void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
 		info->nr_records, info->nr_records == 1 ? "" : "s",
 		info->total_cycles, us, info->budget_us, info->tsc_khz);
 	cdq_human_shutdown(f, info);
+	if (info->nr_unregistered)
+		fprintf(f, "not handled: %" PRIu32 " IOMMU%s not registered at boot (no memory)\n",
+			info->nr_unregistered, info->nr_unregistered == 1 ? "" : "s");
+	if (info->cpus_running)
+		fprintf(f, "warning: %" PRIu32 " other CPU%s had not stopped when the crash path ran\n",
+			info->cpus_running, info->cpus_running == 1 ? "" : "s");
 	if (rep->vi.truncated || rep->layout.from_vmcoreinfo < CDQ_NR_FIELDS)
 		fprintf(f, "layout: %u of %u offsets from vmcoreinfo, the rest built in%s\n",
 			rep->layout.from_vmcoreinfo, CDQ_NR_FIELDS,
@@ -491,9 +508,16 @@ static void cdq_json_iommu(FILE *f, const struct cdq_report *rep,
 		",\"v0\":%" PRIu32 ",\"root_present\":%" PRIu32
 		",\"root_reserved\":%" PRIu32 ",\"write\":%" PRIu32
 		",\"write_unknown\":%" PRIu32 ",\"changed_missing\":%" PRIu32
-		",\"devices\":[", io->nr_entries, io->nr_default, io->nr_v0,
+		",\"changed_bitmap\":", io->nr_entries, io->nr_default, io->nr_v0,
 		io->nr_root_present, io->nr_bad_root, io->nr_write,
 		io->nr_unknown, io->nr_changed_missing);
+	cdq_json_hex(f, r->changed_phys);
+	fprintf(f, ",\"changed_error\":");
+	if (io->changed_err)
+		cdq_json_str(f, cdq_strerror(io->changed_err));
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"devices\":[");
 	for (i = 0; i < io->nr_devs; i++) {
 		if (i)
 			fputc(',', f);
@@ -561,11 +585,13 @@ void cdq_report_json(FILE *f, const struct cdq_report *rep)
 		fprintf(f, "{\"address\":");
 		cdq_json_hex(f, rep->info_phys);
 		fprintf(f, ",\"version\":%u,\"mode\":\"%s\",\"ran\":%s,"
-			"\"nr_records\":%" PRIu32 ",\"budget_us\":%" PRIu32
+			"\"nr_records\":%" PRIu32 ",\"nr_unregistered\":%" PRIu32
+			",\"cpus_running\":%" PRIu32 ",\"budget_us\":%" PRIu32
 			",\"tsc_khz\":%" PRIu32 ",\"total_cycles\":%" PRIu64
 			",\"total_us\":", info->version,
 			cdq_mode_name(info->mode), info->ran ? "true" : "false",
-			info->nr_records, info->budget_us, info->tsc_khz,
+			info->nr_records, info->nr_unregistered,
+			info->cpus_running, info->budget_us, info->tsc_khz,
 			info->total_cycles);
 		if (us < 0)
 			fprintf(f, "null");

@@ -27,7 +27,7 @@ AMD, INTEL = 1, 2
 MODES = ["off", "write", "all", "disable"]
 STATES = ["not run", "done", "translation off", "unsupported table format",
           "bad table pointer", "partial", "out of time budget",
-          "translation disabled"]
+          "translation disabled", "not handled (no memory at boot)"]
 
 
 def bdf(sid):
@@ -132,9 +132,11 @@ def main(argv):
         khz = info.tsc_khz.value_()
         out = {"mode": MODES[info.mode.value_()] if info.mode.value_() < 4 else "?",
                "ran": bool(info.ran.value_()), "iommus": []}
-        for i in range(min(nr, 16)):
+        for i in range(min(nr, len(info.records))):
             rec = info.records[i]
-            bits = prog.read(rec.changed.address_, 8192)
+            # Record version 3: the bitmap is 8 KiB at changed_phys.
+            phys = rec.changed_phys.value_()
+            bits = prog.read(phys, 8192, True) if phys else bytes(8192)
             changed = {n for n in range(65536) if bits[n // 8] >> (n % 8) & 1}
             vendor, state = rec.vendor.value_(), rec.state.value_()
             table, size = rec.root_phys.value_(), rec.root_size.value_()

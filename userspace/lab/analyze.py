@@ -111,40 +111,68 @@ PRINT_RE = re.compile(r"^\$\d+ = (?P<val>\S+)\s*$", re.M)
 
 def record_commands(sids):
     """crash(8) commands printing the crash path's result record: whether it
-    ran, how many IOMMUs it knows, and the words of each record's `changed`
-    bitmap that hold the source ids of interest."""
+    ran, how many IOMMUs it knows, and where each record's `changed` bitmap
+    is (record version 3: changed_phys, 8 KiB outside the record; its words
+    are read with record_words_commands() in a second crash run)."""
     cmds = [("ran", None, "p crash_dma_quiesce_info.ran"),
             ("nr", None, "p crash_dma_quiesce_info.nr_records"),
             ("total_cycles", None, "p crash_dma_quiesce_info.total_cycles"),
             ("tsc_khz", None, "p crash_dma_quiesce_info.tsc_khz")]
-    # TSC stamps of the crash shutdown (record version 2)
+    # TSC stamps of the crash shutdown (record version 2 and later)
     cmds += [(s, None, f"p crash_dma_quiesce_info.{s}")
              for s in ("shutdown_begin", "quiesce_begin", "quiesce_end", "shutdown_end")]
-    for r in range(RECORD_SLOTS):
-        for w in sorted({sid // 64 for sid in sids}):
-            cmds.append(("word", (r, w),
-                         f"p/x crash_dma_quiesce_info.records[{r}].changed[{w}]"))
+    if sids:
+        cmds += [("phys", r, f"p/x crash_dma_quiesce_info.records[{r}].changed_phys")
+                 for r in range(RECORD_SLOTS)]
     return cmds
 
 
 def parse_record(out, rcmds, sids):
-    """Decode the record_commands() output: {ran, nr, changed: [dev...]}."""
+    """Decode the record_commands() output: {ran, nr, phys: {record: addr},
+    changed: []} (changed is filled by record_changed())."""
     vals = [m.group("val") for m in PRINT_RE.finditer(out)]
     if len(vals) < len(rcmds):
         return {"read": False, "error": "crash printed no record (symbol missing?)"}
-    rec = {"read": True, "ran": None, "nr": None, "changed": []}
-    words = {}
+    rec = {"read": True, "ran": None, "nr": None, "changed": [], "phys": {}}
     for (kind, key, _), v in zip(rcmds, vals):
         try:
             n = int(v, 0)
         except ValueError:
             return {"read": False, "error": f"unexpected value {v!r}"}
-        if kind == "word":
-            words[key] = n
+        if kind == "phys":
+            rec["phys"][key] = n
         else:
             rec[kind] = n
+    return rec
+
+
+def record_words_commands(rec, sids):
+    """rd -p commands reading the words of the changed bitmaps that hold the
+    source ids of interest: [((record, word), command)]."""
+    out = []
+    for r in range(min(rec.get("nr") or 0, RECORD_SLOTS)):
+        phys = rec["phys"].get(r)
+        if not phys:
+            continue
+        for w in sorted({sid // 64 for sid in sids}):
+            out.append(((r, w), f"rd -p -64 {phys + 8 * w:#x} 1"))
+    return out
+
+
+def record_changed(rec, wcmds, words, sids):
+    """Fill rec["changed"] from the rd -p words: the devices whose bit is set
+    in some record's bitmap. A word that could not be read makes the record
+    unreadable."""
+    got = {}
+    for (r, w), _ in wcmds:
+        addr = rec["phys"][r] + 8 * w
+        if addr not in words:
+            rec["read"] = False
+            rec["error"] = f"changed bitmap of record {r} not readable at {addr:#x}"
+            return rec
+        got[(r, w)] = words[addr]
     for sid in sorted(sids):
-        if any(words.get((r, sid // 64), 0) >> (sid % 64) & 1
+        if any(got.get((r, sid // 64), 0) >> (sid % 64) & 1
                for r in range(min(rec["nr"] or 0, RECORD_SLOTS))):
             rec["changed"].append(dev_name(sid >> 8, (sid >> 3) & 0x1F, sid & 7))
     return rec
@@ -219,6 +247,27 @@ def run_crash(vmlinux, dump, buffers, timeout, sids=()):
             for k, w in enumerate(m.group("words").split()):
                 res["words"][addr + 8 * k] = int(w, 16)
     res["record"] = parse_record(out, rcmds, sids)
+    rec = res["record"]
+    if rec.get("read") and sids:
+        # Second run: the bitmap words, at the addresses the first one gave.
+        wcmds = record_words_commands(rec, sids)
+        words = {}
+        if wcmds:
+            try:
+                p2 = subprocess.run(["crash", "-s", vmlinux, dump],
+                                    input="\n".join([c for _, c in wcmds] + ["quit"]) + "\n",
+                                    capture_output=True, text=True, timeout=timeout,
+                                    errors="replace")
+                for line in (p2.stdout + p2.stderr).splitlines():
+                    m = RD_RE.match(line)
+                    if m:
+                        addr = int(m.group("addr"), 16)
+                        for k, w in enumerate(m.group("words").split()):
+                            words[addr + 8 * k] = int(w, 16)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                rec["read"], rec["error"] = False, f"second crash run: {e}"
+        if rec.get("read"):
+            record_changed(rec, wcmds, words, sids)
     res["sys_ok"] = bool(re.search(r"^\s*KERNEL:", out, re.M)) and res["panic"] is not None
     res["log_ok"] = "Kernel panic - not syncing" in out and "edu_dma:" in out
     if not res["sys_ok"]:

@@ -22,19 +22,25 @@
 
 #define pr_fmt(fmt)	"AMD-Vi: crash quiesce: " fmt
 
+#include <linux/build_bug.h>
 #include <linux/crash_dma_quiesce.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mem_encrypt.h>
+#include <linux/minmax.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
+#include <asm/cacheflush.h>
 #include <asm/processor.h>
 
 #include "amd_iommu_types.h"
 #include "crash_quiesce_hw.h"
+
+/* Every IOMMU the driver can have is recorded. */
+static_assert(MAX_IOMMUS <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
 
 /* Upper 32 bits of every COMPLETION_WAIT store value: "DMAQ". */
 #define AMD_CQ_WAIT_TAG		(0x444d4151ULL << 32)
@@ -45,6 +51,8 @@
  */
 static u64 amd_cq_domains[AMD_CQ_BITMAP_WORDS];
 static u64 amd_cq_ats[AMD_CQ_BITMAP_WORDS];
+static u64 amd_cq_scratch[AMD_CQ_BITMAP_WORDS];
+static u64 amd_cq_last[AMD_CQ_BITMAP_WORDS];
 static struct amd_cq_walk amd_cq_w;
 static u32 amd_cq_seq;
 
@@ -52,19 +60,22 @@ static u32 amd_cq_seq;
  * Device tables already quiesced in the current (non dry-run) pass. Linux
  * 6.1 gives all IOMMUs of a PCI segment one device table: the first IOMMU
  * to reach it changes the DTEs, every IOMMU still has to invalidate its
- * own caches.
+ * own caches. A walk that stopped at its IOMMU's deadline is continued by
+ * the next IOMMU of the same table.
  */
 struct amd_cq_seen {
 	u64 root_phys;
 	u32 root_size;
+	u32 next;
 	struct crash_dma_quiesce_record *rec;
+	u64 *changed;
 };
 
-static struct amd_cq_seen amd_cq_seen[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+static struct amd_cq_seen amd_cq_seen[MAX_IOMMUS];
 static u32 amd_cq_nr_seen;
 static u32 amd_cq_pass;
-/* Record whose walk filled amd_cq_domains / amd_cq_ats, if any. */
-static struct crash_dma_quiesce_record *amd_cq_bitmaps_rec;
+/* Table whose walk filled amd_cq_ats in this pass, if any. */
+static struct amd_cq_seen *amd_cq_ats_of;
 
 static struct amd_cq_seen *amd_cq_find_seen(const struct crash_dma_quiesce_ctx *ctx,
 					    u64 root, u32 size)
@@ -74,7 +85,7 @@ static struct amd_cq_seen *amd_cq_find_seen(const struct crash_dma_quiesce_ctx *
 	if (amd_cq_pass != ctx->pass) {
 		amd_cq_pass = ctx->pass;
 		amd_cq_nr_seen = 0;
-		amd_cq_bitmaps_rec = NULL;
+		amd_cq_ats_of = NULL;
 	}
 	for (i = 0; i < amd_cq_nr_seen; i++)
 		if (amd_cq_seen[i].root_phys == root &&
@@ -83,15 +94,16 @@ static struct amd_cq_seen *amd_cq_find_seen(const struct crash_dma_quiesce_ctx *
 	return NULL;
 }
 
-static void amd_cq_remember(u64 root, u32 size,
-			    struct crash_dma_quiesce_record *rec)
+static struct amd_cq_seen *amd_cq_remember(u64 root, u32 size)
 {
+	struct amd_cq_seen *seen;
+
 	if (amd_cq_nr_seen == ARRAY_SIZE(amd_cq_seen))
-		return;
-	amd_cq_seen[amd_cq_nr_seen].root_phys = root;
-	amd_cq_seen[amd_cq_nr_seen].root_size = size;
-	amd_cq_seen[amd_cq_nr_seen].rec = rec;
-	amd_cq_nr_seen++;
+		return NULL;
+	seen = &amd_cq_seen[amd_cq_nr_seen++];
+	seen->root_phys = root;
+	seen->root_size = size;
+	return seen;
 }
 
 /*
@@ -109,6 +121,7 @@ struct amd_cq_ring {
 	u32 tail;
 	u32 published;
 	u32 issued;
+	bool flush;
 };
 
 static bool amd_cq_ring_open(struct amd_cq_ring *r, void __iomem *mmio,
@@ -131,6 +144,7 @@ static bool amd_cq_ring_open(struct amd_cq_ring *r, void __iomem *mmio,
 	r->mmio = mmio;
 	r->ctx = ctx;
 	r->issued = 0;
+	r->flush = !(ctrl & AMD_CQ_CTRL_COHERENT);
 	r->tail = readl(mmio + AMD_CQ_MMIO_CMD_TAIL) & AMD_CQ_CMD_PTR_MASK;
 	if (r->tail >= r->size)
 		return false;
@@ -175,32 +189,79 @@ static bool amd_cq_push(struct amd_cq_ring *r, const struct amd_cq_cmd *cmd)
 		cpu_relax();
 	}
 	memcpy(r->buf + r->tail, cmd, sizeof(*cmd));
+	if (r->flush)
+		clflush_cache_range(r->buf + r->tail, sizeof(*cmd));
 	r->tail = next;
 	r->issued++;
 	return true;
 }
 
 /*
- * COMPLETION_WAIT storing a fresh value into unit->wait_slot, then poll
- * for it. The slot is checked at least once after the tail write, so an
- * IOMMU that completes at once (QEMU runs commands on the tail write)
- * is seen even with the deadline already past. An IOMMU that halts its
- * command processing meanwhile (Status CmdBufRun clear) is an error.
+ * Where the IOMMU may store the COMPLETION_WAIT value. On an IOMMU with
+ * SNPSup whose Exclusion Base / Limit registers hold a completion-wait
+ * write-back range (ExEn clear, a base address set: what 6.1's
+ * iommu_set_cwwb_range() programs), the store must land inside it: the
+ * last 8 bytes of the range, away from the driver's cmd_sem at its start.
+ * Otherwise unit->wait_slot, in the kernel image.
+ * Return: the slot's physical address, or 0 when the range is set but not
+ * usable (then no completion can be observed).
+ */
+static u64 amd_cq_wait_target(struct crash_dma_quiesce_unit *unit,
+			      struct crash_dma_quiesce_record *rec, u64 efr,
+			      u64 **slot)
+{
+	u64 base, limit, store;
+
+	if ((efr | unit->caps) & AMD_CQ_EFR_SNP) {
+		base = readq(unit->mmio + AMD_CQ_MMIO_EXCL_BASE);
+		limit = readq(unit->mmio + AMD_CQ_MMIO_EXCL_LIMIT);
+		if (!(base & AMD_CQ_EXCL_EN) && (base & AMD_CQ_EXCL_ADDR_MASK)) {
+			base &= AMD_CQ_EXCL_ADDR_MASK;
+			limit &= AMD_CQ_EXCL_ADDR_MASK;
+			/* The address the IOMMU uses (with the SME bit, if any). */
+			store = limit + AMD_CQ_CWWB_SLOT;
+			if (limit < base ||
+			    !crash_dma_quiesce_phys_ok(__sme_clr(store), sizeof(u64)))
+				return 0;
+			rec->flags |= CRASH_DMA_QUIESCE_F_CWWB;
+			*slot = phys_to_virt(__sme_clr(store));
+			return store;
+		}
+	}
+	*slot = &unit->wait_slot;
+	return __sme_set(virt_to_phys(&unit->wait_slot));
+}
+
+static u64 amd_cq_read_slot(const struct amd_cq_ring *r, u64 *slot)
+{
+	/* A non-snooping IOMMU's store may hide behind a stale cache line. */
+	if (r->flush)
+		clflush_cache_range(slot, sizeof(*slot));
+	return READ_ONCE(*slot);
+}
+
+/*
+ * COMPLETION_WAIT storing a fresh value into @slot (@phys), then poll for
+ * it. The slot is checked at least once after the tail write, so an IOMMU
+ * that completes at once (QEMU runs commands on the tail write) is seen
+ * even with the deadline already past. An IOMMU that halts its command
+ * processing meanwhile (Status CmdBufRun clear) is an error.
  */
 static enum crash_dma_quiesce_inval amd_cq_sync(struct amd_cq_ring *r,
-						struct crash_dma_quiesce_unit *unit)
+						u64 *slot, u64 phys)
 {
 	u64 val = AMD_CQ_WAIT_TAG | ++amd_cq_seq;
-	u64 phys = __sme_set(virt_to_phys(&unit->wait_slot));
 	struct amd_cq_cmd cmd;
 
-	WRITE_ONCE(unit->wait_slot, 0);
+	WRITE_ONCE(*slot, 0);
+	if (r->flush)
+		clflush_cache_range(slot, sizeof(*slot));
 	amd_cq_build_completion_wait(&cmd, phys, val);
 	if (!amd_cq_push(r, &cmd))
 		return CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
 	amd_cq_ring_kick(r);
 	for (;;) {
-		if (READ_ONCE(unit->wait_slot) == val)
+		if (amd_cq_read_slot(r, slot) == val)
 			return CRASH_DMA_QUIESCE_INV_OK;
 		if (!(readl(r->mmio + AMD_CQ_MMIO_STATUS) &
 		      AMD_CQ_STATUS_CMDBUF_RUN))
@@ -212,20 +273,58 @@ static enum crash_dma_quiesce_inval amd_cq_sync(struct amd_cq_ring *r,
 }
 
 /*
- * Invalidate what the walk changed. With IASup: INVALIDATE_IOMMU_ALL.
- * Without: INVALIDATE_DEVTAB_ENTRY per changed DTE and
- * INVALIDATE_IOMMU_PAGES per DomainID touched. Then
- * INVALIDATE_IOTLB_PAGES per ATS device and a COMPLETION_WAIT.
+ * Without INVALIDATE_IOMMU_ALL: INVALIDATE_DEVTAB_ENTRY per changed DTE in
+ * DeviceID order, each domain's INVALIDATE_IOMMU_PAGES right after the
+ * DTE invalidation of its last device (amd_cq_mark_last()), so that a
+ * budget running out half-way leaves whole domains done, never only
+ * their DTEs or only their pages.
+ */
+static bool amd_cq_inval_by_domain(struct amd_cq_ring *r,
+				   const struct amd_cq_walk *w,
+				   const u64 *changed,
+				   struct crash_dma_quiesce_record *rec)
+{
+	struct amd_cq_cmd cmd;
+	u32 id, count = w->count < AMD_CQ_NR_IDS ? w->count : AMD_CQ_NR_IDS;
+	u16 dom;
+
+	amd_cq_mark_last(w->table, count, changed, amd_cq_scratch, amd_cq_last);
+	for (id = amd_cq_bitmap_next(changed, 0); id < count;
+	     id = amd_cq_bitmap_next(changed, id + 1)) {
+		amd_cq_build_inv_devtab_entry(&cmd, id);
+		if (!amd_cq_push(r, &cmd))
+			return false;
+		if (!amd_cq_test(amd_cq_last, id))
+			continue;
+		dom = (u16)(READ_ONCE(w->table[(size_t)id * AMD_CQ_DTE_WORDS + 1]) &
+			    AMD_CQ_DTE1_DOMID_MASK);
+		amd_cq_build_inv_iommu_pages(&cmd, dom);
+		if (!amd_cq_push(r, &cmd))
+			return false;
+		rec->domains_invalidated++;
+	}
+	return true;
+}
+
+/*
+ * Invalidate what the walk changed: INVALIDATE_IOMMU_ALL when both the
+ * Extended Feature Register and the value Linux uses (the IVHD copy, in
+ * unit->caps) advertise IASup, else amd_cq_inval_by_domain(); then a
+ * COMPLETION_WAIT. The ATS devices' INVALIDATE_IOTLB_PAGES come after the
+ * wait and are not waited for: the changed DTEs have I=0, so the IOMMU no
+ * longer accepts the devices' translated requests whatever their caches
+ * hold; the invalidations only tidy those caches up.
  */
 static enum crash_dma_quiesce_inval
 amd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
 		  const struct crash_dma_quiesce_ctx *ctx, u64 ctrl,
-		  const struct amd_cq_walk *w,
-		  struct crash_dma_quiesce_record *rec)
+		  const struct amd_cq_walk *w, const u64 *changed,
+		  const u64 *ats, struct crash_dma_quiesce_record *rec)
 {
 	enum crash_dma_quiesce_inval ret = CRASH_DMA_QUIESCE_INV_UNAVAILABLE;
 	struct amd_cq_ring r;
 	struct amd_cq_cmd cmd;
+	u64 efr, phys, *slot;
 	u32 id;
 
 	if (!amd_cq_ring_open(&r, unit->mmio, ctrl, ctx))
@@ -238,62 +337,70 @@ amd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
 	if (!(readl(unit->mmio + AMD_CQ_MMIO_STATUS) & AMD_CQ_STATUS_CMDBUF_RUN))
 		return CRASH_DMA_QUIESCE_INV_ERROR;
 
-	if (readq(unit->mmio + AMD_CQ_MMIO_EFR) & AMD_CQ_EFR_IA) {
+	efr = readq(unit->mmio + AMD_CQ_MMIO_EFR);
+	phys = amd_cq_wait_target(unit, rec, efr, &slot);
+	if (efr & unit->caps & AMD_CQ_EFR_IA) {
 		amd_cq_build_inv_all(&cmd);
 		if (!amd_cq_push(&r, &cmd))
 			goto out;
 		rec->flags |= CRASH_DMA_QUIESCE_F_INV_ALL;
 		rec->domains_invalidated = w->nr_domains;
-	} else {
-		for (id = amd_cq_bitmap_next(rec->changed, 0);
-		     id < AMD_CQ_NR_IDS;
-		     id = amd_cq_bitmap_next(rec->changed, id + 1)) {
-			amd_cq_build_inv_devtab_entry(&cmd, id);
-			if (!amd_cq_push(&r, &cmd))
-				goto out;
-		}
-		for (id = amd_cq_bitmap_next(w->domains, 0);
-		     id < AMD_CQ_NR_IDS;
-		     id = amd_cq_bitmap_next(w->domains, id + 1)) {
-			amd_cq_build_inv_iommu_pages(&cmd, id);
-			if (!amd_cq_push(&r, &cmd))
-				goto out;
-			rec->domains_invalidated++;
-		}
+	} else if (!amd_cq_inval_by_domain(&r, w, changed, rec)) {
+		goto out;
 	}
-	for (id = amd_cq_bitmap_next(w->ats, 0); id < AMD_CQ_NR_IDS;
-	     id = amd_cq_bitmap_next(w->ats, id + 1)) {
+	if (!phys)
+		goto out;
+	ret = amd_cq_sync(&r, slot, phys);
+	for (id = ats ? amd_cq_bitmap_next(ats, 0) : AMD_CQ_NR_IDS;
+	     id < AMD_CQ_NR_IDS; id = amd_cq_bitmap_next(ats, id + 1)) {
 		amd_cq_build_inv_iotlb_pages(&cmd, id);
 		if (!amd_cq_push(&r, &cmd))
-			goto out;
+			break;
 	}
-	ret = amd_cq_sync(&r, unit);
 out:
 	amd_cq_ring_kick(&r);
 	rec->commands = r.issued;
 	return ret;
 }
 
+static void amd_cq_flush(void *addr, u64 size)
+{
+	clflush_cache_range(addr, size);
+}
+
 /*
- * Fill the walk results of @rec for a device table that an earlier IOMMU
- * of this pass already quiesced, and the DomainID / ATS bitmaps for it.
+ * The device table was reached earlier in this pass through another
+ * IOMMU: take over its results (DTEs changed, counts) and, when that walk
+ * stopped at its IOMMU's deadline, continue it from where it stopped.
+ * The domain bitmap is rebuilt for the whole table; the ATS bitmap is
+ * known only when the last walk was over this table.
  */
-static void amd_cq_reuse(struct amd_cq_seen *seen,
+static void amd_cq_reuse(struct amd_cq_seen *seen, struct amd_cq_walk *w,
 			 struct crash_dma_quiesce_record *rec)
 {
-	struct crash_dma_quiesce_record *first = seen->rec;
+	const struct crash_dma_quiesce_record *first = seen->rec;
 
-	if (first != rec) {
-		rec->entries_scanned = first->entries_scanned;
-		rec->entries_changed = first->entries_changed;
-		memcpy(rec->changed, first->changed, sizeof(rec->changed));
+	if (w->changed != seen->changed)
+		memcpy(w->changed, seen->changed,
+		       CRASH_DMA_QUIESCE_MAP_WORDS * sizeof(u64));
+	rec->entries_scanned = first->entries_scanned;
+	rec->entries_changed = first->entries_changed;
+	rec->entries_rejected = first->entries_rejected;
+	rec->flags |= first->flags & CRASH_DMA_QUIESCE_F_ATS_OFF;
+	if (amd_cq_ats_of != seen) {
+		amd_cq_bitmap_zero(w->ats);
+		w->nr_ats = 0;
+		amd_cq_ats_of = NULL;
 	}
-	rec->state = first->state == CRASH_DMA_QUIESCE_TIMEOUT ?
-		     CRASH_DMA_QUIESCE_TIMEOUT : CRASH_DMA_QUIESCE_DONE;
-	if (amd_cq_bitmaps_rec != first) {
-		amd_cq_collect(&amd_cq_w, rec->changed);
-		amd_cq_bitmaps_rec = first;
+	w->next = seen->next;
+	if (w->next < w->count) {
+		amd_cq_walk(w, rec);
+		seen->next = w->next;
+		seen->rec = rec;
+		seen->changed = w->changed;
 	}
+	w->timed_out = seen->next < w->count;
+	amd_cq_collect(w, w->changed);
 }
 
 static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
@@ -337,26 +444,40 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	}
 
 	w->table = phys_to_virt(root);
-	w->count = size / AMD_CQ_DTE_SIZE;
+	w->count = min_t(u32, size / AMD_CQ_DTE_SIZE, AMD_CQ_NR_IDS);
 	w->mode = ctx->mode;
 	w->dry_run = ctx->dry_run;
 	w->expired = crash_dma_quiesce_expired;
 	w->expired_arg = ctx;
+	/* A non-snooping IOMMU reads the table from memory, not the caches. */
+	w->flush = ctrl & AMD_CQ_CTRL_COHERENT ? NULL : amd_cq_flush;
+	w->changed = ctx->changed;
 	w->domains = amd_cq_domains;
 	w->ats = amd_cq_ats;
 
 	if (!ctx->dry_run)
 		seen = amd_cq_find_seen(ctx, root, size);
 	if (seen) {
-		amd_cq_reuse(seen, rec);
+		amd_cq_reuse(seen, w, rec);
 	} else {
+		amd_cq_walk_begin(w, rec);
 		amd_cq_walk(w, rec);
-		rec->state = w->timed_out ? CRASH_DMA_QUIESCE_TIMEOUT :
-			     CRASH_DMA_QUIESCE_DONE;
-		amd_cq_bitmaps_rec = ctx->dry_run ? NULL : rec;
-		if (!ctx->dry_run)
-			amd_cq_remember(root, size, rec);
+		if (!ctx->dry_run) {
+			seen = amd_cq_remember(root, size);
+			if (seen) {
+				seen->next = w->next;
+				seen->rec = rec;
+				seen->changed = w->changed;
+			}
+			amd_cq_ats_of = seen;
+		}
 	}
+	if (w->timed_out)
+		rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
+	else if (rec->entries_rejected)
+		rec->state = CRASH_DMA_QUIESCE_PARTIAL;
+	else
+		rec->state = CRASH_DMA_QUIESCE_DONE;
 
 	if (ctx->dry_run) {
 		/* What a crash would invalidate. */
@@ -365,12 +486,18 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	}
 	if (!rec->entries_changed)
 		return;
+	if (w->flush)
+		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;
+	if (w->nr_ats)
+		rec->flags |= CRASH_DMA_QUIESCE_F_ATS_OFF;
 	/*
 	 * Even after a timeout: the entries changed so far must not stay
 	 * cached with their old permission. The commands are queued and
 	 * the completion checked once.
 	 */
-	rec->inval = amd_cq_invalidate(unit, ctx, ctrl, w, rec);
+	rec->inval = amd_cq_invalidate(unit, ctx, ctrl, w, w->changed,
+				       amd_cq_ats_of == seen ? w->ats : NULL,
+				       rec);
 }
 
 /* Device Table Base Address Register (MMIO Offset 0000h): base and size. */
@@ -395,9 +522,14 @@ static int __init amd_cq_init(void)
 	int ret;
 
 	for_each_iommu(iommu) {
+		/*
+		 * iommu->features is the Extended Feature Register as Linux
+		 * uses it: the IVHD copy when it and the register differ.
+		 */
 		ret = crash_dma_quiesce_register(CRASH_DMA_QUIESCE_AMD,
 						 &amd_cq_ops, iommu->mmio_base,
-						 iommu->mmio_phys);
+						 iommu->mmio_phys,
+						 iommu->features);
 		if (ret)
 			pr_warn("IOMMU at %#llx not registered (%d)\n",
 				iommu->mmio_phys, ret);

@@ -23,6 +23,7 @@
 #define _AMD_IOMMU_CRASH_QUIESCE_HW_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/crash_dma_quiesce.h>
@@ -33,6 +34,8 @@
 #define AMD_CQ_MMIO_DEV_TABLE	0x0000	/* Device Table Base Address */
 #define AMD_CQ_MMIO_CMD_BUF	0x0008	/* Command Buffer Base Address */
 #define AMD_CQ_MMIO_CONTROL	0x0018	/* IOMMU Control */
+#define AMD_CQ_MMIO_EXCL_BASE	0x0020	/* IOMMU Exclusion Base */
+#define AMD_CQ_MMIO_EXCL_LIMIT	0x0028	/* IOMMU Exclusion Range Limit */
 #define AMD_CQ_MMIO_EFR		0x0030	/* Extended Feature Register */
 #define AMD_CQ_MMIO_CMD_HEAD	0x2000	/* Command Buffer Head Pointer */
 #define AMD_CQ_MMIO_CMD_TAIL	0x2008	/* Command Buffer Tail Pointer */
@@ -59,16 +62,35 @@
 
 /*
  * IOMMU Control Register (MMIO Offset 0018h), 48882 section 3.4:
- * IommuEn bit 0, CmdBufEn bit 12.
+ * IommuEn bit 0, Coherent bit 10 (the IOMMU snoops the processor caches
+ * when it reads the device table, the command buffer and other tables,
+ * and when it writes completion stores), CmdBufEn bit 12.
  */
 #define AMD_CQ_CTRL_IOMMU_EN	BIT_ULL(0)
+#define AMD_CQ_CTRL_COHERENT	BIT_ULL(10)
 #define AMD_CQ_CTRL_CMDBUF_EN	BIT_ULL(12)
 
 /*
+ * IOMMU Exclusion Base and Range Limit Registers (MMIO Offsets 0020h and
+ * 0028h), 48882 section 3.4: ExEn bit 0 and Allow bit 1 of the base
+ * register, the address in bits 51:12 of both; the range is [base,
+ * limit + 4 KiB). On IOMMUs with SNPSup the pair is the Completion Wait
+ * Write-Back (CWWB) base and limit instead (48882 rev 3.05+, section 2.4.1
+ * COMPLETION_WAIT and section 3.4): COMPLETION_WAIT stores must target
+ * that range. Linux 6.1 programs it (iommu_set_cwwb_range()) with ExEn
+ * clear, base equal to limit: the 4 KiB page of the driver's cmd_sem.
+ */
+#define AMD_CQ_EXCL_EN		BIT_ULL(0)
+#define AMD_CQ_EXCL_ADDR_MASK	GENMASK_ULL(51, 12)
+/* The crash path's store slot: the last 8 bytes of the range's last page. */
+#define AMD_CQ_CWWB_SLOT	0xff8
+
+/*
  * Extended Feature Register (MMIO Offset 0030h), 48882 section 3.4:
- * IASup (INVALIDATE_IOMMU_ALL supported) bit 6.
+ * IASup (INVALIDATE_IOMMU_ALL supported) bit 6, SNPSup bit 63.
  */
 #define AMD_CQ_EFR_IA		BIT_ULL(6)
+#define AMD_CQ_EFR_SNP		BIT_ULL(63)
 
 /*
  * Command Buffer Head / Tail Pointer Registers (MMIO Offsets 2000h and
@@ -90,16 +112,26 @@
  * 64n + 63 .. 64n.
  *
  * Word 0 (DTE bits 63:0):
- *   V     bit 0      entry valid (V=0: DMA passes untranslated)
- *   TV    bit 1      translation information valid
+ *   V     bit 0      entry valid (V=0: DMA passes untranslated, with
+ *                    full access, and the other fields are ignored)
+ *   TV    bit 1      translation information valid (V=1, TV=0: DMA
+ *                    passes untranslated)
  *   Mode  bits 11:9  host paging mode (0: no translation, IR/IW apply)
  *   Host Page Table Root Pointer bits 51:12
  *   IR    bit 61     DMA read permitted
  *   IW    bit 62     DMA write permitted
  * Word 1 (DTE bits 127:64):
- *   DomainID  DTE bits 79:64 = word 1 bits 15:0
- *   I         DTE bit 96     = word 1 bit 32 (IOTLB enable: the device
- *                              uses ATS and caches translations)
+ *   DomainID  DTE bits 79:64   = word 1 bits 15:0
+ *   I         DTE bit 96       = word 1 bit 32 (IOTLB enable: the IOMMU
+ *                                answers the device's ATS translation
+ *                                requests and accepts its translated
+ *                                requests)
+ *   SysMgt    DTE bits 105:104 = word 1 bits 41:40 (system management
+ *                                messages: 00b blocked, 01b forwarded
+ *                                untranslated, 10b INTx forwarded,
+ *                                11b translated)
+ * Words 2 and 3 (DTE bits 255:128): interrupt remapping (IV is DTE bit
+ * 128; IV=0: interrupts pass unremapped) and guest fields.
  */
 #define AMD_CQ_DTE_WORDS	4
 #define AMD_CQ_DTE_SIZE		32
@@ -111,6 +143,9 @@
 #define AMD_CQ_DTE_IW		BIT_ULL(62)
 #define AMD_CQ_DTE1_DOMID_MASK	GENMASK_ULL(15, 0)
 #define AMD_CQ_DTE1_IOTLB	BIT_ULL(32)
+#define AMD_CQ_DTE1_SYSMGT_MASK	GENMASK_ULL(41, 40)
+/* SysMgt = 01b: the value of erratum 63 (see amd_cq_dte_revoke()). */
+#define AMD_CQ_DTE1_SYSMGT_FWD	BIT_ULL(40)
 
 /* DeviceIDs and domain ids are 16 bits: bitmaps of 65536 bits. */
 #define AMD_CQ_NR_IDS		65536
@@ -119,38 +154,95 @@
 /* The walk checks the deadline before every block of this many DTEs. */
 #define AMD_CQ_DEADLINE_STRIDE	64
 
+/* Attempts at one DTE that another CPU keeps changing (cmpxchg). */
+#define AMD_CQ_DTE_TRIES	4
+
 /**
- * amd_cq_dte_transform() - reduce the DMA permission of one DTE
- * @w0: word 0 (DTE bits 63:0) as read from the device table
+ * amd_cq_dte_revoke() - reduce the DMA permission of one DTE
+ * @old: the four words as read from the device table
+ * @new: out: the four words to store
  * @mode: CRASH_DMA_QUIESCE_WRITE (revoke write) or CRASH_DMA_QUIESCE_ALL
  *	(revoke read and write)
  *
- * V=0: returned unchanged (the entry is not used for translation).
- * V=1, TV=1: IW cleared (and IR for mode all); every other bit kept.
- * V=1, TV=0: the translation fields are not valid and DMA passes
- * untranslated (48882 section 2.2.2); the word becomes V=1, TV=1, Mode=0
- * (no translation, access checked against IR/IW), IR=1 for mode write
- * (reads were already allowed) or IR=0 for mode all, IW=0, every other
- * bit of word 0 zero, so that no stale translation field (root pointer,
- * GV, GCR3, ...) becomes live. No permission is ever added. Only word 0
- * changes, so the caller applies the result with one 64-bit store.
+ * V=1, TV=1: IW cleared (and IR for mode all); I cleared, so that the
+ * IOMMU no longer honours the device's ATS translations (a device that
+ * ignores an ATS invalidation keeps its cached translations, but its
+ * translated requests are no longer accepted); SysMgt 01b becomes 00b:
+ * Linux sets IW on such entries for erratum 63 (undefined behaviour when
+ * the IOMMU forwards system management requests with SysMgt = 01b and
+ * IW = 0), so rather than create that combination the device's system
+ * management messages are blocked. Every other bit is kept.
+ *
+ * V=1, TV=0: DMA passes untranslated (48882 section 2.2.2). Word 0
+ * becomes V=1, TV=1, Mode=0 (no translation, access checked against
+ * IR/IW), IR=1 for mode write (reads were already allowed) or IR=0 for
+ * mode all, IW=0, every other bit zero, so that no stale translation
+ * field (root pointer, GV, GCR3, ...) becomes live; word 1, whose
+ * DomainID, I, IoCtl, EX and SysMgt become live with TV=1, is zeroed
+ * (DomainID 0, which Linux never gives a domain; everything else off).
+ * The interrupt words are kept: V was already 1.
+ *
+ * V=0: the whole entry is ignored and DMA passes untranslated with full
+ * access (48882 section 2.2.2). It becomes the TV=0 result above with
+ * words 1 to 3 zero (IV=0: interrupts still pass unremapped).
+ *
+ * No permission is ever added. The caller stores the changed words with
+ * word 0 last (words 1 to 3 are ignored by the hardware until word 0 makes
+ * them live; with TV=1 each word only loses permission, so every
+ * intermediate entry is safe).
+ *
+ * Return: a bit mask of the words that change (bit n: word n).
+ */
+static inline unsigned int amd_cq_dte_revoke(const u64 *old, u64 *new,
+					     enum crash_dma_quiesce_mode mode)
+{
+	u64 w0 = AMD_CQ_DTE_V | AMD_CQ_DTE_TV;
+	unsigned int i, diff = 0;
+
+	if (!(old[0] & AMD_CQ_DTE_V) || !(old[0] & AMD_CQ_DTE_TV)) {
+		if (mode != CRASH_DMA_QUIESCE_ALL)
+			w0 |= AMD_CQ_DTE_IR;
+		new[0] = w0;
+		new[1] = 0;
+		new[2] = old[0] & AMD_CQ_DTE_V ? old[2] : 0;
+		new[3] = old[0] & AMD_CQ_DTE_V ? old[3] : 0;
+	} else {
+		new[0] = old[0] & ~AMD_CQ_DTE_IW;
+		if (mode == CRASH_DMA_QUIESCE_ALL)
+			new[0] &= ~AMD_CQ_DTE_IR;
+		new[1] = old[1] & ~AMD_CQ_DTE1_IOTLB;
+		if ((old[1] & AMD_CQ_DTE1_SYSMGT_MASK) == AMD_CQ_DTE1_SYSMGT_FWD)
+			new[1] &= ~AMD_CQ_DTE1_SYSMGT_MASK;
+		new[2] = old[2];
+		new[3] = old[3];
+	}
+	for (i = 0; i < AMD_CQ_DTE_WORDS; i++)
+		if (new[i] != old[i])
+			diff |= 1U << i;
+	return diff;
+}
+
+/**
+ * amd_cq_dte_transform() - word 0 of a DTE with its DMA permission reduced
+ * @w0: word 0 (DTE bits 63:0)
+ * @mode: CRASH_DMA_QUIESCE_WRITE or CRASH_DMA_QUIESCE_ALL
+ *
+ * The word-0 part of amd_cq_dte_revoke() for an entry with V=1, for
+ * callers that change word 0 only (the capture kernel's bring-up quiesce
+ * of a copied table, drivers/iommu/amd/kdump_hw.h): V=0 is returned
+ * unchanged; V=1, TV=0 becomes V=1, TV=1, Mode=0, IR=1 (mode write) or
+ * IR=0, IW=0, nothing else; V=1, TV=1 loses IW (and IR for mode all).
  *
  * Return: the new word 0.
  */
 static inline u64 amd_cq_dte_transform(u64 w0, enum crash_dma_quiesce_mode mode)
 {
+	u64 old[AMD_CQ_DTE_WORDS] = { w0 }, new[AMD_CQ_DTE_WORDS];
+
 	if (!(w0 & AMD_CQ_DTE_V))
 		return w0;
-	if (!(w0 & AMD_CQ_DTE_TV)) {
-		w0 = AMD_CQ_DTE_V | AMD_CQ_DTE_TV;
-		if (mode != CRASH_DMA_QUIESCE_ALL)
-			w0 |= AMD_CQ_DTE_IR;
-		return w0;
-	}
-	w0 &= ~AMD_CQ_DTE_IW;
-	if (mode == CRASH_DMA_QUIESCE_ALL)
-		w0 &= ~AMD_CQ_DTE_IR;
-	return w0;
+	amd_cq_dte_revoke(old, new, mode);
+	return new[0];
 }
 
 /*
@@ -300,6 +392,11 @@ static inline bool amd_cq_test_and_set(u64 *bitmap, u32 n)
 	return was;
 }
 
+static inline bool amd_cq_test(const u64 *bitmap, u32 n)
+{
+	return bitmap[n / 64] & (1ULL << (n % 64));
+}
+
 static inline void amd_cq_bitmap_zero(u64 *bitmap)
 {
 	u32 i;
@@ -332,6 +429,24 @@ static inline u32 amd_cq_bitmap_next(const u64 *bitmap, u32 from)
 }
 
 /**
+ * amd_cq_replace() - one 64-bit compare-and-exchange of a table word
+ * @p: the word
+ * @old: the value the new one was derived from
+ * @new: the value to store
+ *
+ * A CPU that did not stop at the crash may be rewriting the same entry:
+ * the crash path never overwrites a value it did not read, so such a
+ * change is either seen and reduced too (on the next attempt) or, if it
+ * comes later, kept.
+ *
+ * Return: true when @p held @old and now holds @new.
+ */
+static inline bool amd_cq_replace(u64 *p, u64 old, u64 new)
+{
+	return cmpxchg64(p, old, new) == old;
+}
+
+/**
  * struct amd_cq_walk - one walk over a device table
  * @table: the device table, AMD_CQ_DTE_WORDS words per DTE
  * @count: number of DTEs (at most AMD_CQ_NR_IDS)
@@ -341,16 +456,25 @@ static inline u32 amd_cq_bitmap_next(const u64 *bitmap, u32 from)
  *	@expired_arg before every AMD_CQ_DEADLINE_STRIDE DTEs (and before the
  *	first one)
  * @expired_arg: argument of @expired
- * @domains: out: bitmap of the DomainIDs of the changed DTEs
- *	(AMD_CQ_BITMAP_WORDS words, zeroed by the walk)
- * @ats: out: bitmap of the DeviceIDs of changed DTEs with TV=1 and I=1
- *	(ATS devices; AMD_CQ_BITMAP_WORDS words, zeroed by the walk)
+ * @flush: when the IOMMU does not snoop (Control Coherent clear): write
+ *	back the CPU caches over a changed DTE (not called in a dry run);
+ *	NULL otherwise
+ * @changed: out: bitmap of the DeviceIDs whose DTE changed
+ *	(AMD_CQ_BITMAP_WORDS words)
+ * @domains: out: bitmap of the DomainIDs of the changed DTEs, as they were
+ *	before the change (AMD_CQ_BITMAP_WORDS words)
+ * @ats: out: bitmap of the DeviceIDs of changed DTEs that had TV=1 and
+ *	I=1 (ATS devices; AMD_CQ_BITMAP_WORDS words)
+ * @next: in/out: the first DTE the walk looks at; where it stopped
+ *	(@count when it finished)
  * @nr_domains: out: number of bits set in @domains
  * @nr_ats: out: number of bits set in @ats
  * @timed_out: out: the walk stopped at the deadline
  *
- * The walk also fills entries_scanned, entries_changed and changed of the
- * record passed to amd_cq_walk().
+ * amd_cq_walk_begin() clears the outputs; amd_cq_walk() then walks from
+ * @next on and adds to them, so that a walk stopped at the deadline can
+ * be continued later in the same pass. The record passed to amd_cq_walk()
+ * gets entries_scanned, entries_changed and entries_rejected added.
  */
 struct amd_cq_walk {
 	u64 *table;
@@ -359,109 +483,191 @@ struct amd_cq_walk {
 	bool dry_run;
 	bool (*expired)(const struct crash_dma_quiesce_ctx *ctx);
 	const struct crash_dma_quiesce_ctx *expired_arg;
+	void (*flush)(void *addr, u64 size);
+	u64 *changed;
 	u64 *domains;
 	u64 *ats;
+	u32 next;
 	u32 nr_domains;
 	u32 nr_ats;
 	bool timed_out;
 };
 
+/* Start a walk over the whole table: outputs and counters cleared. */
+static inline void amd_cq_walk_begin(struct amd_cq_walk *w,
+				     struct crash_dma_quiesce_record *rec)
+{
+	amd_cq_bitmap_zero(w->changed);
+	amd_cq_bitmap_zero(w->domains);
+	amd_cq_bitmap_zero(w->ats);
+	w->next = 0;
+	w->nr_domains = 0;
+	w->nr_ats = 0;
+	w->timed_out = false;
+	rec->entries_scanned = 0;
+	rec->entries_changed = 0;
+	rec->entries_rejected = 0;
+}
+
 /*
- * Note a changed DTE: its DomainID, and its DeviceID if it is an ATS
- * device. The I bit is only meaningful with TV=1 (48882 section 2.2.2):
- * an ATS invalidation sent to a device without ATS could stall the
- * command buffer until the invalidation timeout.
+ * Note a changed DTE: its DomainID (that of a V=1, TV=1 entry, whose
+ * translations may be cached under it; DomainID 0, which it now has, for
+ * an entry that had none), and its DeviceID if it was an ATS device. The
+ * I bit is only meaningful with V=1, TV=1 (48882 section 2.2.2).
  */
 static inline void amd_cq_note_changed(struct amd_cq_walk *w, u32 devid,
-				       u64 old_w0, u64 w1)
+				       const u64 *old)
 {
-	if (!amd_cq_test_and_set(w->domains, (u32)(w1 & AMD_CQ_DTE1_DOMID_MASK)))
+	bool tv = (old[0] & AMD_CQ_DTE_V) && (old[0] & AMD_CQ_DTE_TV);
+	u32 dom = tv ? (u32)(old[1] & AMD_CQ_DTE1_DOMID_MASK) : 0;
+
+	amd_cq_test_and_set(w->changed, devid);
+	if (!amd_cq_test_and_set(w->domains, dom))
 		w->nr_domains++;
-	if ((old_w0 & AMD_CQ_DTE_TV) && (w1 & AMD_CQ_DTE1_IOTLB) &&
+	if (tv && (old[1] & AMD_CQ_DTE1_IOTLB) &&
 	    !amd_cq_test_and_set(w->ats, devid))
 		w->nr_ats++;
 }
 
+/*
+ * Revoke one DTE: words 3 to 1 (those that change) first, word 0 last,
+ * each with a compare-and-exchange against the value read. When another
+ * CPU changed the entry meanwhile, start over from what is in memory.
+ * Return: 1 changed, 0 nothing to change, -1 the entry kept changing.
+ */
+static inline int amd_cq_walk_dte(struct amd_cq_walk *w, u64 *dte, u32 devid)
+{
+	u64 old[AMD_CQ_DTE_WORDS], new[AMD_CQ_DTE_WORDS];
+	unsigned int diff, tries, i;
+
+	for (tries = 0; tries < AMD_CQ_DTE_TRIES; tries++) {
+		for (i = 0; i < AMD_CQ_DTE_WORDS; i++)
+			old[i] = READ_ONCE(dte[i]);
+		diff = amd_cq_dte_revoke(old, new, w->mode);
+		if (!diff)
+			return 0;
+		if (w->dry_run)
+			goto changed;
+		for (i = AMD_CQ_DTE_WORDS; i-- > 0;) {
+			if (!(diff & (1U << i)))
+				continue;
+			if (!amd_cq_replace(&dte[i], old[i], new[i]))
+				break;
+		}
+		if (i < AMD_CQ_DTE_WORDS)
+			continue;
+		if (w->flush)
+			w->flush(dte, AMD_CQ_DTE_SIZE);
+changed:
+		amd_cq_note_changed(w, devid, old);
+		return 1;
+	}
+	return -1;
+}
+
 /**
- * amd_cq_walk() - apply amd_cq_dte_transform() to a device table
- * @w: the walk
- * @rec: record whose entries_scanned, entries_changed and changed bitmap
- *	are (re)written
+ * amd_cq_walk() - apply amd_cq_dte_revoke() to a device table
+ * @w: the walk, started with amd_cq_walk_begin() (or continued)
+ * @rec: record whose entries_scanned, entries_changed and
+ *	entries_rejected are added to
  *
- * Each DTE's word 0 is read once; when the transform changes it, the new
- * value is written with one 64-bit store (not in a dry run), the DeviceID
- * is set in @rec->changed and the DomainID / ATS state noted. Stops
- * early, with @w->timed_out set, when @w->expired reports the deadline.
+ * From DTE @w->next on, each DTE is read and, when amd_cq_dte_revoke()
+ * changes it, stored (not in a dry run; word 0 last, each word with a
+ * compare-and-exchange), its DeviceID set in @w->changed and its DomainID
+ * / ATS state noted. An entry that another CPU keeps changing is counted
+ * as rejected. Stops early, with @w->timed_out set and @w->next at the
+ * first DTE not looked at, when @w->expired reports the deadline.
  */
 static inline void amd_cq_walk(struct amd_cq_walk *w,
 			       struct crash_dma_quiesce_record *rec)
 {
 	u32 count = w->count < AMD_CQ_NR_IDS ? w->count : AMD_CQ_NR_IDS;
 	u32 devid;
+	int r;
 
-	amd_cq_bitmap_zero(w->domains);
-	amd_cq_bitmap_zero(w->ats);
-	amd_cq_bitmap_zero(rec->changed);
-	w->nr_domains = 0;
-	w->nr_ats = 0;
 	w->timed_out = false;
-	rec->entries_scanned = 0;
-	rec->entries_changed = 0;
-
-	for (devid = 0; devid < count; devid++) {
-		u64 *dte = &w->table[(size_t)devid * AMD_CQ_DTE_WORDS];
-		u64 old, new;
-
+	for (devid = w->next; devid < count; devid++) {
 		if (devid % AMD_CQ_DEADLINE_STRIDE == 0 &&
 		    w->expired(w->expired_arg)) {
 			w->timed_out = true;
 			break;
 		}
-		old = READ_ONCE(dte[0]);
-		new = amd_cq_dte_transform(old, w->mode);
 		rec->entries_scanned++;
-		if (new == old)
-			continue;
-		if (!w->dry_run)
-			WRITE_ONCE(dte[0], new);
-		amd_cq_test_and_set(rec->changed, devid);
-		rec->entries_changed++;
-		amd_cq_note_changed(w, devid, old, READ_ONCE(dte[1]));
+		r = amd_cq_walk_dte(w, &w->table[(size_t)devid * AMD_CQ_DTE_WORDS],
+				    devid);
+		if (r > 0)
+			rec->entries_changed++;
+		else if (r < 0)
+			rec->entries_rejected++;
 	}
+	w->next = devid < count ? devid : count;
 }
 
 /**
- * amd_cq_collect() - rebuild the DomainID and ATS bitmaps from a changed
- *	bitmap
- * @w: walk whose @table, @count, @domains and @ats are used; @nr_domains
- *	and @nr_ats are set
+ * amd_cq_collect() - rebuild the DomainID bitmap from a changed bitmap
+ * @w: walk whose @table, @count and @domains are used; @nr_domains is set
  * @changed: DeviceIDs changed by an earlier walk over the same table
  *
  * For an IOMMU that shares its device table with an IOMMU quiesced
  * earlier in the same pass (Linux 6.1 uses one device table per PCI
  * segment): the table is already quiesced, but this IOMMU's caches still
- * need the invalidations. Word 1 is never modified by the walk, so the
- * DomainID and I bit read now are those the earlier walk saw. Whether TV
- * was set before the earlier walk can no longer be told (the transform
- * sets it), so every changed DTE with I=1 counts as an ATS device: an
- * extra ATS invalidation costs time, a missing one would leave a
- * writable translation cached in the device.
+ * need the invalidations. The walk keeps the DomainID of a TV=1 entry, so
+ * the value read now is the one its cached translations carry; an entry
+ * that had V=0 or TV=0 had no translation to cache and now reads
+ * DomainID 0, which is invalidated too.
  */
 static inline void amd_cq_collect(struct amd_cq_walk *w, const u64 *changed)
 {
 	u32 count = w->count < AMD_CQ_NR_IDS ? w->count : AMD_CQ_NR_IDS;
-	u32 devid;
+	u32 devid, dom;
 
 	amd_cq_bitmap_zero(w->domains);
-	amd_cq_bitmap_zero(w->ats);
 	w->nr_domains = 0;
-	w->nr_ats = 0;
-
 	for (devid = amd_cq_bitmap_next(changed, 0); devid < count;
-	     devid = amd_cq_bitmap_next(changed, devid + 1))
-		amd_cq_note_changed(w, devid, AMD_CQ_DTE_TV,
-				    READ_ONCE(w->table[(size_t)devid *
-						       AMD_CQ_DTE_WORDS + 1]));
+	     devid = amd_cq_bitmap_next(changed, devid + 1)) {
+		dom = (u32)(READ_ONCE(w->table[(size_t)devid * AMD_CQ_DTE_WORDS + 1]) &
+			    AMD_CQ_DTE1_DOMID_MASK);
+		if (!amd_cq_test_and_set(w->domains, dom))
+			w->nr_domains++;
+	}
+}
+
+/**
+ * amd_cq_mark_last() - the last changed DTE of every domain
+ * @table: the device table
+ * @count: DTEs in @table
+ * @changed: DeviceIDs of the changed DTEs
+ * @seen: scratch, AMD_CQ_BITMAP_WORDS words (DomainIDs)
+ * @last: out: bitmap of the DeviceIDs that are the highest changed
+ *	DeviceID of their DomainID (AMD_CQ_BITMAP_WORDS words)
+ *
+ * Without INVALIDATE_IOMMU_ALL, a domain's cached translations can only
+ * be dropped for good once every one of its devices' cached DTEs is
+ * gone: a device whose old DTE (IW=1) is still cached could walk the page
+ * tables again and cache writable translations under the domain's id.
+ * The invalidation therefore goes device by device in DeviceID order and
+ * sends a domain's INVALIDATE_IOMMU_PAGES right after the
+ * INVALIDATE_DEVTAB_ENTRY of its last device: when the budget runs out
+ * half-way, the domains done so far are fully invalidated.
+ */
+static inline void amd_cq_mark_last(const u64 *table, u32 count,
+				    const u64 *changed, u64 *seen, u64 *last)
+{
+	u32 devid, dom, i;
+
+	if (count > AMD_CQ_NR_IDS)
+		count = AMD_CQ_NR_IDS;
+	amd_cq_bitmap_zero(seen);
+	amd_cq_bitmap_zero(last);
+	for (i = count; i-- > 0;) {
+		devid = i;
+		if (!amd_cq_test(changed, devid))
+			continue;
+		dom = (u32)(READ_ONCE(table[(size_t)devid * AMD_CQ_DTE_WORDS + 1]) &
+			    AMD_CQ_DTE1_DOMID_MASK);
+		if (!amd_cq_test_and_set(seen, dom))
+			amd_cq_test_and_set(last, devid);
+	}
 }
 
 #endif /* _AMD_IOMMU_CRASH_QUIESCE_HW_H */

@@ -4,16 +4,16 @@
  *
  * At boot: register every DMAR unit with the generic crash-path quiesce
  * (kernel/crash_dma_quiesce.c) and build a read-only identity second-level
- * table covering RAM, used to take write permission away from pass-through
- * context entries.
+ * table covering RAM (up to the highest possible, hot-pluggable included),
+ * used to take write permission away from pass-through context entries.
  *
  * On a crash (other CPUs stopped, interrupts off) and from the debugfs dry
  * run: read the live state from the unit's registers, walk the legacy-mode
  * root table (drivers/iommu/intel/crash_quiesce_hw.h), then invalidate the
- * context cache, the IOTLB and the device-TLBs of ATS-enabled entries,
- * through the invalidation queue when it is enabled or through the
- * registers otherwise. Translation stays enabled. No allocation, no lock,
- * no sleep; every wait is bounded by the pass deadline.
+ * context cache and the IOTLB (vtd_cq_invalidate(), through the
+ * invalidation queue when it is enabled or through the registers
+ * otherwise). Translation stays enabled. No allocation, no lock, no sleep;
+ * every wait is bounded by the pass deadline.
  *
  * Bit layouts and section references (Intel Virtualization Technology for
  * Directed I/O Architecture Specification): see crash_quiesce_hw.h.
@@ -22,6 +22,7 @@
 #define pr_fmt(fmt)	"DMAR: crash quiesce: " fmt
 
 #include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/crash_dma_quiesce.h>
 #include <linux/dmar.h>
 #include <linux/gfp.h>
@@ -36,14 +37,21 @@
 
 #include <asm/cacheflush.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "iommu.h"
 #include "crash_quiesce_hw.h"
 
+/* Every unit the driver can have is recorded. */
+static_assert(DMAR_UNITS_SUPPORTED <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
+
 /* Top-level tables remembered per pass (shared tables handled once). */
 #define VTD_CQ_MEMO_SLOTS	4096
-/* The identity table is one SL-PDPT: at most 512 GiB. */
-#define VTD_CQ_IDENTITY_MAX	(512ULL << 30)
+/*
+ * The identity table: one SL-PML4 of SL-PDPTs, at most 512 of them
+ * (256 TiB, the 48-bit address space of a 4-level context entry).
+ */
+#define VTD_CQ_IDENTITY_MAX	(512ULL << 39)
 
 /*
  * State of one pass. Used by one pass at a time: the crash path runs with
@@ -52,6 +60,8 @@
 static u64 vtd_cq_ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 vtd_cq_dids[65536 / 64];
 static u64 vtd_cq_memo[VTD_CQ_MEMO_SLOTS];
+static u32 vtd_cq_memo_used;
+static u32 vtd_cq_memo_pass;
 static struct vtd_cq_walk vtd_cq_walk_state;
 static u32 vtd_cq_seq;
 
@@ -80,23 +90,21 @@ static void vtd_cq_flush(void *priv, void *addr, u64 size)
 	clflush_cache_range(addr, size);
 }
 
-/* Wait (bounded) for @bit of a 64-bit register to read 0. */
-static int vtd_cq_poll_clear64(void __iomem *addr, u64 bit,
-			       const struct crash_dma_quiesce_ctx *ctx)
+/* Wait (until @deadline) for @bit of a 64-bit register to read 0. */
+static int vtd_cq_poll_clear64(void __iomem *addr, u64 bit, u64 deadline)
 {
 	while (readq(addr) & bit) {
-		if (crash_dma_quiesce_expired(ctx))
+		if (rdtsc_ordered() >= deadline)
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
 	return 0;
 }
 
-static int vtd_cq_poll_clear32(void __iomem *addr, u32 bit,
-			       const struct crash_dma_quiesce_ctx *ctx)
+static int vtd_cq_poll_clear32(void __iomem *addr, u32 bit, u64 deadline)
 {
 	while (readl(addr) & bit) {
-		if (crash_dma_quiesce_expired(ctx))
+		if (rdtsc_ordered() >= deadline)
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
@@ -180,23 +188,22 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 
 /*
  * Queued invalidation (VT-d section 6.5.2): global context-cache, global
- * IOTLB, device-TLB of every ATS-enabled entry, then an invalidation wait
- * with a status write into @unit->wait_slot, polled to the deadline.
- * Descriptors go at the hardware tail (IQT_REG), not at the driver's idea
- * of it: a CPU stopped inside qi_submit_sync() may have left descriptors
- * that were never handed to the hardware.
+ * IOTLB, then an invalidation wait with a status write into
+ * @unit->wait_slot, polled to the deadline. Descriptors go at the hardware
+ * tail (IQT_REG), not at the driver's idea of it: a CPU stopped inside
+ * qi_submit_sync() may have left descriptors that were never handed to
+ * the hardware. No device-TLB invalidation: the walk turned device-TLB use
+ * off in the context entries (TT 01b -> 00b), so the units refuse the
+ * devices' translated requests whatever their device-TLBs hold.
  */
 static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 			   const struct crash_dma_quiesce_ctx *ctx,
-			   struct crash_dma_quiesce_record *rec,
-			   const struct vtd_cq_walk *w)
+			   struct crash_dma_quiesce_record *rec)
 {
 	struct vtd_cq_qi qi = { .reg = unit->mmio, .ctx = ctx, .rec = rec };
 	struct vtd_cq_desc d;
-	u64 head, tail, word;
-	unsigned int i;
+	u64 head, tail;
 	u32 fsts, cookie;
-	u16 sid;
 	int err;
 
 	qi.q = vtd_cq_iq_decode(readq(qi.reg + VTD_CQ_REG_IQA));
@@ -232,12 +239,6 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 	err = vtd_cq_qi_push(&qi, vtd_cq_desc_cc_global());
 	if (!err)
 		err = vtd_cq_qi_push(&qi, vtd_cq_desc_iotlb_global());
-	for (i = 0; !err && w->nr_ats && i < ARRAY_SIZE(vtd_cq_ats); i++) {
-		for (word = w->ats[i]; !err && word; word &= word - 1) {
-			sid = i * 64 + __ffs64(word);
-			err = vtd_cq_qi_push(&qi, vtd_cq_desc_dev_tlb_all(sid));
-		}
-	}
 	if (err) {
 		/* Let the hardware run what was queued anyway. */
 		vtd_cq_qi_kick(&qi);
@@ -266,43 +267,88 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 /*
  * Register-based invalidation (VT-d sections 10.4.7 and 10.4: CCMD_REG,
  * IOTLB_REG): global context-cache, then global IOTLB with draining. The
- * device-TLB cannot be invalidated this way; Linux enables ATS only with
- * queued invalidation, so ATS-enabled entries here mean the state is not
- * what Linux left. Units of major version 6 and later have no such
+ * context-cache step may use at most half of the time left, so that a
+ * context-cache invalidation that never completes still leaves the IOTLB
+ * invalidation (the one that drops cached writable translations) issued
+ * and waited for. Units of major version 6 and later have no such
  * registers (-ENODEV).
  */
 static int vtd_cq_inval_reg(void __iomem *reg,
 			    const struct crash_dma_quiesce_ctx *ctx,
-			    struct crash_dma_quiesce_record *rec,
-			    const struct vtd_cq_walk *w)
+			    struct crash_dma_quiesce_record *rec, u64 ecap)
 {
-	void __iomem *iotlb = reg + vtd_cq_iotlb_reg_offset(w->ecap);
+	void __iomem *iotlb = reg + vtd_cq_iotlb_reg_offset(ecap);
 	u32 ver = readl(reg + VTD_CQ_REG_VER);
-	int err;
+	u64 cc_deadline;
+	int err, cc_err;
 
 	if ((ver & VTD_CQ_VER_MAJOR_MASK) >> VTD_CQ_VER_MAJOR_SHIFT >=
 	    VTD_CQ_VER_NO_REG_INVAL)
 		return -ENODEV;
-	err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC, ctx);
-	if (err)
-		return err;
-	writeq(VTD_CQ_CCMD_ICC | VTD_CQ_CCMD_CIRG_GLOBAL,
-	       reg + VTD_CQ_REG_CCMD);
-	rec->commands++;
-	err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC, ctx);
-	if (err)
-		return err;
+	cc_deadline = crash_dma_quiesce_split(ctx, 2);
+	cc_err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC,
+				     cc_deadline);
+	if (!cc_err) {
+		writeq(VTD_CQ_CCMD_ICC | VTD_CQ_CCMD_CIRG_GLOBAL,
+		       reg + VTD_CQ_REG_CCMD);
+		rec->commands++;
+		cc_err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD,
+					     VTD_CQ_CCMD_ICC, cc_deadline);
+	}
 
-	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx);
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx->deadline);
 	if (err)
 		return err;
 	writeq(VTD_CQ_IOTLB_IVT | VTD_CQ_IOTLB_IIRG_GLOBAL |
 	       VTD_CQ_IOTLB_DR | VTD_CQ_IOTLB_DW, iotlb);
 	rec->commands++;
-	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx);
-	if (err)
-		return err;
-	return w->nr_ats ? -ENODEV : 0;
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx->deadline);
+	return err ? err : cc_err;
+}
+
+/**
+ * vtd_cq_invalidate() - flush a unit's caches after its tables changed
+ * @unit: the unit
+ * @ctx: the pass
+ * @rec: its record; @rec->commands is added to, @rec->inval set
+ * @gsts: GSTS_REG as read at the start of the pass
+ * @cap: CAP_REG
+ * @ecap: ECAP_REG
+ *
+ * The table writes are made visible first (a write-buffer flush when
+ * CAP.RWBF asks for one, VT-d section 6.8), then the context cache and
+ * the IOTLB are invalidated globally: through the invalidation queue when
+ * it is enabled (GSTS.QIES), else through the registers. Every step is
+ * issued even when an earlier one did not complete in its share of the
+ * time: the write-buffer flush may use at most half of what is left, the
+ * register-based context-cache step half of the rest. The outcome is OK
+ * only when every step completed.
+ *
+ * Independent of the table format, for the legacy walk of this file and
+ * any other walk over the same unit.
+ */
+static void vtd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
+			      const struct crash_dma_quiesce_ctx *ctx,
+			      struct crash_dma_quiesce_record *rec, u32 gsts,
+			      u64 cap, u64 ecap)
+{
+	void __iomem *reg = unit->mmio;
+	int err, wbf_err = 0;
+
+	/* Table updates visible to the IOMMU before it is told to refetch. */
+	mb();
+	if (cap & VTD_CQ_CAP_RWBF) {
+		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
+		rec->commands++;
+		wbf_err = vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS,
+					      VTD_CQ_GSTS_WBFS,
+					      crash_dma_quiesce_split(ctx, 2));
+	}
+	err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec) :
+					vtd_cq_inval_reg(reg, ctx, rec, ecap);
+	rec->inval = vtd_cq_inval_result(err ? err : wbf_err);
+	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
+		rec->domains_invalidated = 0;
 }
 
 /* Mode disable: clear TE, keep the other enables, wait for TES to clear. */
@@ -314,7 +360,7 @@ static void vtd_cq_disable(void __iomem *reg, u32 gsts,
 		writel(vtd_cq_gcmd_te_off(gsts), reg + VTD_CQ_REG_GCMD);
 		rec->commands++;
 		if (vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS, VTD_CQ_GSTS_TES,
-					ctx)) {
+					ctx->deadline)) {
 			rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
 			return;
 		}
@@ -337,7 +383,6 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	u64 rtaddr, root;
 	unsigned int aw;
 	u32 gsts;
-	int err;
 
 	gsts = readl(reg + VTD_CQ_REG_GSTS);
 	if (gsts & VTD_CQ_GSTS_QIES)
@@ -363,6 +408,12 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 		return;
 	}
 
+	/* The memo spans the units of a pass: tables shared between units. */
+	if (vtd_cq_memo_pass != ctx->pass) {
+		vtd_cq_memo_pass = ctx->pass;
+		memset(vtd_cq_memo, 0, sizeof(vtd_cq_memo));
+		vtd_cq_memo_used = 0;
+	}
 	memset(w, 0, sizeof(*w));
 	memset(vtd_cq_ats, 0, sizeof(vtd_cq_ats));
 	memset(vtd_cq_dids, 0, sizeof(vtd_cq_dids));
@@ -372,37 +423,35 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->haw = boot_cpu_data.x86_phys_bits;
 	w->mode = ctx->mode;
 	w->dry_run = ctx->dry_run;
+	w->unit = ctx->index;
 	for (aw = 1; aw < ARRAY_SIZE(w->pt_root); aw++) {
 		if (!vtd_cq_identity[aw])
 			continue;
 		w->pt_root[aw] = ctx->mode == CRASH_DMA_QUIESCE_ALL ?
 				 vtd_cq_blocked : vtd_cq_identity[aw];
 	}
+	w->changed = ctx->changed;
 	w->ats = vtd_cq_ats;
 	w->dids = vtd_cq_dids;
 	w->memo = vtd_cq_memo;
 	w->memo_size = VTD_CQ_MEMO_SLOTS;
+	w->memo_used = vtd_cq_memo_used;
 
 	vtd_cq_walk(w, &ops, rec);
-	if (ctx->dry_run || !rec->entries_changed)
+	vtd_cq_memo_used = w->memo_used;
+	if (!(w->ecap & VTD_CQ_ECAP_C) && rec->entries_changed && !ctx->dry_run)
+		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;
+	if (ctx->dry_run)
 		return;
-
-	/* Table updates visible to the IOMMU before it is told to refetch. */
-	mb();
-	err = 0;
-	if (w->cap & VTD_CQ_CAP_RWBF) {
-		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
-		rec->commands++;
-		err = vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS,
-					  VTD_CQ_GSTS_WBFS, ctx);
-	}
-	/* After a flush that timed out, invalidating would overrun the budget. */
-	if (!err)
-		err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec, w) :
-						vtd_cq_inval_reg(reg, ctx, rec, w);
-	rec->inval = vtd_cq_inval_result(err);
-	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
-		rec->domains_invalidated = 0;
+	/*
+	 * Invalidate whenever the unit has any present entry, changed by
+	 * this walk or not: a table shared with a unit quiesced earlier in
+	 * this pass reads as unchanged here, yet this unit's IOTLB may still
+	 * hold writable translations from it.
+	 */
+	if (!rec->entries_scanned && !rec->entries_rejected)
+		return;
+	vtd_cq_invalidate(unit, ctx, rec, gsts, w->cap, w->ecap);
 }
 
 /* Root Table Address Register: the root table is one 4 KiB page. */
@@ -437,72 +486,108 @@ static void __init vtd_cq_flush_table(u64 phys)
 	clflush_cache_range(phys_to_virt(phys), VTD_CQ_PAGE_SIZE);
 }
 
-/*
- * Build the read-only identity table over [0, max_pfn): one SL-PDPT (L3)
- * of 1 GiB leaves, or of pointers to SL-PDs (L2) of 2 MiB leaves; an
- * SL-PML4 (L4) whose entry 0 points to the L3, and an SL-PML5 (L5) whose
- * entry 0 points to the L4. A 3-level context entry (AW 1) uses the L3 as
- * its root, AW 2 the L4, AW 3 the L5. Every entry has R set and W clear.
- */
-static void __init vtd_cq_build_identity(bool use_1g)
+/* Free an identity table built (partly) by vtd_cq_build_identity(). */
+static void __init vtd_cq_free_identity(u64 l4, bool use_1g)
 {
-	u64 end = (u64)max_pfn << PAGE_SHIFT;
-	u64 l3, l4 = 0, l5 = 0, blocked, *l3va;
-	unsigned int i, n;
+	u64 *l4va = phys_to_virt(l4), *l3va, l3;
+	unsigned int i, j;
 
-	if (end > VTD_CQ_IDENTITY_MAX) {
-		pr_warn("identity table covers only the first 512 GiB of RAM\n");
-		end = VTD_CQ_IDENTITY_MAX;
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		l3 = l4va[i] & VTD_CQ_SL_ADDR;
+		if (!l3)
+			continue;
+		l3va = phys_to_virt(l3);
+		for (j = 0; !use_1g && j < VTD_CQ_SL_ENTRIES; j++)
+			vtd_cq_free_table(l3va[j] & VTD_CQ_SL_ADDR);
+		vtd_cq_free_table(l3);
 	}
-	blocked = vtd_cq_alloc_table();
-	l3 = vtd_cq_alloc_table();
-	if (!blocked || !l3)
+	vtd_cq_free_table(l4);
+}
+
+/*
+ * Build the read-only identity table over [0, @end): an SL-PML4 (L4) whose
+ * entries point to SL-PDPTs (L3) of 1 GiB leaves, or of pointers to SL-PDs
+ * (L2) of 2 MiB leaves, one L3 per 512 GiB; and an SL-PML5 (L5) whose
+ * entry 0 points to the L4. A 3-level context entry (AW 1) uses the first
+ * L3 as its root (its 39-bit address space ends at 512 GiB anyway), AW 2
+ * the L4, AW 3 the L5. Every entry has R set and W clear.
+ */
+static void __init vtd_cq_build_identity(bool use_1g, u64 end)
+{
+	u64 l4, l5 = 0, blocked = 0, *l4va, *l3va, l3, gib;
+	unsigned int i, n = DIV_ROUND_UP_ULL(end, SZ_1G);
+
+	l4 = vtd_cq_alloc_table();
+	if (!l4)
 		goto fail;
-	l3va = phys_to_virt(l3);
-	if (use_1g) {
-		n = vtd_cq_identity_fill_1g(l3va, end);
-	} else {
-		n = DIV_ROUND_UP_ULL(end, SZ_1G);
-		for (i = 0; i < n; i++) {
+	l4va = phys_to_virt(l4);
+	for (gib = 0; gib < n; gib++) {
+		i = gib / VTD_CQ_SL_ENTRIES;
+		l3 = l4va[i] & VTD_CQ_SL_ADDR;
+		if (!l3) {
+			l3 = vtd_cq_alloc_table();
+			if (!l3)
+				goto fail;
+			l4va[i] = vtd_cq_sl_ro_table(l3);
+		}
+		l3va = phys_to_virt(l3);
+		if (use_1g) {
+			l3va[gib % VTD_CQ_SL_ENTRIES] = vtd_cq_sl_ro_leaf(gib << 30);
+		} else {
 			u64 l2 = vtd_cq_alloc_table();
 
 			if (!l2)
 				goto fail;
-			vtd_cq_identity_fill_2m(phys_to_virt(l2), (u64)i << 30);
+			vtd_cq_identity_fill_2m(phys_to_virt(l2), gib << 30);
 			vtd_cq_flush_table(l2);
-			l3va[i] = vtd_cq_sl_ro_table(l2);
+			l3va[gib % VTD_CQ_SL_ENTRIES] = vtd_cq_sl_ro_table(l2);
 		}
 	}
-	l4 = vtd_cq_alloc_table();
 	l5 = vtd_cq_alloc_table();
-	if (!l4 || !l5)
+	blocked = vtd_cq_alloc_table();
+	if (!l5 || !blocked)
 		goto fail;
-	((u64 *)phys_to_virt(l4))[0] = vtd_cq_sl_ro_table(l3);
 	((u64 *)phys_to_virt(l5))[0] = vtd_cq_sl_ro_table(l4);
-	vtd_cq_flush_table(blocked);
-	vtd_cq_flush_table(l3);
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
+		if (l4va[i])
+			vtd_cq_flush_table(l4va[i] & VTD_CQ_SL_ADDR);
 	vtd_cq_flush_table(l4);
 	vtd_cq_flush_table(l5);
+	vtd_cq_flush_table(blocked);
 
 	vtd_cq_blocked = blocked;
-	vtd_cq_identity[1] = l3;
+	vtd_cq_identity[1] = l4va[0] & VTD_CQ_SL_ADDR;
 	vtd_cq_identity[2] = l4;
 	vtd_cq_identity[3] = l5;
 	pr_info("read-only identity table for pass-through entries: [0, %#llx) in %u %s pages\n",
-		end, use_1g ? n : n * VTD_CQ_SL_ENTRIES, use_1g ? "1 GiB" : "2 MiB");
+		(u64)n << 30, use_1g ? n : n * VTD_CQ_SL_ENTRIES,
+		use_1g ? "1 GiB" : "2 MiB");
 	return;
 
 fail:
 	pr_warn("no memory for the identity table: pass-through entries will be left unchanged\n");
-	if (l3 && !use_1g) {
-		l3va = phys_to_virt(l3);
-		for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
-			vtd_cq_free_table(l3va[i] & VTD_CQ_SL_ADDR);
-	}
+	if (l4)
+		vtd_cq_free_identity(l4, use_1g);
 	vtd_cq_free_table(l5);
-	vtd_cq_free_table(l4);
-	vtd_cq_free_table(l3);
 	vtd_cq_free_table(blocked);
+}
+
+/*
+ * The end of the identity table: every RAM address there may be, hot-
+ * pluggable ranges of the SRAT included (max_possible_pfn), at least 1 GiB
+ * and at most VTD_CQ_IDENTITY_MAX. Memory hot-added outside what the
+ * firmware declared is not covered (pass-through reads there fault after
+ * a crash).
+ */
+static u64 __init vtd_cq_identity_end(void)
+{
+	u64 end = max_t(u64, (u64)max_pfn, max_possible_pfn) << PAGE_SHIFT;
+
+	if (end > VTD_CQ_IDENTITY_MAX) {
+		pr_warn("identity table covers only the first 256 TiB of RAM\n");
+		end = VTD_CQ_IDENTITY_MAX;
+	}
+	return max_t(u64, end, SZ_1G);
 }
 
 static int __init vtd_cq_init(void)
@@ -519,7 +604,7 @@ static int __init vtd_cq_init(void)
 			continue;
 		if (crash_dma_quiesce_register(CRASH_DMA_QUIESCE_INTEL,
 					       &vtd_cq_ops, iommu->reg,
-					       iommu->reg_phys))
+					       iommu->reg_phys, 0))
 			continue;
 		nr++;
 		sllps &= iommu->cap;
@@ -531,7 +616,8 @@ static int __init vtd_cq_init(void)
 	if (!nr || !pt)
 		return 0;
 	if (sllps & (VTD_CQ_CAP_SLLPS_1G | VTD_CQ_CAP_SLLPS_2M))
-		vtd_cq_build_identity(sllps & VTD_CQ_CAP_SLLPS_1G);
+		vtd_cq_build_identity(sllps & VTD_CQ_CAP_SLLPS_1G,
+				      vtd_cq_identity_end());
 	else
 		pr_warn("no 2 MiB second-level pages: pass-through entries will be left unchanged\n");
 	return 0;

@@ -28,6 +28,7 @@
 #define _INTEL_IOMMU_CRASH_QUIESCE_HW_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/crash_dma_quiesce.h>
@@ -216,9 +217,9 @@
  *  - 6.5.2.3 IOTLB: type 2, G bits 5:4 (01 global, 10 domain), DW bit 6,
  *    DR bit 7,
  *    DID 31:16; high quadword: AM 5:0, IH 6, ADDR 63:12.
- *  - 6.5.2.5 device-TLB: type 3, PFSID[3:0] 15:12, MIP 20:16, SID 47:32,
- *    PFSID[15:4] 63:52; high quadword: S bit 0, ADDR 63:12. S = 1 with
- *    ADDR bits 62:12 all ones and bit 63 zero covers every address.
+ *  (6.5.2.5 device-TLB invalidation is not used: the crash path turns
+ *   device-TLB use off in the context entry instead, see
+ *   vtd_cq_ctx_ats_off().)
  *  - 6.5.2.8 invalidation wait: type 5, IF bit 4, SW bit 5, FN bit 6,
  *    status data 63:32; high quadword: status address 63:2. Only SW is
  *    used here: QEMU aborts on a wait descriptor with both SW and IF.
@@ -232,9 +233,6 @@
 #define VTD_CQ_DESC_DID_SHIFT		16
 #define VTD_CQ_DESC_IOTLB_DW		BIT_ULL(6)
 #define VTD_CQ_DESC_IOTLB_DR		BIT_ULL(7)
-#define VTD_CQ_DESC_DEV_TLB_SID_SHIFT	32
-#define VTD_CQ_DESC_DEV_TLB_S		BIT_ULL(0)
-#define VTD_CQ_DESC_DEV_TLB_ALL		GENMASK_ULL(62, 12)
 #define VTD_CQ_DESC_WAIT_IF		BIT_ULL(4)
 #define VTD_CQ_DESC_WAIT_SW		BIT_ULL(5)
 #define VTD_CQ_DESC_WAIT_FN		BIT_ULL(6)
@@ -281,23 +279,6 @@ static inline struct vtd_cq_desc vtd_cq_desc_iotlb_domain(u16 did)
 		      VTD_CQ_DESC_IOTLB_DW | VTD_CQ_DESC_IOTLB_DR |
 		      ((u64)did << VTD_CQ_DESC_DID_SHIFT),
 		.hi = 0,
-	};
-
-	return d;
-}
-
-/*
- * Device-TLB invalidation of every address of @sid. PFSID and MIP are
- * left zero: the crash path has no driver data to fill them from (they
- * matter only for VFs on hardware with device-TLB invalidation
- * throttling, ECAP.DIT).
- */
-static inline struct vtd_cq_desc vtd_cq_desc_dev_tlb_all(u16 sid)
-{
-	struct vtd_cq_desc d = {
-		.lo = VTD_CQ_DESC_TYPE_DEV_TLB |
-		      ((u64)sid << VTD_CQ_DESC_DEV_TLB_SID_SHIFT),
-		.hi = VTD_CQ_DESC_DEV_TLB_ALL | VTD_CQ_DESC_DEV_TLB_S,
 	};
 
 	return d;
@@ -465,6 +446,31 @@ static inline u64 vtd_cq_ctx_pt_rewrite(u64 lo, u64 root_phys)
 	       (root_phys & VTD_CQ_CTX_SLPTPTR);
 }
 
+/*
+ * The new low quadword of a TT 01b context entry (translation with
+ * device-TLB): TT 00b, everything else kept. With TT 00b the unit blocks
+ * translated requests and translation requests of the device (VT-d
+ * section 9.3, TT field), so that writes from an ATS device are checked
+ * against the (revoked) second-level tables again, whatever its
+ * device-TLB still holds: blocking no longer depends on the device
+ * answering a device-TLB invalidation.
+ */
+static inline u64 vtd_cq_ctx_ats_off(u64 lo)
+{
+	return lo & ~VTD_CQ_CTX_TT_MASK;
+}
+
+/*
+ * One 64-bit compare-and-exchange of a table word: a CPU that did not
+ * stop at the crash may be changing the same entry. The crash path never
+ * overwrites a value it did not read. Return: true when @p held @old and
+ * now holds @new.
+ */
+static inline bool vtd_cq_replace(u64 *p, u64 old, u64 new)
+{
+	return cmpxchg64(p, old, new) == old;
+}
+
 /* Second-level paging entries, VT-d section 9.8. */
 
 static inline bool vtd_cq_sl_present(u64 e)
@@ -555,6 +561,33 @@ static inline unsigned int vtd_cq_sl_top_revoke(u64 *table,
 }
 
 /*
+ * vtd_cq_sl_top_revoke() for the crash path: each entry with a
+ * compare-and-exchange, retried (a few times) when another CPU changed
+ * it. Returns the number of entries changed (written unless @dry_run).
+ */
+static inline unsigned int vtd_cq_sl_top_revoke_live(u64 *table,
+						     enum crash_dma_quiesce_mode mode,
+						     bool dry_run)
+{
+	unsigned int i, tries, n = 0;
+
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		for (tries = 0; tries < 4; tries++) {
+			u64 e = READ_ONCE(table[i]);
+			u64 r = vtd_cq_sl_revoke(e, mode);
+
+			if (r == e)
+				break;
+			if (dry_run || vtd_cq_replace(&table[i], e, r)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
  * Read-only identity second-level tables (built at boot for the
  * pass-through rewrite): leaves with R and PS, non-leaf entries with R
  * only (the AND over the levels then grants read, never write).
@@ -617,11 +650,21 @@ struct vtd_cq_walk_ops {
 	void *priv;
 };
 
-/* Outcome of a top-level table, kept in the low bits of a memo slot. */
+/*
+ * A memo slot: the unit that last handled the table in this pass (bits
+ * 62:52, its index in the pass; table addresses are below 2^52, as
+ * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
+ * any unit changed it in this pass (bit 2), and that unit's outcome (bits
+ * 1:0).
+ */
 #define VTD_CQ_MEMO_CHANGED	1
 #define VTD_CQ_MEMO_UNCHANGED	2
 #define VTD_CQ_MEMO_REJECTED	3
 #define VTD_CQ_MEMO_OUTCOME	GENMASK_ULL(1, 0)
+#define VTD_CQ_MEMO_REVOKED	BIT_ULL(2)
+#define VTD_CQ_MEMO_ADDR	GENMASK_ULL(51, 12)
+#define VTD_CQ_MEMO_UNIT_SHIFT	52
+#define VTD_CQ_MEMO_UNIT	GENMASK_ULL(62, 52)
 
 /**
  * struct vtd_cq_walk - one pass over a legacy root table
@@ -631,18 +674,26 @@ struct vtd_cq_walk_ops {
  * @haw: host address width: address bits at or above it are reserved
  * @mode: CRASH_DMA_QUIESCE_WRITE or CRASH_DMA_QUIESCE_ALL
  * @dry_run: count only, write nothing
+ * @unit: index of the unit in the pass (tells the memo's units apart;
+ *	below 2048)
  * @pt_root: by context-entry AW (1..3), the top-level table that a
  *	pass-through entry is rewritten to translate through (the read-only
  *	identity table, or an empty table for mode all); 0: leave such
  *	entries unchanged (counted as rejected)
+ * @changed: out, NR_SIDS bits: source ids of the entries that lost write
+ *	permission in this pass
  * @ats: out, NR_SIDS bits: source ids of valid TT=01 (device-TLB) entries
  * @dids: out, 65536 bits: domain ids of the entries that changed
  * @memo: optional open-addressing set of the top-level tables seen in this
- *	pass (table address | outcome), so that a table shared by many
- *	context entries is validated and written once; zeroed by the walk
+ *	pass by any unit (see VTD_CQ_MEMO_*), so that a table shared by many
+ *	context entries is validated and written once per unit, and a unit
+ *	whose entries use a table another unit revoked earlier in the pass
+ *	(one domain on several units) counts those entries as changed. The
+ *	caller zeroes it and @memo_used at the start of a pass, not per unit.
  * @memo_size: slots in @memo, a power of two (0: no memo)
- * @memo_used: slots in use
+ * @memo_used: in/out: slots in use
  * @nr_ats: bits set in @ats
+ * @nr_ats_off: TT=01 entries switched to TT=00
  * @nr_dids: bits set in @dids
  * @nr_identity: pass-through entries rewritten
  * @timed_out: the walk stopped at the deadline
@@ -654,13 +705,16 @@ struct vtd_cq_walk {
 	unsigned int haw;
 	enum crash_dma_quiesce_mode mode;
 	bool dry_run;
+	unsigned int unit;
 	u64 pt_root[4];
+	u64 *changed;
 	u64 *ats;
 	u64 *dids;
 	u64 *memo;
 	u32 memo_size;
 	u32 memo_used;
 	u32 nr_ats;
+	u32 nr_ats_off;
 	u32 nr_dids;
 	u32 nr_identity;
 	bool timed_out;
@@ -672,23 +726,22 @@ static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 phys)
 	       (w->memo_size - 1);
 }
 
-/* The recorded outcome of table @phys, or 0 when not seen yet. */
-static inline unsigned int vtd_cq_memo_get(const struct vtd_cq_walk *w,
-					   u64 phys)
+/* The slot of table @phys, or NULL when it has none yet. */
+static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 phys)
 {
 	u32 i, n;
 
 	if (!w->memo_size)
-		return 0;
+		return NULL;
 	for (i = vtd_cq_memo_hash(w, phys), n = 0; n < w->memo_size;
 	     i = (i + 1) & (w->memo_size - 1), n++) {
 		/* Used slots always hold a non-zero outcome. */
 		if (!w->memo[i])
-			return 0;
-		if ((w->memo[i] & ~VTD_CQ_MEMO_OUTCOME) == phys)
-			return w->memo[i] & VTD_CQ_MEMO_OUTCOME;
+			return NULL;
+		if ((w->memo[i] & VTD_CQ_MEMO_ADDR) == phys)
+			return &w->memo[i];
 	}
-	return 0;
+	return NULL;
 }
 
 /* Can the memo take another table? It is kept at most 3/4 full. */
@@ -697,51 +750,74 @@ static inline bool vtd_cq_memo_room(const struct vtd_cq_walk *w)
 	return w->memo_size && w->memo_used < w->memo_size / 4 * 3;
 }
 
-/* Record an outcome; silently skipped once the set is 3/4 full. */
-static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 phys,
-				   unsigned int outcome)
+/* The slot value of table @phys for this unit. */
+static inline u64 vtd_cq_memo_slot(const struct vtd_cq_walk *w, u64 phys,
+				   bool revoked, unsigned int outcome)
+{
+	return phys |
+	       (((u64)w->unit << VTD_CQ_MEMO_UNIT_SHIFT) & VTD_CQ_MEMO_UNIT) |
+	       (revoked ? VTD_CQ_MEMO_REVOKED : 0) | outcome;
+}
+
+/* Record an outcome in @slot, or in a new slot (skipped once 3/4 full). */
+static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 *slot,
+				   u64 value)
 {
 	u32 i;
 
+	if (slot) {
+		*slot = value;
+		return;
+	}
 	if (!vtd_cq_memo_room(w))
 		return;
-	for (i = vtd_cq_memo_hash(w, phys); w->memo[i];
+	for (i = vtd_cq_memo_hash(w, value & VTD_CQ_MEMO_ADDR); w->memo[i];
 	     i = (i + 1) & (w->memo_size - 1))
 		;
-	w->memo[i] = phys | outcome;
+	w->memo[i] = value;
 	w->memo_used++;
 }
 
 /*
  * Handle the top-level table of one translated context entry: validate
- * it, then revoke. Returns a VTD_CQ_MEMO_* outcome.
+ * it, then revoke. Done once per unit and table: a table another unit
+ * handled earlier in the pass is validated again with this unit's
+ * capabilities (and revoked again, which changes nothing when that unit
+ * wrote it), and counts as changed when any unit changed it in this pass.
+ * Returns a VTD_CQ_MEMO_* outcome.
  */
 static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 					     const struct vtd_cq_walk_ops *ops,
 					     struct crash_dma_quiesce_record *rec,
 					     u64 phys, unsigned int levels)
 {
-	unsigned int outcome = vtd_cq_memo_get(w, phys);
-	unsigned int n;
+	u64 *slot = vtd_cq_memo_find(w, phys);
+	bool revoked = false;
+	unsigned int outcome, n;
 	u64 *table;
 
-	if (outcome)
-		return outcome;
+	if (slot) {
+		if (((*slot & VTD_CQ_MEMO_UNIT) >> VTD_CQ_MEMO_UNIT_SHIFT) ==
+		    (w->unit & (VTD_CQ_MEMO_UNIT >> VTD_CQ_MEMO_UNIT_SHIFT)))
+			return *slot & VTD_CQ_MEMO_OUTCOME;
+		revoked = *slot & VTD_CQ_MEMO_REVOKED;
+	}
 	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
 	if (!table ||
 	    !vtd_cq_sl_top_valid(table, levels, w->cap, w->ecap, w->haw)) {
 		outcome = VTD_CQ_MEMO_REJECTED;
 	} else {
-		n = vtd_cq_sl_top_revoke(table, w->mode, w->dry_run);
-		outcome = n ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
+		n = vtd_cq_sl_top_revoke_live(table, w->mode, w->dry_run);
 		if (n) {
+			revoked = true;
 			rec->tables_changed++;
 			if (!w->dry_run && ops->flush &&
 			    !(w->ecap & VTD_CQ_ECAP_C))
 				ops->flush(ops->priv, table, VTD_CQ_PAGE_SIZE);
 		}
+		outcome = revoked ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
 	}
-	vtd_cq_memo_put(w, phys, outcome);
+	vtd_cq_memo_put(w, slot, vtd_cq_memo_slot(w, phys, revoked, outcome));
 	return outcome;
 }
 
@@ -750,11 +826,30 @@ static inline void vtd_cq_walk_changed(struct vtd_cq_walk *w,
 				       u16 sid, u16 did)
 {
 	rec->entries_changed++;
-	vtd_cq_bit_set(rec->changed, sid);
+	vtd_cq_bit_set(w->changed, sid);
 	if (w->dids && !vtd_cq_bit_test(w->dids, did)) {
 		vtd_cq_bit_set(w->dids, did);
 		w->nr_dids++;
 	}
+}
+
+/*
+ * Store the new low quadword of a context entry (one compare-and-exchange
+ * against the value the walk read; the high quadword, AW and DID, does
+ * not change) and write it back for a non-snooping unit. Returns false
+ * when another CPU changed the entry meanwhile: it is then left alone.
+ */
+static inline bool vtd_cq_ctx_store(struct vtd_cq_walk *w,
+				    const struct vtd_cq_walk_ops *ops,
+				    u64 *ce, u64 lo, u64 new)
+{
+	if (w->dry_run)
+		return true;
+	if (!vtd_cq_replace(&ce[0], lo, new))
+		return false;
+	if (ops->flush && !(w->ecap & VTD_CQ_ECAP_C))
+		ops->flush(ops->priv, ce, 16);
+	return true;
 }
 
 /* One present context entry @ce of source id @sid. */
@@ -766,6 +861,7 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	u64 lo = READ_ONCE(ce[0]), hi = READ_ONCE(ce[1]);
 	unsigned int aw = vtd_cq_ctx_aw(hi), outcome;
 	u16 did = vtd_cq_ctx_did(hi);
+	bool ats_off = false;
 	u64 root;
 
 	if (!vtd_cq_ctx_valid(lo, hi, w->cap, w->ecap, w->haw)) {
@@ -774,18 +870,27 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	}
 	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_PASS_THROUGH) {
 		root = w->pt_root[aw];
-		if (!root) {
+		if (!root ||
+		    !vtd_cq_ctx_store(w, ops, ce, lo, vtd_cq_ctx_pt_rewrite(lo, root))) {
 			rec->entries_rejected++;
 			return;
-		}
-		if (!w->dry_run) {
-			WRITE_ONCE(ce[0], vtd_cq_ctx_pt_rewrite(lo, root));
-			if (ops->flush && !(w->ecap & VTD_CQ_ECAP_C))
-				ops->flush(ops->priv, ce, 16);
 		}
 		w->nr_identity++;
 		vtd_cq_walk_changed(w, rec, sid, did);
 		return;
+	}
+	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_DEV_TLB) {
+		if (w->ats && !vtd_cq_bit_test(w->ats, sid)) {
+			vtd_cq_bit_set(w->ats, sid);
+			w->nr_ats++;
+		}
+		/* Translated requests off first: they bypass the tables. */
+		if (!vtd_cq_ctx_store(w, ops, ce, lo, vtd_cq_ctx_ats_off(lo))) {
+			rec->entries_rejected++;
+			return;
+		}
+		w->nr_ats_off++;
+		ats_off = true;
 	}
 	outcome = vtd_cq_walk_table(w, ops, rec, lo & VTD_CQ_CTX_SLPTPTR,
 				    aw + 2);
@@ -802,13 +907,8 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	if (outcome == VTD_CQ_MEMO_UNCHANGED && !vtd_cq_memo_room(w) &&
 	    w->dids && vtd_cq_bit_test(w->dids, did))
 		outcome = VTD_CQ_MEMO_CHANGED;
-	if (outcome == VTD_CQ_MEMO_CHANGED)
+	if (outcome == VTD_CQ_MEMO_CHANGED || ats_off)
 		vtd_cq_walk_changed(w, rec, sid, did);
-	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_DEV_TLB && w->ats &&
-	    !vtd_cq_bit_test(w->ats, sid)) {
-		vtd_cq_bit_set(w->ats, sid);
-		w->nr_ats++;
-	}
 }
 
 /*
@@ -817,14 +917,16 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
  * For every present root entry and every present context entry: a
  * translated entry (TT 00 or 01) loses W (or R and W) in every present
  * entry of its top-level second-level table, which is validated first and
- * handled once per pass when @w->memo is given; a pass-through entry (TT
- * 10) is rewritten to translate through @w->pt_root[AW]. Entries that fail
- * validation, or point to memory @ops->map refuses, are left alone and
- * counted as rejected. Stops when @ops->expired says so.
+ * handled once per unit and pass when @w->memo is given; a TT 01 entry
+ * also becomes TT 00 (translated requests blocked); a pass-through entry
+ * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
+ * fail validation, or point to memory @ops->map refuses, are left alone
+ * and counted as rejected. Stops when @ops->expired says so.
  *
- * The caller clears @rec (the walk only adds to its counters and bitmap)
- * and @w->ats / @w->dids; the walk sets @rec->root_phys, @rec->root_size
- * and @rec->state (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
+ * The caller clears @rec (the walk only adds to its counters),
+ * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
+ * the walk sets @rec->root_phys, @rec->root_size and @rec->state
+ * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
  */
 static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 			       const struct vtd_cq_walk_ops *ops,
@@ -835,12 +937,10 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 	u64 *root, *ctx;
 
 	w->nr_ats = 0;
+	w->nr_ats_off = 0;
 	w->nr_dids = 0;
 	w->nr_identity = 0;
 	w->timed_out = false;
-	w->memo_used = 0;
-	for (bus = 0; bus < w->memo_size; bus++)
-		w->memo[bus] = 0;
 
 	rec->root_phys = w->root_phys;
 	rec->root_size = VTD_CQ_PAGE_SIZE;
@@ -888,6 +988,8 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 
 	if (w->nr_identity)
 		rec->flags |= CRASH_DMA_QUIESCE_F_IDENTITY;
+	if (w->nr_ats_off)
+		rec->flags |= CRASH_DMA_QUIESCE_F_ATS_OFF;
 	rec->domains_invalidated = w->nr_dids;
 	if (w->timed_out)
 		rec->state = CRASH_DMA_QUIESCE_TIMEOUT;

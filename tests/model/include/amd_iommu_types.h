@@ -8,10 +8,14 @@
 #define _MODEL_AMD_IOMMU_TYPES_H
 #include "model_kernel.h"
 
+/* Linux 6.1's limit (amd_iommu_types.h). */
+#define MAX_IOMMUS	32
+
 struct amd_iommu {
 	struct amd_iommu *next;
 	u8 __iomem *mmio_base;
 	u64 mmio_phys;
+	u64 features;	/* the EFR Linux uses (IVHD copy) */
 };
 
 extern struct amd_iommu *model_amd_iommu_list;

@@ -11,9 +11,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <assert.h>
 #include <linux/types.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
+/* cmpxchg64() with the tests' hook (tests/unit/include/linux/atomic.h). */
+#include "../../unit/include/linux/atomic.h"
 
 #define __init
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -25,6 +28,9 @@
 #define PHYS_PFN(x)		((unsigned long)((x) >> PAGE_SHIFT))
 #define DIV_ROUND_UP_ULL(x, d)	(((unsigned long long)(x) + (d) - 1) / (d))
 #define GFP_KERNEL		0
+#define __GFP_ZERO		0
+#define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b)		((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 
 static inline u64 div_u64(u64 a, u32 b) { return a / b; }
 static inline unsigned long __ffs64(u64 w) { return __builtin_ctzll(w); }
@@ -47,14 +53,22 @@ void model_add_param(const char *name, int (*fn)(char *));
 	static void __attribute__((constructor)) model_ep_##fn(void) \
 	{ model_add_param(str, fn); }
 
-/* <linux/printk.h>: to stderr when MODEL_VERBOSE is set. */
+/*
+ * <linux/printk.h>: to stderr when MODEL_VERBOSE is set. printk_deferred()
+ * only stores into the log buffer (model_log_lines); every other level
+ * would also reach the consoles (model_console_lines).
+ */
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
 #endif
+extern unsigned int model_console_lines, model_log_lines;
 void model_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void model_printk_deferred(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 #define pr_emerg(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...)	model_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define printk_deferred(fmt, ...) model_printk_deferred(fmt, ##__VA_ARGS__)
 
 /* <linux/io.h>: every access goes to the model's register files. */
 u32 readl(const volatile void __iomem *addr);
@@ -67,8 +81,42 @@ u64 virt_to_phys(const volatile void *addr);
 void *phys_to_virt(u64 phys);
 bool pfn_valid(unsigned long pfn);
 extern unsigned long max_pfn;
+extern unsigned long long max_possible_pfn;
 unsigned long get_zeroed_page(int gfp);
 void free_page(unsigned long addr);
+unsigned long __get_free_pages(int gfp, unsigned int order);
+static inline unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/*
+ * <asm/pgtable_types.h>: the direct map. lookup_address() answers from the
+ * model's per-page map state (model_unmap_page()).
+ */
+typedef struct {
+	u64 flags;
+} pte_t;
+#define MODEL_PTE_PRESENT	1ULL
+#define MODEL_PTE_RW		2ULL
+pte_t *lookup_address(unsigned long address, unsigned int *level);
+static inline bool pte_present(pte_t pte) { return pte.flags & MODEL_PTE_PRESENT; }
+static inline bool pte_write(pte_t pte) { return pte.flags & MODEL_PTE_RW; }
+
+/* <linux/cpumask.h> */
+unsigned int num_online_cpus(void);
+
+/* <linux/atomic.h>: one thread. */
+typedef struct {
+	int counter;
+} atomic_t;
+#define ATOMIC_INIT(i)		{ (i) }
+#define atomic_inc(v)		((void)((v)->counter++))
+#define atomic_read(v)		((v)->counter)
 
 /* <linux/mem_encrypt.h>: no SME in the model. */
 #define __sme_clr(x)	(x)
@@ -91,7 +139,7 @@ struct resource {
 	u64 start;
 	u64 end;
 };
-extern struct resource crashk_res;
+extern struct resource crashk_res, crashk_low_res;
 #define E820_TYPE_RAM 1
 bool e820__mapped_any(u64 start, u64 end, int type);
 

@@ -4,6 +4,9 @@
 #define _MODEL_LINUX_DMAR_H
 #include "model_kernel.h"
 
+/* Linux 6.1's limit (include/linux/dmar.h). */
+#define DMAR_UNITS_SUPPORTED	1024
+
 struct intel_iommu;
 struct dmar_drhd_unit {
 	struct dmar_drhd_unit *next;
