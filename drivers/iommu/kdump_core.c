@@ -325,6 +325,33 @@ static void ik_log_retired(struct iommu_kdump_unit *u, u16 sid, bool copied)
 }
 
 /**
+ * iommu_kdump_entry_taken_over() - is a taken-over entry in force?
+ * @unit: the unit (NULL: no)
+ * @sid: source id
+ * @did: the old domain id of a copied entry, 0 when none; set when true
+ *
+ * For a vendor about to replace the entry, to flush what the hardware may
+ * still cache of it. Any context.
+ *
+ * Return: true while the crashed kernel's entry, or a blocking one the
+ * takeover installed, is in force for @sid.
+ */
+bool iommu_kdump_entry_taken_over(struct iommu_kdump_unit *unit, u16 sid,
+				  u16 *did)
+{
+	unsigned long flags;
+	bool live;
+
+	if (!unit || sid >= unit->nr_sids)
+		return false;
+	spin_lock_irqsave(&ik_lock, flags);
+	live = unit->published && ik_ledger_live(unit, sid);
+	*did = unit->sids[sid].has_did ? unit->sids[sid].did : 0;
+	spin_unlock_irqrestore(&ik_lock, flags);
+	return live;
+}
+
+/**
  * iommu_kdump_entry_written() - the capture kernel wrote its own entry
  * @unit: the unit (NULL: nothing to do)
  * @sid: source id whose entry was written

@@ -87,6 +87,8 @@ void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit);
 void iommu_kdump_unit_discard(struct iommu_kdump_unit *unit);
 
 /* Vendor side: the capture kernel wrote entries (any context). */
+bool iommu_kdump_entry_taken_over(struct iommu_kdump_unit *unit, u16 sid,
+				  u16 *did);
 void iommu_kdump_entry_written(struct iommu_kdump_unit *unit, u16 sid);
 void iommu_kdump_entry_cloned(struct iommu_kdump_unit *unit, u16 from, u16 to);
 

@@ -532,14 +532,29 @@ block:
  * @bus: bus number
  * @devfn: device and function
  *
- * Called from domain_context_mapping_one() with iommu->lock held.
+ * Called from domain_context_mapping_one() with iommu->lock held, after
+ * the write. Linux 6.1 invalidates the copied entry before it overwrites
+ * it, in place; the hardware may have fetched it again in between. When
+ * the entry replaced was taken over, its context-cache entry and the old
+ * domain's IOTLB entries are invalidated once more, after the write (VT-d
+ * section 6.5.3.3: a present entry changed).
  */
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn)
 {
-	if (iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
-		iommu_kdump_entry_written(vtd_kd_units[iommu->seq_id],
-					  PCI_DEVID(bus, devfn));
+	struct iommu_kdump_unit *unit;
+	u16 sid = PCI_DEVID(bus, devfn), did;
+
+	if (iommu->seq_id < 0 || iommu->seq_id >= DMAR_UNITS_SUPPORTED)
+		return;
+	unit = vtd_kd_units[iommu->seq_id];
+	if (!iommu_kdump_entry_taken_over(unit, sid, &did))
+		return;
+	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
+				   DMA_CCMD_DEVICE_INVL);
+	if (did)
+		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	iommu_kdump_entry_written(unit, sid);
 }
 
 /**
