@@ -241,6 +241,18 @@ void iommu_kdump_note_rejected(struct iommu_kdump_unit *unit, u16 sid,
 }
 
 /**
+ * iommu_kdump_note_pinned() - a rejected entry carried a domain id
+ * @unit: the unit
+ * @sid: source id of the rejected entry
+ * @did: its domain id, which the vendor reserved: the IOMMU may have
+ *	cached translations under it, so it is never released
+ */
+void iommu_kdump_note_pinned(struct iommu_kdump_unit *unit, u16 sid, u16 did)
+{
+	ik_ledger_pin(unit, sid, did);
+}
+
+/**
  * iommu_kdump_note_blocked_all() - the whole table could not be taken over
  * @unit: the unit
  * @reason: why

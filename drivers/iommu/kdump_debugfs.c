@@ -7,7 +7,7 @@
  *   rejected NAME SSSS:BB:DD.F[+N] "reason"      (or: rejected NAME all "reason")
  *   entry NAME SSSS:BB:DD.F copied|blocked|retired [did 0xID] [reset METHOD]
  *         [after reset|after bus-master-off|without reset]
- *   did NAME 0xID in-use|releasing|flushing|released users N [by WHO]
+ *   did NAME 0xID in-use|releasing|flushing|released|pinned users N [by WHO]
  */
 
 #include <linux/crash_dump.h>
@@ -30,6 +30,7 @@ static const char * const ik_did_state_names[] = {
 	[IK_DID_RELEASING] = "releasing",
 	[IK_DID_FLUSHING] = "flushing",
 	[IK_DID_RELEASED] = "released",
+	[IK_DID_PINNED] = "pinned",
 };
 
 static void ik_show_unit(struct seq_file *m, struct iommu_kdump_unit *u)
@@ -81,7 +82,7 @@ static void ik_show_unit(struct seq_file *m, struct iommu_kdump_unit *u)
 
 		seq_printf(m, "did %s %#x %s users %u", u->name, d->did,
 			   ik_did_state_names[d->state], d->users);
-		if (d->state != IK_DID_IN_USE)
+		if (d->state != IK_DID_IN_USE && d->state != IK_DID_PINNED)
 			seq_printf(m, " by %s", d->by);
 		seq_putc(m, '\n');
 	}

@@ -81,8 +81,23 @@ u32 ik_ledger_blocked(struct iommu_kdump_unit *u, u16 sid, u32 count)
 			u->nr_copied--;
 		u->sids[sid + i].state = IK_BLOCKED;
 		u->sids[sid + i].has_did = 0;
+		u->sids[sid + i].pin = 0;
 	}
 	return count;
+}
+
+/**
+ * ik_ledger_pin() - a rejected entry's domain id is never released
+ * @u: the unit
+ * @sid: source id of the rejected (blocked) entry
+ * @did: the domain id it carried, under which translations may be cached
+ */
+void ik_ledger_pin(struct iommu_kdump_unit *u, u16 sid, u16 did)
+{
+	if (sid >= u->nr_sids || !did)
+		return;
+	u->sids[sid].did = did;
+	u->sids[sid].pin = 1;
 }
 
 /**
@@ -101,7 +116,8 @@ void ik_ledger_blocked_all(struct iommu_kdump_unit *u)
  * @u: the unit
  * @seen: 8192 zeroed bytes: a bitmap of the 65536 ids, filled here
  *
- * Return: the number of distinct ids that copied entries carry.
+ * Return: the number of distinct ids that copied entries carry or that
+ * rejected entries pin.
  */
 u32 ik_ledger_count_dids(const struct iommu_kdump_unit *u, u8 *seen)
 {
@@ -110,8 +126,9 @@ u32 ik_ledger_count_dids(const struct iommu_kdump_unit *u, u8 *seen)
 	for (sid = 0; sid < u->nr_sids; sid++) {
 		const struct ik_sid *s = &u->sids[sid];
 
-		if (s->state != IK_COPIED || !s->has_did ||
-		    (seen[s->did / 8] & (1U << (s->did % 8))))
+		if (!(s->state == IK_COPIED && s->has_did) && !s->pin)
+			continue;
+		if (seen[s->did / 8] & (1U << (s->did % 8)))
 			continue;
 		seen[s->did / 8] |= 1U << (s->did % 8);
 		n++;
@@ -140,10 +157,13 @@ void ik_ledger_fill_dids(struct iommu_kdump_unit *u, struct ik_did *dids,
 	for (sid = 0; sid < u->nr_sids; sid++) {
 		const struct ik_sid *s = &u->sids[sid];
 
-		if (s->state != IK_COPIED || !s->has_did)
+		d = (s->state == IK_COPIED && s->has_did) || s->pin ?
+		    ik_ledger_find_did(u, s->did) : NULL;
+		if (!d)
 			continue;
-		d = ik_ledger_find_did(u, s->did);
-		if (d)
+		if (s->pin)
+			d->state = IK_DID_PINNED;
+		else
 			d->users++;
 	}
 }
@@ -288,7 +308,7 @@ static struct ik_did *ik_ledger_put_did(struct iommu_kdump_unit *u, u16 did,
 {
 	struct ik_did *d = ik_ledger_find_did(u, did);
 
-	if (!d || !d->users || --d->users)
+	if (!d || !d->users || --d->users || d->state == IK_DID_PINNED)
 		return NULL;
 	d->state = IK_DID_RELEASING;
 	snprintf(d->by, sizeof(d->by), "%s", by);
@@ -368,8 +388,9 @@ struct ik_did *ik_ledger_cloned(struct iommu_kdump_unit *u, u16 from, u16 to)
  * @space: the domain id space (iommu_kdump_unit.did_space)
  * @did: the old domain id
  *
- * Return: true while a copied entry of any unit of @space carries @did:
- * the id may still be cached and must not be handed out.
+ * Return: true while a copied entry of any unit of @space carries @did, or
+ * a rejected one pinned it: the id may still be cached and must not be
+ * handed out.
  */
 bool ik_ledger_space_in_use(const struct iommu_kdump_unit *units,
 			    const void *space, u16 did)
@@ -381,7 +402,8 @@ bool ik_ledger_space_in_use(const struct iommu_kdump_unit *units,
 		if (u->did_space != space)
 			continue;
 		d = ik_ledger_find_did(u, did);
-		if (d && d->state == IK_DID_IN_USE)
+		if (d && (d->state == IK_DID_IN_USE ||
+			  d->state == IK_DID_PINNED))
 			return true;
 	}
 	return false;

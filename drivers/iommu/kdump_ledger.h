@@ -63,6 +63,8 @@ extern const char * const ik_methods[IK_Q_NR];
  * @quiesced: enum ik_quiesce of the device whose own requester id this
  *	is (IK_Q_NONE: not quiesced since the takeover)
  * @how: once retired: the entry was clear (1) or not (2) when replaced
+ * @pin: @did is the domain id of a rejected entry the IOMMU may have
+ *	cached translations under: never released
  */
 struct ik_sid {
 	u16 did;
@@ -70,7 +72,8 @@ struct ik_sid {
 	u8 has_did:1;
 	u8 clear:1;
 	u8 quiesced:4;
-	u8 how;
+	u8 how:2;
+	u8 pin:1;
 };
 
 enum ik_did_state {
@@ -78,6 +81,7 @@ enum ik_did_state {
 	IK_DID_RELEASING,	/* no user left in this unit */
 	IK_DID_FLUSHING,	/* being flushed and released */
 	IK_DID_RELEASED,
+	IK_DID_PINNED,		/* a rejected entry's: never released */
 };
 
 /**
@@ -157,6 +161,7 @@ void ik_ledger_init(struct iommu_kdump_unit *u, struct ik_sid *sids,
 		    u32 nr_sids);
 void ik_ledger_copied(struct iommu_kdump_unit *u, u16 sid, u16 did);
 u32 ik_ledger_blocked(struct iommu_kdump_unit *u, u16 sid, u32 count);
+void ik_ledger_pin(struct iommu_kdump_unit *u, u16 sid, u16 did);
 void ik_ledger_blocked_all(struct iommu_kdump_unit *u);
 u32 ik_ledger_count_dids(const struct iommu_kdump_unit *u, u8 *seen);
 void ik_ledger_fill_dids(struct iommu_kdump_unit *u, struct ik_did *dids,

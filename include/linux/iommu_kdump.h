@@ -77,6 +77,7 @@ struct iommu_kdump_unit *iommu_kdump_unit_create(const char *name, int segment,
 void *iommu_kdump_unit_priv(struct iommu_kdump_unit *unit);
 void iommu_kdump_note_copied(struct iommu_kdump_unit *unit, u16 sid, u16 did);
 void iommu_kdump_note_blocked(struct iommu_kdump_unit *unit, u16 sid);
+void iommu_kdump_note_pinned(struct iommu_kdump_unit *unit, u16 sid, u16 did);
 void iommu_kdump_note_rejected(struct iommu_kdump_unit *unit, u16 sid,
 			       const char *reason);
 void iommu_kdump_note_rejected_range(struct iommu_kdump_unit *unit, u16 sid,

@@ -293,6 +293,7 @@ again:
 				set(alloc_map, did, 0);
 				res->released++;
 			}
+
 			goto again;
 		}
 	}
@@ -303,8 +304,13 @@ static unsigned int alloc_did(void)
 {
 	unsigned int id, s, sid;
 
-	for (id = 1; id < 65536 && bit(alloc_map, id); id++)
-		;
+	/* First free id from a point the input picks (0: the lowest). */
+	id = get8() << 8;
+	id |= get8();
+	if (tk_preset.used)
+		id = tk_preset.alloc_from;
+	for (sid = 0; sid < 65536 && bit(alloc_map, id); sid++)
+		id = (id + 1) & 0xffff;
 	set(alloc_map, id, 1);
 	res->allocated++;
 	for (s = 0; s < TK_SEGS; s++) {
@@ -516,7 +522,10 @@ static void takeover(int s, int quiesce)
 			e[i] = g->old[sid][i];
 		switch (amd_kd_dte_take(e, TK_PHYS_BITS, env_old_ram, quiesce, &t)) {
 		case AMD_KD_REJECTED:
+			if (t.domid)
+				set(alloc_map, t.domid, 1);
 			ik_ledger_blocked(&g->unit, sid, 1);
+			ik_ledger_pin(&g->unit, sid, t.domid);
 			res->rejected++;
 			break;
 		case AMD_KD_EMPTY:
@@ -533,6 +542,14 @@ static void takeover(int s, int quiesce)
 		}
 		memcpy(g->hw[sid], t.dte, sizeof(t.dte));
 		oracle_entry(s, sid, "installed", 0);
+		/*
+		 * The model's IOMMU lacks INVALIDATE_IOMMU_ALL: Linux 6.1's
+		 * flush of every cache after the install reaches domain ids
+		 * up to the last DeviceID only; an old valid entry's id above
+		 * may stay cached.
+		 */
+		if ((g->old[sid][0] & O_V) && O_DID(g->old[sid][1]) >= TK_SIDS)
+			set(g->stale, O_DID(g->old[sid][1]), 1);
 	}
 	/* iommu_kdump_unit_publish() */
 	memset(g->seen, 0, sizeof(g->seen));

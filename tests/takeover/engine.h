@@ -81,6 +81,8 @@ struct tk_preset {
 	int set[TK_SEGS][TK_SIDS];
 	/* events: 'r' reset, 'b' bind, 'm' DMA map, then a device index */
 	const char *script;
+	/* where the domain id allocator starts looking */
+	unsigned int alloc_from;
 };
 
 extern struct tk_preset tk_preset;

@@ -150,6 +150,23 @@ static void test_pt(void)
 	CHECK_EQ("pt_alias/kept", r.kept, 0);
 }
 
+/*
+ * Domain id 0x300 (above the last DeviceID, so Linux 6.1's flush of every
+ * cache misses it on an IOMMU without INVALIDATE_IOMMU_ALL) is copied in
+ * segment 0 and in a rejected valid entry of segment 1: releasing it with
+ * segment 0's last user must not free it for the allocator.
+ */
+static void test_rejected_did(void)
+{
+	preset(0, 0x08, V | TV | MODE(3) | ROOT | IR | IW, 0x300);
+	preset(1, 0x08, V | TV | MODE(4) | TK_CK_START | IR | IW, 0x300);
+	tk_preset.alloc_from = 0x300;
+	run("r00b01", 0);
+	check_clean("rejected_did");
+	CHECK_EQ("rejected_did/rejected", r.rejected, 1);
+	CHECK_EQ("rejected_did/not_freed", r.released, 0);
+}
+
 /* Hostile tables and events from a PRNG, judged by the oracle. */
 static void test_random(int quiesce, int runs, int pt)
 {
@@ -197,6 +214,7 @@ int main(void)
 	RUN_CASE("takeover/alias-shared-by-two-devices", test_alias());
 	RUN_CASE("takeover/did-shared-by-two-segments", test_shared_did());
 	RUN_CASE("takeover/iommu-pt-in-capture-kernel", test_pt());
+	RUN_CASE("takeover/did-of-a-rejected-entry", test_rejected_did());
 	RUN_CASE("takeover/random-hostile", test_random(0, 300, 0));
 	RUN_CASE("takeover/random-hostile-quiesce", test_random(1, 100, 0));
 	RUN_CASE("takeover/random-hostile-pt", test_random(0, 200, 1));

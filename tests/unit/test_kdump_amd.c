@@ -145,6 +145,11 @@ static void test_take(void)
 		 take(T_V | T_TV | T_MODE(4) | 0x80000000ULL, 9, 0, false, &t),
 		 AMD_KD_REJECTED);
 	CHECK_EQ("take/rejected_blocks", t.dte[0], T_V | T_TV);
+	/* Its domain id is given for reservation (IOTLB entries under it). */
+	CHECK_EQ("take/rejected_domid_reserved", t.domid, 9);
+	take(T_TV | T_MODE(4) | 0x80000000ULL, 9, T_IV | T_LEN(12) | T_INTCTL(2),
+	     false, &t);
+	CHECK_EQ("take/rejected_v0_no_domid", t.domid, 0);
 	CHECK("take/rejected_reason", t.reason != NULL);
 }
 

@@ -149,9 +149,14 @@ static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 			e[i] = READ_ONCE(old[devid].data[i]);
 		switch (amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t)) {
 		case AMD_KD_REJECTED:
+			/* Possibly cached under it: never handed out. */
+			if (t.domid)
+				__set_bit(t.domid, amd_iommu_pd_alloc_bitmap);
 			nr_rejected++;
-			if (unit)
+			if (unit) {
 				iommu_kdump_note_rejected(unit, devid, t.reason);
+				iommu_kdump_note_pinned(unit, devid, t.domid);
+			}
 			else
 				pr_warn("DTE %#06x not copied: %s\n", devid,
 					t.reason);

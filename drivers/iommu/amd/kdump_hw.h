@@ -189,7 +189,11 @@ enum amd_kd_verdict {
  * struct amd_kd_take - the outcome of amd_kd_dte_take()
  * @dte: the four words to install in the capture kernel's table
  * @reason: AMD_KD_REJECTED: why
- * @domid: AMD_KD_COPIED: the domain id the entry carries (0: none)
+ * @domid: AMD_KD_COPIED: the domain id the entry carries (0: none);
+ *	AMD_KD_REJECTED: the domain id of a valid (V=1) rejected entry, which
+ *	the IOMMU may have cached translations under: to be reserved for
+ *	good (a flush of every cache without INVALIDATE_IOMMU_ALL, 48882
+ *	section 2.4.8, reaches only the ids up to the last DeviceID)
  * @revoked: write permission was taken away
  * @live: AMD_KD_COPIED: the installed entry allows some access or carries
  *	a domain id (an entry that allows nothing and has none need not be
@@ -249,6 +253,8 @@ static inline enum amd_kd_verdict amd_kd_dte_take(const u64 *old,
 	t->revoked = false;
 	t->live = false;
 	if (t->reason) {
+		if (w0 & AMD_CQ_DTE_V)
+			t->domid = amd_kd_dte_domid(old);
 		amd_kd_dte_block(t->dte);
 		return AMD_KD_REJECTED;
 	}
