@@ -156,10 +156,10 @@ static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 			if (unit) {
 				iommu_kdump_note_rejected(unit, devid, t.reason);
 				iommu_kdump_note_pinned(unit, devid, t.domid);
-			}
-			else
+			} else {
 				pr_warn("DTE %#06x not copied: %s\n", devid,
 					t.reason);
+			}
 			break;
 		case AMD_KD_EMPTY:
 			if (unit)
