@@ -311,6 +311,45 @@ void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit)
 }
 
 /**
+ * iommu_kdump_unit_block_all() - publish a unit whose table was unusable
+ * @unit: the unit (NULL without memory for it)
+ * @name: the unit's name, for the log line when @unit is NULL
+ * @reason: why the crashed kernel's table could not be used
+ *
+ * The vendor blocks every source id of the unit while translation stays
+ * enabled; every device is then handled like one with a rejected entry.
+ */
+void iommu_kdump_unit_block_all(struct iommu_kdump_unit *unit,
+				const char *name, const char *reason)
+{
+	if (!unit) {
+		pr_err("%s: crashed kernel's table not usable (%s): all DMA blocked, translation stays enabled\n",
+		       name, reason);
+		return;
+	}
+	iommu_kdump_note_blocked_all(unit, reason);
+	iommu_kdump_unit_publish(unit);
+}
+
+/**
+ * iommu_kdump_unit_find() - the published unit of a vendor's IOMMU unit
+ * @priv: the vendor data given to iommu_kdump_unit_create()
+ *
+ * Any context (the list of units only grows).
+ *
+ * Return: the unit, or NULL when none was published for @priv.
+ */
+struct iommu_kdump_unit *iommu_kdump_unit_find(const void *priv)
+{
+	struct iommu_kdump_unit *u;
+
+	for (u = ik_first_unit(); u; u = u->next)
+		if (u->priv == priv)
+			return u;
+	return NULL;
+}
+
+/**
  * iommu_kdump_unit_discard() - drop a unit that was not published
  * @unit: the unit (may be NULL)
  */

@@ -231,8 +231,11 @@ static bool ik_clear_dev(struct pci_dev *pdev, bool stop, unsigned int *live)
 				if (k)
 					continue;
 				pci_clear_master(devs[j]);
-				pci_info(devs[j], "iommu kdump: bus mastering off until its driver sets it up (shares source id %#06x with %s)\n",
-					 a.sid[i], pci_name(pdev));
+				if (devs[j] == pdev)
+					pci_info(pdev, "iommu kdump: bus mastering off until its driver sets it up\n");
+				else
+					pci_info(devs[j], "iommu kdump: bus mastering off until its driver sets it up (shares source id %#06x with %s)\n",
+						 a.sid[i], pci_name(pdev));
 				ik_mark(devs[j], IK_Q_MASTER);
 			}
 			spin_lock_irqsave(&ik_lock, flags);

@@ -85,6 +85,9 @@ void iommu_kdump_note_rejected_range(struct iommu_kdump_unit *unit, u16 sid,
 void iommu_kdump_note_blocked_all(struct iommu_kdump_unit *unit,
 				  const char *reason);
 void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit);
+void iommu_kdump_unit_block_all(struct iommu_kdump_unit *unit,
+				const char *name, const char *reason);
+struct iommu_kdump_unit *iommu_kdump_unit_find(const void *priv);
 void iommu_kdump_unit_discard(struct iommu_kdump_unit *unit);
 
 /* Vendor side: the capture kernel wrote entries (any context). */

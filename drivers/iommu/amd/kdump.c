@@ -31,32 +31,15 @@
 #include <linux/init.h>
 #include <linux/iommu_kdump.h>
 #include <linux/kexec.h>
-#include <linux/list.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/mem_encrypt.h>
-#include <linux/slab.h>
 #include <asm/processor.h>
 
 #include "amd_iommu.h"
 #include "kdump.h"
 #include "kdump_hw.h"
 #include "../irq_remapping.h"
-
-/**
- * struct amd_kd_seg - the takeover ledger of one PCI segment
- * @node: in amd_kd_segs
- * @pci_seg: the segment (one device table shared by its IOMMUs)
- * @unit: its ledger
- */
-struct amd_kd_seg {
-	struct list_head node;
-	struct amd_iommu_pci_seg *pci_seg;
-	struct iommu_kdump_unit *unit;
-};
-
-/* Appended at boot (before any device is attached), read-only after. */
-static LIST_HEAD(amd_kd_segs);
 
 static void amd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
 			       bool free)
@@ -98,7 +81,8 @@ static void amd_kd_mask_gcr3(u64 *dte)
  * pci_seg->old_dev_tbl_cpy, hence the swap.
  */
 static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
-			     struct iommu_kdump_unit *unit, const char *reason)
+			     struct iommu_kdump_unit *unit, const char *name,
+			     const char *reason)
 {
 	struct dev_table_entry *tbl = pci_seg->dev_table;
 	u32 devid;
@@ -107,25 +91,7 @@ static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
 		tbl[devid].data[0] = DTE_FLAG_V | DTE_FLAG_TV;
 	pci_seg->old_dev_tbl_cpy = tbl;
 	pci_seg->dev_table = NULL;
-	if (unit) {
-		iommu_kdump_note_blocked_all(unit, reason);
-		iommu_kdump_unit_publish(unit);
-	} else {
-		pr_err("segment %u: crashed kernel's device table not usable (%s): all DMA blocked\n",
-		       pci_seg->id, reason);
-	}
-}
-
-static void amd_kd_add_seg(struct amd_iommu_pci_seg *pci_seg,
-			   struct iommu_kdump_unit *unit)
-{
-	struct amd_kd_seg *s = kzalloc(sizeof(*s), GFP_KERNEL);
-
-	if (!s)
-		return;
-	s->pci_seg = pci_seg;
-	s->unit = unit;
-	list_add_tail(&s->node, &amd_kd_segs);
+	iommu_kdump_unit_block_all(unit, name, reason);
 }
 
 /*
@@ -221,8 +187,6 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	if (!unit)
 		pr_err("segment %u: no memory for the takeover ledger\n",
 		       pci_seg->id);
-	else
-		amd_kd_add_seg(pci_seg, unit);
 
 	/* Read the table pointer of an IOMMU of the segment that translates. */
 	for_each_iommu(i) {
@@ -272,18 +236,8 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	return true;
 
 block:
-	amd_kd_block_all(pci_seg, unit, reason);
+	amd_kd_block_all(pci_seg, unit, name, reason);
 	return true;
-}
-
-static struct iommu_kdump_unit *amd_kd_unit(struct amd_iommu *iommu)
-{
-	struct amd_kd_seg *s;
-
-	list_for_each_entry(s, &amd_kd_segs, node)
-		if (s->pci_seg == iommu->pci_seg)
-			return s->unit;
-	return NULL;
 }
 
 /**
@@ -295,7 +249,7 @@ static struct iommu_kdump_unit *amd_kd_unit(struct amd_iommu *iommu)
  */
 void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
 {
-	iommu_kdump_entry_written(amd_kd_unit(iommu), devid);
+	iommu_kdump_entry_written(iommu_kdump_unit_find(iommu->pci_seg), devid);
 }
 
 /**
@@ -309,7 +263,8 @@ void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
  */
 void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias)
 {
-	iommu_kdump_entry_cloned(amd_kd_unit(iommu), devid, alias);
+	iommu_kdump_entry_cloned(iommu_kdump_unit_find(iommu->pci_seg), devid,
+				 alias);
 }
 
 /**

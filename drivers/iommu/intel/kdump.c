@@ -60,9 +60,6 @@
 #include "pasid.h"
 #include "kdump_hw.h"
 
-/* Ledger units by iommu->seq_id; written at boot before any attach. */
-static struct iommu_kdump_unit *vtd_kd_units[DMAR_UNITS_SUPPORTED];
-
 static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
 			       bool free)
 {
@@ -460,8 +457,6 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 				       BIT(16), iommu, &vtd_kd_ops, iommu);
 	if (!unit)
 		pr_err("%s: no memory for the takeover ledger\n", iommu->name);
-	if (unit && iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
-		vtd_kd_units[iommu->seq_id] = unit;
 
 	if (rtaddr & VTD_CQ_RTADDR_TTM) {
 		/*
@@ -516,13 +511,7 @@ publish:
 
 block:
 	/* The capture kernel's root table is still empty: it blocks all. */
-	if (unit) {
-		iommu_kdump_note_blocked_all(unit, reason);
-		iommu_kdump_unit_publish(unit);
-	} else {
-		pr_err("%s: crashed kernel's tables not usable (%s): all DMA blocked\n",
-		       iommu->name, reason);
-	}
+	iommu_kdump_unit_block_all(unit, iommu->name, reason);
 	return 0;
 }
 
@@ -542,12 +531,9 @@ block:
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn)
 {
-	struct iommu_kdump_unit *unit;
+	struct iommu_kdump_unit *unit = iommu_kdump_unit_find(iommu);
 	u16 sid = PCI_DEVID(bus, devfn), did;
 
-	if (iommu->seq_id < 0 || iommu->seq_id >= DMAR_UNITS_SUPPORTED)
-		return;
-	unit = vtd_kd_units[iommu->seq_id];
 	if (!iommu_kdump_entry_taken_over(unit, sid, &did))
 		return;
 	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
