@@ -19,7 +19,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel unit model fuzz style patches compare lab inspect}
+groups=${TESTS:-kernel unit model takeover fuzz style patches compare lab inspect}
 
 group() { # name command...
 	local name=$1
@@ -52,6 +52,7 @@ for g in $groups; do
 	kernel) group kernel kernel_build ;;
 	unit) group unit make -s -C "$top/tests/unit" run ;;
 	model) group model make -s -C "$top/tests/model" run ;;
+	takeover) group takeover make -s -C "$top/tests/takeover" run ;;
 	fuzz) group fuzz "$top/tests/fuzz/run.sh" ;;
 	style) group style "$top/tests/style/checkpatch.sh" ;;
 	patches) group patches "$top/tests/patches/check.sh" ;;

@@ -6,23 +6,34 @@
  * kernel's tables. The vendor drivers copy the device table entries (AMD-Vi)
  * or context entries (VT-d) into capture-kernel memory, validating every
  * pointer first, and keep translation enabled. This interface is the
- * vendor-neutral ledger of what was copied (drivers/iommu/kdump_retire.c):
- * per IOMMU unit, the copied entries still in force and the old domain ids
- * they use. A copied entry is replaced by the capture kernel's own entry
- * only after its device was reset (PCI function reset or secondary bus
- * reset) or, with iommu_kdump_retire=attach or for devices without a reset
- * method, when a driver attaches. An old domain id whose last copied entry
- * is gone is flushed and given back to the vendor's allocator.
+ * vendor-neutral ledger of what was taken over (drivers/iommu/kdump_*.c):
+ * per IOMMU unit, the copied or blocking entries still in force and the old
+ * domain ids they use.
  *
- * Vendor parts: drivers/iommu/amd/kdump.c and drivers/iommu/intel/kdump.c.
- * Hooks: drivers/pci/pci.c calls iommu_kdump_pci_reset_done() and
- * iommu_kdump_pci_bus_reset_done() when a reset completes.
+ * The retirement invariant (iommu_kdump_retire=reset, the default): no
+ * device that may still run the crashed kernel's DMA gets an identity
+ * mapping or write access to capture-kernel memory before it was quiesced.
+ * An entry taken over is replaced only once every device whose DMA may
+ * carry its source id (the device and every device sharing it as a DMA
+ * alias) was reset or had Bus Master Enable cleared by the capture kernel;
+ * the vendors ask iommu_kdump_attach_allowed() before they replace one. An
+ * old domain id whose last copied entry is gone, in every unit sharing its
+ * allocator, is flushed and given back.
+ *
+ * Files: kdump_core.c (parameters, units, the vendors' side), kdump_ledger.c
+ * (the decisions, pure code), kdump_reset.c (PCI reset and bind policy),
+ * kdump_old_ram.c (where old tables may be), kdump_debugfs.c; lab only:
+ * kdump_test.c. Vendor parts: drivers/iommu/amd/kdump.c and
+ * drivers/iommu/intel/kdump.c. Hooks: drivers/pci/pci.c calls
+ * iommu_kdump_pci_reset_done() and iommu_kdump_pci_bus_reset_done() when a
+ * reset completes.
  */
 #ifndef _LINUX_IOMMU_KDUMP_H
 #define _LINUX_IOMMU_KDUMP_H
 
 #include <linux/types.h>
 
+struct device;
 struct pci_dev;
 struct iommu_kdump_unit;
 
@@ -44,25 +55,29 @@ enum iommu_kdump_retire_mode {
  * @covers: optional: does the unit translate for @pdev? (Without it, every
  *	unit of the device's PCI segment does.) Any context.
  * @release_did: invalidate every cached translation and context of the old
- *	domain id @did on the hardware of @unit and give @did back to the
- *	vendor's domain id allocator (unless the capture kernel reserved it
- *	for itself). Called in process context, once per old domain id, when
- *	no copied entry uses it any more.
+ *	domain id @did on the hardware of @unit and, when @free, give @did
+ *	back to the vendor's domain id allocator (unless the capture kernel
+ *	reserved it for itself). Called in process context when no copied
+ *	entry of any unit sharing the allocator uses @did any more: once per
+ *	unit that used it, @free on the last call only.
  */
 struct iommu_kdump_ops {
 	bool (*covers)(struct iommu_kdump_unit *unit, struct pci_dev *pdev);
-	void (*release_did)(struct iommu_kdump_unit *unit, u16 did);
+	void (*release_did)(struct iommu_kdump_unit *unit, u16 did, bool free);
 };
 
 #ifdef CONFIG_IOMMU_KDUMP_TAKEOVER
 
 /* Vendor side: building the ledger while copying (boot, may sleep). */
-struct iommu_kdump_unit *iommu_kdump_unit_create(const char *name, u16 segment,
+struct iommu_kdump_unit *iommu_kdump_unit_create(const char *name, int segment,
 						 u32 nr_sids,
+						 const void *did_space,
 						 const struct iommu_kdump_ops *ops,
 						 void *priv);
 void *iommu_kdump_unit_priv(struct iommu_kdump_unit *unit);
 void iommu_kdump_note_copied(struct iommu_kdump_unit *unit, u16 sid, u16 did);
+void iommu_kdump_note_blocked(struct iommu_kdump_unit *unit, u16 sid);
+void iommu_kdump_note_pinned(struct iommu_kdump_unit *unit, u16 sid, u16 did);
 void iommu_kdump_note_rejected(struct iommu_kdump_unit *unit, u16 sid,
 			       const char *reason);
 void iommu_kdump_note_rejected_range(struct iommu_kdump_unit *unit, u16 sid,
@@ -70,9 +85,14 @@ void iommu_kdump_note_rejected_range(struct iommu_kdump_unit *unit, u16 sid,
 void iommu_kdump_note_blocked_all(struct iommu_kdump_unit *unit,
 				  const char *reason);
 void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit);
+void iommu_kdump_unit_block_all(struct iommu_kdump_unit *unit,
+				const char *name, const char *reason);
+struct iommu_kdump_unit *iommu_kdump_unit_find(const void *priv);
 void iommu_kdump_unit_discard(struct iommu_kdump_unit *unit);
 
 /* Vendor side: the capture kernel wrote entries (any context). */
+bool iommu_kdump_entry_taken_over(struct iommu_kdump_unit *unit, u16 sid,
+				  u16 *did);
 void iommu_kdump_entry_written(struct iommu_kdump_unit *unit, u16 sid);
 void iommu_kdump_entry_cloned(struct iommu_kdump_unit *unit, u16 from, u16 to);
 
@@ -82,13 +102,19 @@ bool iommu_kdump_quiesce_enabled(void);
 bool iommu_kdump_old_ram(u64 phys, u64 size);
 u64 iommu_kdump_old_ram_end(void);
 
+/* Vendor side: may the entries of @dev be replaced now? */
+bool iommu_kdump_attach_allowed(struct device *dev);
+int iommu_kdump_def_domain_type(struct device *dev);
+
 /* PCI side: a reset completed successfully. */
 void iommu_kdump_pci_reset_done(struct pci_dev *pdev, const char *method);
 void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge);
 
 #ifdef CONFIG_IOMMU_KDUMP_TEST
+/* Lab only: drivers/iommu/kdump_test.c and the vendors' kdump_test.c. */
+
 /*
- * Lab only: a vendor handler for debugfs iommu_kdump/test_corrupt in the
+ * A vendor handler for debugfs iommu_kdump/test_corrupt in the
  * first kernel. It gets the command ("dte-root 0000:00:09.0", ...) and
  * returns -ENOENT when the command is not its own.
  */
@@ -121,6 +147,21 @@ int iommu_kdump_test_hold_lock(void);
 #endif
 
 #else
+
+static inline bool iommu_kdump_old_ram(u64 phys, u64 size)
+{
+	return true;
+}
+
+static inline bool iommu_kdump_attach_allowed(struct device *dev)
+{
+	return true;
+}
+
+static inline int iommu_kdump_def_domain_type(struct device *dev)
+{
+	return 0;
+}
 
 static inline void iommu_kdump_pci_reset_done(struct pci_dev *pdev,
 					      const char *method) { }

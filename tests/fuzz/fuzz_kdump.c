@@ -85,9 +85,36 @@ static void fuzz_amd(const uint8_t *data, size_t size)
 
 	rsvd = bits < 52 ? mask(51, bits) : 0;
 	for (off = 18; off + 32 <= size; off += 32) {
+		struct amd_kd_take t;
 		const char *why;
 
 		memcpy(orig, data + off, 32);
+		/*
+		 * What the takeover installs, once Linux 6.1's
+		 * init_device_table_dma() has set V and TV in it: translation
+		 * on, no reserved mode, no identity write, every pointer in
+		 * old RAM (interrupt table of 16-byte entries).
+		 */
+		memcpy(dte, orig, 32);
+		amd_kd_dte_take(dte, bits, fz_old_ram, data[0] & 2, &t);
+		CHECK(!memcmp(dte, orig, 32));	/* the old entry is only read */
+		for (int pass = 0; pass < 2; pass++) {
+			u64 n0 = t.dte[0] | (pass ? 3 : 0), n2 = t.dte[2];
+
+			CHECK((n0 & 1) && (n0 & 2));
+			mode = (n0 >> 9) & 7;
+			CHECK(mode != 7);
+			CHECK(mode || !(n0 & (1ULL << 62)));
+			if (mode)
+				CHECK(in_ram(n0 & mask(51, 12), 4096) &&
+				      !(n0 & mask(51, 12) & rsvd));
+			if ((n2 & 1) && (n2 & (mask(61, 60) | mask(4, 1)))) {
+				len = (n2 >> 1) & 15;
+				CHECK(((n2 >> 60) & 3) == 2 && len <= 11);
+				CHECK(in_ram(n2 & mask(51, 6), 16ULL << len));
+			}
+		}
+		CHECK(t.dte[3] == 0);
 		memcpy(dte, orig, 32);
 		why = amd_kd_dte_check(dte, bits, fz_old_ram);
 		CHECK(!memcmp(dte, orig, 32));	/* the check only reads */
@@ -118,7 +145,7 @@ static void fuzz_amd(const uint8_t *data, size_t size)
 			len = (orig[2] >> 1) & 15;
 			CHECK(len <= 11);
 			CHECK(!(orig[2] & mask(51, 6) & 127));
-			CHECK(in_ram(orig[2] & mask(51, 6), 4ULL << len));
+			CHECK(in_ram(orig[2] & mask(51, 6), 16ULL << len));
 		}
 		/* Bring-up quiesce of an accepted entry: never a new permission. */
 		w0 = amd_kd_dte_quiesce(orig[0]);

@@ -140,9 +140,25 @@ def kdump_seeds():
           + struct.pack("<4Q", rlo, 0, clo, chi))
 
 
+def takeover_seeds():
+    """fuzz_takeover: quiesce byte, event count, then the model's bytes
+    (tests/takeover/engine.c gen_dte() and the event loop), from a fixed
+    xorshift so that the seeds are reproducible."""
+    x = 0x9E3779B97F4A7C15
+    for name, q, events, n in (("plain", 0, 40, 2048), ("quiesce", 1, 80, 2048)):
+        out = bytearray([q, events])
+        for _ in range(n):
+            x ^= (x << 13) & (2**64 - 1)
+            x ^= x >> 7
+            x ^= (x << 17) & (2**64 - 1)
+            out.append(x & 0xFF)
+        write("takeover", name, bytes(out))
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1:
         OUT = sys.argv[1]
     amd_seeds()
     vtd_seeds()
     kdump_seeds()
+    takeover_seeds()

@@ -85,8 +85,72 @@ static void test_check_translation(void)
 	CHECK("check/bit7_not_reserved", !check(T_V | T_TV | (1ULL << 7), 0, 46));
 	CHECK("check/bit52_not_reserved",
 	      !check(T_V | T_TV | (1ULL << 52), 0, 46));
-	/* With TV=0 the translation fields are not looked at. */
-	CHECK("check/tv0_mode7_ignored", !check(T_V | T_MODE(7), 0, 46));
+	/*
+	 * With TV=0 the translation fields are not looked at by the check:
+	 * amd_kd_dte_take() never installs them (test_take()).
+	 */
+	CHECK("check/tv0_mode7_not_checked", !check(T_V | T_MODE(7), 0, 46));
+}
+
+static enum amd_kd_verdict take(uint64_t w0, uint64_t w1, uint64_t w2,
+				bool quiesce, struct amd_kd_take *t)
+{
+	uint64_t dte[4] = { w0, w1, w2, 0xdead };
+
+	return amd_kd_dte_take(dte, 46, fake_old_ram, quiesce, t);
+}
+
+static void test_take(void)
+{
+	uint64_t irt = 0x3456780ULL, root = 0x2345000ULL;
+	uint64_t good2 = T_IV | T_LEN(9) | T_INTCTL(2) | irt;
+	struct amd_kd_take t;
+
+	/* V=0: blocked, whatever Mode/root/IR/IW say (init sets V, TV later). */
+	CHECK_EQ("take/v0_empty",
+		 take(T_TV | T_MODE(4) | 0x80000000ULL | T_IR | T_IW, 5, 0,
+		      false, &t), AMD_KD_EMPTY);
+	CHECK_EQ("take/v0_w0_blocks", t.dte[0], T_V | T_TV);
+	CHECK_EQ("take/v0_w1_zero", t.dte[1], 0);
+	CHECK_EQ("take/v0_no_domain", t.domid, 0);
+	take(T_TV | T_MODE(4), 5, good2, false, &t);
+	CHECK_EQ("take/v0_valid_irq_kept", t.dte[2], good2);
+	/* V=1, TV=0: Mode 0, IR kept, IW gone, garbage dropped. */
+	CHECK_EQ("take/tv0_copied",
+		 take(T_V | T_MODE(7) | 0x80000000ULL | T_IR | T_IW, 6, 0,
+		      false, &t), AMD_KD_COPIED);
+	CHECK_EQ("take/tv0_w0", t.dte[0], T_V | T_TV | T_IR);
+	CHECK_EQ("take/tv0_domid", t.domid, 6);
+	CHECK("take/tv0_revoked", t.revoked);
+	take(T_V, 0, 0, false, &t);
+	CHECK_EQ("take/tv0_no_ir_stays_closed", t.dte[0], T_V | T_TV);
+	/* Pass-through: identity write access goes. */
+	take(T_V | T_TV | T_IR | T_IW, 7, 0, false, &t);
+	CHECK_EQ("take/mode0_iw_cleared", t.dte[0], T_V | T_TV | T_IR);
+	CHECK("take/mode0_live", t.live);
+	/* Translated: kept as it was, IW gone only with the quiesce. */
+	take(T_V | T_TV | T_MODE(4) | root | T_IR | T_IW, 8, 0, false, &t);
+	CHECK_EQ("take/translated_kept", t.dte[0],
+		 T_V | T_TV | T_MODE(4) | root | T_IR | T_IW);
+	CHECK_EQ("take/translated_w1_kept", t.dte[1], 8);
+	CHECK_EQ("take/w3_never_copied", t.dte[3], 0);
+	take(T_V | T_TV | T_MODE(4) | root | T_IR | T_IW, 8, 0, true, &t);
+	CHECK_EQ("take/translated_quiesced", t.dte[0],
+		 T_V | T_TV | T_MODE(4) | root | T_IR);
+	/* A blocked, id-less entry need not be tracked. */
+	take(T_V | T_TV, 0, 0, false, &t);
+	CHECK("take/closed_not_live", !t.live);
+	/* Rejected: the blocking entry. */
+	CHECK_EQ("take/root_in_crashkernel_rejected",
+		 take(T_V | T_TV | T_MODE(4) | 0x80000000ULL, 9, 0, false, &t),
+		 AMD_KD_REJECTED);
+	CHECK_EQ("take/rejected_blocks", t.dte[0], T_V | T_TV);
+	/* Its domain id is given for reservation (IOTLB entries under it). */
+	CHECK_EQ("take/rejected_domid_reserved", t.domid, 9);
+	take(T_TV | T_MODE(4) | 0x80000000ULL, 9, T_IV | T_LEN(12) | T_INTCTL(2),
+	     false, &t);
+	CHECK_EQ("take/rejected_v0_no_domid", t.domid, 0);
+	CHECK("take/rejected_reason", t.reason != NULL);
 }
 
 static void test_check_irq(void)
@@ -112,6 +176,12 @@ static void test_check_irq(void)
 	/* A table that starts in RAM but runs past its end: 4 << 11 bytes. */
 	CHECK("irq/runs_past_ram_rejected",
 	      check(T_V, T_IV | T_LEN(11) | T_INTCTL(2) | (RAM_END - 0x1000), 46) != NULL);
+	/*
+	 * 128-bit IRTEs (48882 section 2.2.5.2): 2048 entries are 32 KiB;
+	 * a table 16 KiB below the end of RAM runs past it.
+	 */
+	CHECK("irq/128bit_entries_past_ram_rejected",
+	      check(T_V, T_IV | T_LEN(11) | T_INTCTL(2) | (RAM_END - 0x4000), 46) != NULL);
 	/* Interrupt fields are checked even when V=1, TV=0. */
 	CHECK("irq/checked_with_tv0",
 	      check(T_V, T_IV | T_LEN(9) | T_INTCTL(1) | irt, 46) != NULL);
@@ -162,6 +232,7 @@ int main(void)
 	RUN_CASE("unit/kdump-amd/check_translation", test_check_translation());
 	RUN_CASE("unit/kdump-amd/check_irq", test_check_irq());
 	RUN_CASE("unit/kdump-amd/block_and_quiesce", test_block_and_quiesce());
+	RUN_CASE("unit/kdump-amd/take", test_take());
 	RUN_CASE("unit/kdump-amd/fields", test_fields());
 	return check_failed ? 1 : 0;
 }

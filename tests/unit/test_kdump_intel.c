@@ -131,6 +131,14 @@ static void test_ctx(void)
 	      vtd_kd_ctx_check(T_TT(2) | T_P, hi, cap, 0, 39, fake_old_ram) != NULL);
 }
 
+/* Pass-through (TT 10b) loses identity write without the quiesce too. */
+static void test_needs_quiesce(void)
+{
+	CHECK("pt/tt2_needs", vtd_kd_ctx_needs_quiesce(T_TT(2) | T_P));
+	CHECK("pt/tt0_not", !vtd_kd_ctx_needs_quiesce(0x5000ULL | T_TT(0) | T_P));
+	CHECK("pt/tt1_not", !vtd_kd_ctx_needs_quiesce(0x5000ULL | T_TT(1) | T_P));
+}
+
 static void test_retarget(void)
 {
 	uint64_t lo = 0x3456000ULL | T_TT(1) | T_FPD | T_P;
@@ -188,6 +196,7 @@ int main(void)
 	RUN_CASE("unit/kdump-vtd/root", test_root());
 	RUN_CASE("unit/kdump-vtd/ctx", test_ctx());
 	RUN_CASE("unit/kdump-vtd/retarget", test_retarget());
+	RUN_CASE("unit/kdump-vtd/pass_through", test_needs_quiesce());
 	RUN_CASE("unit/kdump-vtd/sl_top", test_sl_top());
 	return check_failed ? 1 : 0;
 }

@@ -31,35 +31,20 @@
 #include <linux/init.h>
 #include <linux/iommu_kdump.h>
 #include <linux/kexec.h>
-#include <linux/list.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/mem_encrypt.h>
-#include <linux/slab.h>
 #include <asm/processor.h>
 
 #include "amd_iommu.h"
 #include "kdump.h"
 #include "kdump_hw.h"
+#include "../irq_remapping.h"
 
-/**
- * struct amd_kd_seg - the takeover ledger of one PCI segment
- * @node: in amd_kd_segs
- * @pci_seg: the segment (one device table shared by its IOMMUs)
- * @unit: its ledger
- */
-struct amd_kd_seg {
-	struct list_head node;
-	struct amd_iommu_pci_seg *pci_seg;
-	struct iommu_kdump_unit *unit;
-};
-
-/* Appended at boot (before any device is attached), read-only after. */
-static LIST_HEAD(amd_kd_segs);
-
-static void amd_kd_release_did(struct iommu_kdump_unit *unit, u16 did)
+static void amd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
+			       bool free)
 {
-	amd_iommu_kdump_free_domid(iommu_kdump_unit_priv(unit), did);
+	amd_iommu_kdump_free_domid(iommu_kdump_unit_priv(unit), did, free);
 }
 
 static const struct iommu_kdump_ops amd_kd_ops = {
@@ -96,7 +81,8 @@ static void amd_kd_mask_gcr3(u64 *dte)
  * pci_seg->old_dev_tbl_cpy, hence the swap.
  */
 static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
-			     struct iommu_kdump_unit *unit, const char *reason)
+			     struct iommu_kdump_unit *unit, const char *name,
+			     const char *reason)
 {
 	struct dev_table_entry *tbl = pci_seg->dev_table;
 	u32 devid;
@@ -105,28 +91,13 @@ static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
 		tbl[devid].data[0] = DTE_FLAG_V | DTE_FLAG_TV;
 	pci_seg->old_dev_tbl_cpy = tbl;
 	pci_seg->dev_table = NULL;
-	if (unit) {
-		iommu_kdump_note_blocked_all(unit, reason);
-		iommu_kdump_unit_publish(unit);
-	} else {
-		pr_err("segment %u: crashed kernel's device table not usable (%s): all DMA blocked\n",
-		       pci_seg->id, reason);
-	}
+	iommu_kdump_unit_block_all(unit, name, reason);
 }
 
-static void amd_kd_add_seg(struct amd_iommu_pci_seg *pci_seg,
-			   struct iommu_kdump_unit *unit)
-{
-	struct amd_kd_seg *s = kzalloc(sizeof(*s), GFP_KERNEL);
-
-	if (!s)
-		return;
-	s->pci_seg = pci_seg;
-	s->unit = unit;
-	list_add_tail(&s->node, &amd_kd_segs);
-}
-
-/* Copy the DTEs of @old into @copy, validating each. */
+/*
+ * Copy the DTEs of @old into @copy: each is read once from the crashed
+ * kernel's table, then decided on that copy (amd_kd_dte_take()).
+ */
 static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 				const struct dev_table_entry *old,
 				struct dev_table_entry *copy,
@@ -135,56 +106,60 @@ static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 	bool quiesce = iommu_kdump_quiesce_enabled();
 	unsigned int bits = amd_kd_phys_bits();
 	u32 devid, nr_copied = 0, nr_rejected = 0, nr_revoked = 0;
-	const char *reason;
-	u64 e[4], w0;
-	u16 domid;
+	struct amd_kd_take t;
+	u64 e[4];
 	int i;
 
 	for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
 		for (i = 0; i < 4; i++)
 			e[i] = READ_ONCE(old[devid].data[i]);
-		reason = amd_kd_dte_check(e, bits, amd_kd_old_ram);
-		if (reason) {
-			amd_kd_dte_block(e);
+		switch (amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t)) {
+		case AMD_KD_REJECTED:
+			/* Possibly cached under it: never handed out. */
+			if (t.domid)
+				__set_bit(t.domid, amd_iommu_pd_alloc_bitmap);
 			nr_rejected++;
-			if (unit)
-				iommu_kdump_note_rejected(unit, devid, reason);
-			else
+			if (unit) {
+				iommu_kdump_note_rejected(unit, devid, t.reason);
+				iommu_kdump_note_pinned(unit, devid, t.domid);
+			} else {
 				pr_warn("DTE %#06x not copied: %s\n", devid,
-					reason);
-		} else if (e[0] & DTE_FLAG_V) {
-			amd_kd_mask_gcr3(e);
-			domid = amd_kd_dte_domid(e);
-			if (domid) {
+					t.reason);
+			}
+			break;
+		case AMD_KD_EMPTY:
+			if (unit)
+				iommu_kdump_note_blocked(unit, devid);
+			break;
+		case AMD_KD_COPIED:
+			amd_kd_mask_gcr3(t.dte);
+			if (t.domid) {
 				/* The old id stays reserved until released. */
-				__set_bit(domid, amd_iommu_pd_alloc_bitmap);
+				__set_bit(t.domid, amd_iommu_pd_alloc_bitmap);
 				nr_copied++;
-				if (unit)
-					iommu_kdump_note_copied(unit, devid,
-								domid);
 			}
-			if (quiesce) {
-				w0 = amd_kd_dte_quiesce(e[0]);
-				nr_revoked += w0 != e[0];
-				e[0] = w0;
-			}
+			if (unit && t.live)
+				iommu_kdump_note_copied(unit, devid, t.domid);
+			nr_revoked += t.revoked;
+			break;
 		}
 		for (i = 0; i < 4; i++)
-			copy[devid].data[i] = e[i];
+			copy[devid].data[i] = t.dte[i];
 	}
 	if (quiesce)
 		pr_info("segment %u: %u entries copied, %u rejected, write permission revoked in %u (bring-up quiesce)\n",
 			pci_seg->id, nr_copied, nr_rejected, nr_revoked);
 	else
-		pr_info("segment %u: %u entries copied, %u rejected\n",
-			pci_seg->id, nr_copied, nr_rejected);
+		pr_info("segment %u: %u entries copied, %u rejected, identity write permission revoked in %u\n",
+			pci_seg->id, nr_copied, nr_rejected, nr_revoked);
 }
 
 /**
  * amd_iommu_kdump_copy() - take over the device table of a PCI segment
  * @iommu: the first IOMMU of the segment (the table is shared)
  *
- * Replaces __copy_device_table() in a capture kernel. On success
+ * Replaces __copy_device_table() in a capture kernel, also when only some
+ * IOMMUs were left translating. On success
  * pci_seg->old_dev_tbl_cpy holds the validated copy; when the crashed
  * kernel's table cannot be used at all it holds a table that blocks every
  * device. Either way init.c installs it with translation left enabled.
@@ -195,6 +170,7 @@ static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 {
 	struct amd_iommu_pci_seg *pci_seg = iommu->pci_seg;
+	struct amd_iommu *i;
 	u32 size = pci_seg->dev_table_size, old_size;
 	struct iommu_kdump_unit *unit;
 	struct dev_table_entry *old, *copy;
@@ -204,14 +180,21 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	if (!pci_seg->dev_table)
 		return false;
 	snprintf(name, sizeof(name), "amd-vi.%u", pci_seg->id);
+	/* One domain id allocator for every segment: one id space. */
 	unit = iommu_kdump_unit_create(name, pci_seg->id, pci_seg->last_bdf + 1,
-				       &amd_kd_ops, pci_seg);
+				       &amd_iommu_pd_alloc_bitmap, &amd_kd_ops,
+				       pci_seg);
 	if (!unit)
 		pr_err("segment %u: no memory for the takeover ledger\n",
 		       pci_seg->id);
-	else
-		amd_kd_add_seg(pci_seg, unit);
 
+	/* Read the table pointer of an IOMMU of the segment that translates. */
+	for_each_iommu(i) {
+		if (i->pci_seg == pci_seg && translation_pre_enabled(i)) {
+			iommu = i;
+			break;
+		}
+	}
 	/* Device Table Base Address Register, 48882 section 3.4. */
 	reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
 	base = __sme_clr(reg) & AMD_CQ_DEVTAB_BASE_MASK;
@@ -253,18 +236,8 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	return true;
 
 block:
-	amd_kd_block_all(pci_seg, unit, reason);
+	amd_kd_block_all(pci_seg, unit, name, reason);
 	return true;
-}
-
-static struct iommu_kdump_unit *amd_kd_unit(struct amd_iommu *iommu)
-{
-	struct amd_kd_seg *s;
-
-	list_for_each_entry(s, &amd_kd_segs, node)
-		if (s->pci_seg == iommu->pci_seg)
-			return s->unit;
-	return NULL;
 }
 
 /**
@@ -276,7 +249,7 @@ static struct iommu_kdump_unit *amd_kd_unit(struct amd_iommu *iommu)
  */
 void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
 {
-	iommu_kdump_entry_written(amd_kd_unit(iommu), devid);
+	iommu_kdump_entry_written(iommu_kdump_unit_find(iommu->pci_seg), devid);
 }
 
 /**
@@ -290,104 +263,99 @@ void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
  */
 void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias)
 {
-	iommu_kdump_entry_cloned(amd_kd_unit(iommu), devid, alias);
+	iommu_kdump_entry_cloned(iommu_kdump_unit_find(iommu->pci_seg), devid,
+				 alias);
 }
 
-#ifdef CONFIG_IOMMU_KDUMP_TEST
-/*
- * Lab only (CONFIG_IOMMU_KDUMP_TEST): corrupt the live state of the first
- * kernel just before a crash, so that the capture kernel meets a bad
- * pointer: "dte-root SEG:BB:DD.F" points the page-table root of a
- * translating DTE into the crashkernel region, "devtab-size" changes the
- * size field of the Device Table Base Address Register, "cmdbuf-off"
- * clears CmdBufEn (bit 12) of the IOMMU Control Register (48882 section
- * 3.4, MMIO Offset 0018h), so that the crash path finds no usable command
- * buffer for its invalidations.
+/**
+ * amd_iommu_kdump_any_pre_enabled() - did the crashed kernel leave any
+ *	IOMMU translating?
+ *
+ * Linux 6.1 copies the device tables only when every IOMMU was translating
+ * and otherwise re-initialises them all, turning translation off on those
+ * that were: the takeover handles both cases.
+ *
+ * Return: true in a kdump kernel when at least one IOMMU was translating.
  */
-static int amd_kd_test_corrupt(const char *cmd, const char *arg)
+bool amd_iommu_kdump_any_pre_enabled(void)
 {
-	struct amd_iommu_pci_seg *pci_seg, *found = NULL;
-	unsigned int s, b, d, f;
 	struct amd_iommu *iommu;
-	u64 *w0, reg, size;
-	u16 devid;
 
-	if (!strcmp(cmd, "cmdbuf-off")) {
-		for_each_iommu(iommu) {
-			reg = readq(iommu->mmio_base + MMIO_CONTROL_OFFSET);
-			writeq(reg & ~AMD_CQ_CTRL_CMDBUF_EN,
-			       iommu->mmio_base + MMIO_CONTROL_OFFSET);
-		}
-		return 0;
-	}
-	if (!strcmp(cmd, "devtab-size")) {
-		for_each_iommu(iommu) {
-			reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
-			size = reg & AMD_CQ_DEVTAB_SIZE_MASK;
-			reg &= ~AMD_CQ_DEVTAB_SIZE_MASK;
-			writeq(reg | (size ? size - 1 : size + 1),
-			       iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
-		}
-		return 0;
-	}
-	if (strcmp(cmd, "dte-root"))
-		return -ENOENT;
-	if (sscanf(arg, "%x:%x:%x.%x", &s, &b, &d, &f) != 4 || b > 0xff ||
-	    d > 0x1f || f > 7)
-		return -EINVAL;
-	devid = PCI_DEVID(b, PCI_DEVFN(d, f));
-	for_each_pci_segment(pci_seg)
-		if (pci_seg->id == s)
-			found = pci_seg;
-	if (!found || devid > found->last_bdf || !crashk_res.end)
-		return -ENODEV;
-	w0 = &found->dev_table[devid].data[0];
-	if (!(*w0 & DTE_FLAG_V) || !(*w0 & DTE_FLAG_TV) ||
-	    !(*w0 & AMD_CQ_DTE_MODE_MASK))
-		return -EINVAL;
-	WRITE_ONCE(*w0, (*w0 & ~AMD_CQ_DTE_ROOT_MASK) |
-			(__sme_set(crashk_res.start) & AMD_CQ_DTE_ROOT_MASK));
+	if (!is_kdump_kernel())
+		return false;
 	for_each_iommu(iommu)
-		if (iommu->pci_seg == found)
-			iommu_flush_all_caches(iommu);
-	return 0;
+		if (translation_pre_enabled(iommu))
+			return true;
+	return false;
 }
 
-/*
- * Lab only: take the command buffer lock of the first IOMMU and do the
- * first half of copy_cmd_to_buffer(): the command (INVALIDATE_IOMMU_PAGES
- * of all pages of DomainID IOMMU_KDUMP_TEST_DID, 48882 section 2.4.3) is
- * in the buffer and the driver's tail has moved, the Command Buffer Tail
- * Pointer Register (MMIO Offset 2008h) has not. The QEMU trace shows
- * whether that command ever ran.
+static bool amd_kd_installed;
+
+/**
+ * amd_iommu_kdump_installed() - the capture kernel's table was written to
+ *	the Device Table Base Address Register
+ * @iommu: the IOMMU
+ *
+ * Reads the register back (48882 section 3.4): with SEV-SNP the firmware
+ * may have locked it (section 2.12.2.1), and the IOMMU then keeps using the
+ * crashed kernel's table, which the takeover does not describe.
  */
-static int amd_kd_test_hold(struct iommu_kdump_test_hold *hold)
+void amd_iommu_kdump_installed(struct amd_iommu *iommu)
 {
+	struct amd_iommu_pci_seg *pci_seg = iommu->pci_seg;
+	u64 reg, want;
+
+	WRITE_ONCE(amd_kd_installed, true);
+	reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
+	want = iommu_virt_to_phys(pci_seg->dev_table);
+	if ((__sme_clr(reg) & AMD_CQ_DEVTAB_BASE_MASK) != __sme_clr(want))
+		pr_err("IOMMU %d: the Device Table Base Address Register kept %#llx (locked?): the IOMMU still uses the crashed kernel's table, not the validated copy\n",
+		       iommu->index, reg);
+}
+
+/**
+ * amd_iommu_kdump_keep_translation() - the IOMMU initialisation failed
+ *
+ * Linux 6.1 then turns every IOMMU off, or, with interrupt remapping
+ * enabled, clears words 0-1 of every DTE (V=0: untranslated DMA). In a
+ * kdump kernel whose IOMMUs were translating, neither happens: if the
+ * capture kernel's tables were installed, every DTE now blocks DMA (V=1,
+ * TV=1, IR=IW=0; word 2, the interrupt remapping, kept only while
+ * interrupt remapping is enabled), else the IOMMUs keep translating with
+ * the crashed kernel's tables. Nothing is freed: the hardware may still
+ * use it. The cost: no DMA works behind these IOMMUs in the capture
+ * kernel.
+ *
+ * Return: true when the caller must neither turn the IOMMUs off nor touch
+ * or free their tables.
+ */
+bool amd_iommu_kdump_keep_translation(void)
+{
+	struct amd_iommu_pci_seg *pci_seg;
 	struct amd_iommu *iommu;
-	struct amd_cq_cmd cmd;
+	u32 devid;
 
-	iommu = list_first_entry_or_null(&amd_iommu_list, struct amd_iommu,
-					 list);
-	if (!iommu)
-		return -ENODEV;
-	raw_spin_lock(&iommu->lock);
-	amd_cq_build_inv_iommu_pages(&cmd, IOMMU_KDUMP_TEST_DID);
-	hold->what = "AMD-Vi command buffer";
-	hold->slot = iommu->cmd_buf_tail;
-	memcpy(iommu->cmd_buf + iommu->cmd_buf_tail, &cmd, sizeof(cmd));
-	iommu->cmd_buf_tail = (iommu->cmd_buf_tail + sizeof(cmd)) %
-			      CMD_BUFFER_SIZE;
-	hold->hw_tail = readl(iommu->mmio_base + MMIO_CMD_TAIL_OFFSET);
-	return 0;
-}
-
-static int __init amd_kd_test_init(void)
-{
-	if (!is_kdump_kernel() && !list_empty(&amd_iommu_list)) {
-		iommu_kdump_test_register(amd_kd_test_corrupt);
-		iommu_kdump_test_register_hold(amd_kd_test_hold);
+	if (!amd_iommu_kdump_any_pre_enabled())
+		return false;
+	if (!READ_ONCE(amd_kd_installed)) {
+		pr_err("initialisation failed before the takeover: the IOMMUs keep translating with the crashed kernel's tables\n");
+		return true;
 	}
-	return 0;
+	for_each_pci_segment(pci_seg) {
+		if (!pci_seg->dev_table)
+			continue;
+		for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
+			struct dev_table_entry *e = &pci_seg->dev_table[devid];
+
+			WRITE_ONCE(e->data[0], DTE_FLAG_V | DTE_FLAG_TV);
+			e->data[1] = 0;
+			if (!irq_remapping_enabled)
+				e->data[2] = 0;
+			e->data[3] = 0;
+		}
+	}
+	for_each_iommu(iommu)
+		iommu_flush_all_caches(iommu);
+	pr_err("initialisation failed: all DMA blocked, translation stays enabled\n");
+	return true;
 }
-late_initcall(amd_kd_test_init);
-#endif

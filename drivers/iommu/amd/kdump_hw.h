@@ -41,8 +41,14 @@
 #define AMD_KD_DTE2_INTCTL_MASK	GENMASK_ULL(61, 60)
 #define AMD_KD_DTE2_INTCTL_REMAP	(2ULL << 60)
 #define AMD_KD_IRT_ALIGN	128
-/* Smallest interrupt remapping table entry (32-bit IRTE), section 2.2.5. */
-#define AMD_KD_IRTE_MIN_SIZE	4
+/*
+ * Largest interrupt remapping table entry: the 128-bit IRTE of guest
+ * virtual APIC mode (section 2.2.5.2; the 32-bit format is section
+ * 2.2.5.1). The old table's format is not known for sure, so its extent is
+ * checked for the larger one: a table of 2^IntTabLen 16-byte entries must
+ * lie in old RAM.
+ */
+#define AMD_KD_IRTE_MAX_SIZE	16
 
 /* Device Table Base Address Register: at most 512 4-KiB pages (Size 1FFh). */
 #define AMD_KD_DEVTAB_MAX	(512U * 4096U)
@@ -75,6 +81,8 @@ static inline u32 amd_kd_devtab_size(u64 reg)
  * Translation fields, when V=1 and TV=1: reserved bits 6:2 clear, Mode not
  * 7h, and for Modes 1h-6h a host page table root below @phys_bits inside
  * old RAM (the root is 4 KiB aligned by construction: bits 51:12).
+ * (With V=0 or TV=0 the translation fields are not used:
+ * amd_kd_dte_take() never installs them.)
  * Interrupt fields, whatever V says (IV alone makes bits 191:128 valid,
  * 48882 section 2.2.2), when interrupt remapping is set up (IV=1 and IntCtl
  * or IntTabLen non-zero): IntCtl 10b, IntTabLen at most 11 (2048 entries)
@@ -113,7 +121,7 @@ static inline const char *amd_kd_dte_check(const u64 *dte,
 		irt = w2 & AMD_KD_DTE2_IRTP_MASK;
 		if ((irt & (AMD_KD_IRT_ALIGN - 1)) || (irt & rsvd))
 			return "interrupt remapping table misaligned";
-		if (!old_ram(irt, (u64)AMD_KD_IRTE_MIN_SIZE << len))
+		if (!old_ram(irt, (u64)AMD_KD_IRTE_MAX_SIZE << len))
 			return "interrupt remapping table outside the crashed kernel's RAM";
 	}
 	return NULL;
@@ -161,6 +169,114 @@ static inline u16 amd_kd_dte_domid(const u64 *dte)
 static inline u64 amd_kd_dte_quiesce(u64 w0)
 {
 	return amd_cq_dte_transform(w0, CRASH_DMA_QUIESCE_WRITE);
+}
+
+/**
+ * enum amd_kd_verdict - what the takeover does with one old DTE
+ * @AMD_KD_COPIED: the entry is taken over (its domain id stays reserved)
+ * @AMD_KD_REJECTED: the entry failed validation; a blocking entry replaces
+ *	it
+ * @AMD_KD_EMPTY: V=0: the crashed kernel did not translate for the device;
+ *	a blocking entry replaces it (only valid interrupt fields are kept)
+ */
+enum amd_kd_verdict {
+	AMD_KD_COPIED,
+	AMD_KD_REJECTED,
+	AMD_KD_EMPTY,
+};
+
+/**
+ * struct amd_kd_take - the outcome of amd_kd_dte_take()
+ * @dte: the four words to install in the capture kernel's table
+ * @reason: AMD_KD_REJECTED: why
+ * @domid: AMD_KD_COPIED: the domain id the entry carries (0: none);
+ *	AMD_KD_REJECTED: the domain id of a valid (V=1) rejected entry, which
+ *	the IOMMU may have cached translations under: to be reserved for
+ *	good (a flush of every cache without INVALIDATE_IOMMU_ALL, 48882
+ *	section 2.4.8, reaches only the ids up to the last DeviceID)
+ * @revoked: write permission was taken away
+ * @live: AMD_KD_COPIED: the installed entry allows some access or carries
+ *	a domain id (an entry that allows nothing and has none need not be
+ *	tracked)
+ */
+struct amd_kd_take {
+	u64 dte[4];
+	const char *reason;
+	u16 domid;
+	bool revoked;
+	bool live;
+};
+
+/**
+ * amd_kd_dte_take() - decide what replaces one DTE of the crashed kernel
+ * @old: the four words as read, once, from the old table
+ * @phys_bits: physical address width (see amd_kd_dte_check())
+ * @old_ram: accepts a range that lies in the crashed kernel's RAM
+ * @quiesce: bring-up quiesce (iommu_kdump_quiesce=1): revoke write
+ *	permission in every copied entry
+ * @t: the outcome
+ *
+ * Every entry the capture kernel installs is fully decided here, because
+ * Linux 6.1's init_device_table_dma() later sets V and TV in every entry of
+ * the installed table: a field left as the crashed kernel wrote it in a
+ * V=0 or TV=0 entry would then go live unchecked.
+ *
+ *   V=0            EMPTY: V=1, TV=1, Mode 0, IR=IW=0 (48882 section 2.2.2:
+ *                  no access), word 1 and word 3 zero, word 2 kept only
+ *                  when its interrupt fields passed the check
+ *   fails the check  REJECTED: amd_kd_dte_block()
+ *   V=1, TV=0      COPIED as V=1, TV=1, Mode 0, IR as it was, IW=0: DMA
+ *                  was untranslated; the copy keeps at most reads and
+ *                  gives no identity write access, and no stale
+ *                  translation field becomes live
+ *   Mode 0         COPIED with IW cleared: no identity write access to
+ *                  physical memory, which includes the capture kernel's
+ *                  own, before the device was reset
+ *   Mode 1h-6h     COPIED as it was (root validated); IW cleared with
+ *                  @quiesce
+ *
+ * Word 3 is never copied (as Linux 6.1); GCR3 fields in words 0-1 are
+ * masked by the caller.
+ *
+ * Return: the verdict (also in @t).
+ */
+static inline enum amd_kd_verdict amd_kd_dte_take(const u64 *old,
+						  unsigned int phys_bits,
+						  amd_kd_ram_fn old_ram,
+						  bool quiesce,
+						  struct amd_kd_take *t)
+{
+	u64 w0 = old[0], w2 = old[2];
+
+	t->reason = amd_kd_dte_check(old, phys_bits, old_ram);
+	t->domid = 0;
+	t->revoked = false;
+	t->live = false;
+	if (t->reason) {
+		if (w0 & AMD_CQ_DTE_V)
+			t->domid = amd_kd_dte_domid(old);
+		amd_kd_dte_block(t->dte);
+		return AMD_KD_REJECTED;
+	}
+	t->dte[1] = 0;
+	t->dte[2] = (w2 & AMD_KD_DTE2_IV) ? w2 : 0;
+	t->dte[3] = 0;
+	if (!(w0 & AMD_CQ_DTE_V)) {
+		t->dte[0] = AMD_CQ_DTE_V | AMD_CQ_DTE_TV;
+		return AMD_KD_EMPTY;
+	}
+	t->dte[1] = old[1];
+	t->domid = amd_kd_dte_domid(old);
+	if (!(w0 & AMD_CQ_DTE_TV))
+		t->dte[0] = AMD_CQ_DTE_V | AMD_CQ_DTE_TV | (w0 & AMD_CQ_DTE_IR);
+	else if (!(w0 & AMD_CQ_DTE_MODE_MASK) || quiesce)
+		t->dte[0] = amd_kd_dte_quiesce(w0);
+	else
+		t->dte[0] = w0;
+	t->revoked = (w0 & AMD_CQ_DTE_IW) && !(t->dte[0] & AMD_CQ_DTE_IW);
+	t->live = t->domid || (t->dte[0] & (AMD_CQ_DTE_IR | AMD_CQ_DTE_IW |
+					    AMD_CQ_DTE_MODE_MASK));
+	return AMD_KD_COPIED;
 }
 
 #endif /* _AMD_IOMMU_KDUMP_HW_H */

@@ -16,8 +16,13 @@
  * bus, a bad context entry its device: the capture kernel's copy simply
  * does not contain them (not present: DMA faults). If the root table itself
  * is unusable, the capture kernel's root table stays empty: every DMA is
- * blocked while translation stays enabled. Scalable mode is copied as Linux
- * 6.1 does (without validation), with the same blocking fallback.
+ * blocked while translation stays enabled. Scalable-mode tables get that
+ * blocking fallback too: Linux 6.1's copy of them validates nothing and
+ * reserves the wrong domain ids (vtd_kd_copy_sm()).
+ *
+ * A unit the crashed kernel left translating is never turned off by the
+ * capture kernel, also when it ignores the unit or its initialisation
+ * fails (intel_iommu_kdump_keep()).
  *
  * With iommu_kdump_quiesce=1 (bring-up quiesce, for crashed kernels that
  * did not quiesce), the copies lose DMA write permission while the crashed
@@ -52,19 +57,21 @@
 
 #include "iommu.h"
 #include "kdump.h"
+#include "pasid.h"
 #include "kdump_hw.h"
 
-/* Ledger units by iommu->seq_id; written at boot before any attach. */
-static struct iommu_kdump_unit *vtd_kd_units[DMAR_UNITS_SUPPORTED];
-
-static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did)
+static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
+			       bool free)
 {
 	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
 
 	iommu->flush.flush_context(iommu, did, 0, 0, DMA_CCMD_DOMAIN_INVL);
 	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
-	/* Domain id 0 is reserved by the capture kernel itself. */
-	if (!did)
+	/*
+	 * Domain ids 0 and FLPT_DEFAULT_DID (the identity domain's) are
+	 * reserved by the capture kernel itself (iommu_init_domains()).
+	 */
+	if (!free || !did || did == FLPT_DEFAULT_DID)
 		return;
 	spin_lock(&iommu->lock);
 	clear_bit(did, iommu->domain_ids);
@@ -145,23 +152,29 @@ static u64 vtd_kd_ro_top(struct vtd_kd_copy *c, u64 old, unsigned int levels,
 
 	if (copy)
 		return virt_to_phys(copy);
+	copy = vtd_kd_alloc_table(c);
+	if (!copy) {
+		*reason = "no memory for the bring-up copy";
+		return 0;
+	}
 	src = memremap(old, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
 	if (!src) {
+		free_pgtable_page(copy);
 		*reason = "cannot map the top-level page table";
 		return 0;
 	}
-	*reason = vtd_kd_sl_top_check(src, levels, c->cap, c->ecap, c->haw,
-				      vtd_kd_old_ram);
-	copy = *reason ? NULL : vtd_kd_alloc_table(c);
-	if (copy)
-		memcpy(copy, src, VTD_CQ_PAGE_SIZE);
+	/* Read the old table once; validate what was read. */
+	memcpy(copy, src, VTD_CQ_PAGE_SIZE);
 	memunmap(src);
-	if (*reason)
+	*reason = vtd_kd_sl_top_check(copy, levels, c->cap, c->ecap, c->haw,
+				      vtd_kd_old_ram);
+	if (*reason) {
+		free_pgtable_page(copy);
 		return 0;
-	if (!copy || xa_err(xa_store(&c->tops, old >> 12, copy, GFP_KERNEL))) {
+	}
+	if (xa_err(xa_store(&c->tops, old >> 12, copy, GFP_KERNEL))) {
 		*reason = "no memory for the bring-up copy";
-		if (copy)
-			free_pgtable_page(copy);
+		free_pgtable_page(copy);
 		return 0;
 	}
 	vtd_cq_sl_top_revoke(copy, CRASH_DMA_QUIESCE_WRITE, false);
@@ -297,13 +310,20 @@ static void vtd_kd_copy_bus(struct vtd_kd_copy *c, unsigned int bus, u64 rlo,
 		sid = bus << 8 | devfn;
 		reason = vtd_kd_ctx_check(lo, hi, c->cap, c->ecap, c->haw,
 					  vtd_kd_old_ram);
-		if (!reason && c->quiesce)
+		/*
+		 * A pass-through entry would give the device identity write
+		 * access to all memory, the capture kernel's included: it
+		 * translates through a read-only identity table instead,
+		 * with or without the bring-up quiesce.
+		 */
+		if (!reason && (c->quiesce || vtd_kd_ctx_needs_quiesce(lo))) {
 			lo = vtd_kd_quiesce_ctx(c, lo, hi, &reason);
+			c->nr_revoked++;
+		}
 		if (reason) {
 			vtd_kd_reject(c, sid, 1, reason);
 			continue;
 		}
-		c->nr_revoked += c->quiesce;
 		new[2 * devfn] = lo;
 		new[2 * devfn + 1] = hi;
 		did = vtd_cq_ctx_did(hi);
@@ -376,8 +396,8 @@ static int vtd_kd_copy_legacy(struct vtd_kd_copy *c, u64 rtaddr,
 		pr_info("%s: %u context entries copied, %u rejected, write permission revoked in %u (bring-up quiesce)\n",
 			iommu->name, c->nr_copied, c->nr_rejected, c->nr_revoked);
 	else
-		pr_info("%s: %u context entries copied, %u rejected\n",
-			iommu->name, c->nr_copied, c->nr_rejected);
+		pr_info("%s: %u context entries copied, %u rejected, %u pass-through entries made read-only\n",
+			iommu->name, c->nr_copied, c->nr_rejected, c->nr_revoked);
 	return 0;
 }
 
@@ -393,11 +413,25 @@ static void vtd_kd_note_sm(struct intel_iommu *iommu,
 		iommu_kdump_note_copied(unit, sid, 0);
 }
 
+/*
+ * Scalable mode. Returns 0 when the tables were taken over, else non-zero
+ * with @reason set. The validating copy of the scalable-mode tables goes
+ * here, beside vtd_kd_copy_legacy().
+ */
+static int vtd_kd_copy_sm(struct intel_iommu *iommu,
+			  int (*copy_sm)(struct intel_iommu *iommu),
+			  char *reason, size_t len)
+{
+	return snprintf(reason, len,
+			"scalable-mode tables are not validated and their PASID-entry domain ids not reserved");
+}
+
 /**
  * intel_iommu_kdump_copy() - take over the tables of a unit
  * @iommu: the unit, translating with the crashed kernel's tables; its own
  *	(empty) root table is allocated but not installed yet
- * @copy_sm: Linux 6.1's copy, used for scalable mode
+ * @copy_sm: Linux 6.1's copy of scalable-mode tables (not used: scalable
+ *	mode is blocked until a validating copy exists)
  *
  * Replaces copy_translation_tables() in init_dmars(). On return the root
  * table holds the validated copies, or nothing at all when the crashed
@@ -418,30 +452,31 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 	int ret;
 
 	rtaddr = dmar_readq(iommu->reg + DMAR_RTADDR_REG);
+	/* Each unit allocates its domain ids itself: its own id space. */
 	unit = iommu_kdump_unit_create(iommu->name, iommu->segment,
-				       BIT(16), &vtd_kd_ops, iommu);
+				       BIT(16), iommu, &vtd_kd_ops, iommu);
 	if (!unit)
 		pr_err("%s: no memory for the takeover ledger\n", iommu->name);
-	if (unit && iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
-		vtd_kd_units[iommu->seq_id] = unit;
 
 	if (rtaddr & VTD_CQ_RTADDR_TTM) {
+		/*
+		 * Scalable mode: Linux 6.1's copy neither validates the PASID
+		 * directories and tables nor reserves the domain ids of the
+		 * PASID entries (it reserves bits of the RID_PASID field), so
+		 * an old id could be handed out while still cached. Until a
+		 * validating copy exists (vtd_kd_copy_sm()), block instead.
+		 */
 		if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT &&
-		    sm_supported(iommu)) {
-			ret = copy_sm(iommu);
-			if (!ret) {
-				if (iommu_kdump_quiesce_enabled())
-					pr_warn("%s: scalable mode: no bring-up quiesce\n",
-						iommu->name);
-				vtd_kd_note_sm(iommu, unit);
-				goto publish;
-			}
-			snprintf(reason, sizeof(reason),
-				 "scalable-mode copy failed (%d)", ret);
-		} else {
-			snprintf(reason, sizeof(reason),
-				 "root table mode %llu does not match the capture kernel's",
-				 (rtaddr & VTD_CQ_RTADDR_TTM) >> 10);
+		    sm_supported(iommu))
+			ret = vtd_kd_copy_sm(iommu, copy_sm, reason,
+					     sizeof(reason));
+		else
+			ret = snprintf(reason, sizeof(reason),
+				       "root table mode %llu does not match the capture kernel's",
+				       (rtaddr & VTD_CQ_RTADDR_TTM) >> 10);
+		if (!ret) {
+			vtd_kd_note_sm(iommu, unit);
+			goto publish;
 		}
 		goto block;
 	}
@@ -476,13 +511,7 @@ publish:
 
 block:
 	/* The capture kernel's root table is still empty: it blocks all. */
-	if (unit) {
-		iommu_kdump_note_blocked_all(unit, reason);
-		iommu_kdump_unit_publish(unit);
-	} else {
-		pr_err("%s: crashed kernel's tables not usable (%s): all DMA blocked\n",
-		       iommu->name, reason);
-	}
+	iommu_kdump_unit_block_all(unit, iommu->name, reason);
 	return 0;
 }
 
@@ -492,156 +521,47 @@ block:
  * @bus: bus number
  * @devfn: device and function
  *
- * Called from domain_context_mapping_one() with iommu->lock held.
+ * Called from domain_context_mapping_one() with iommu->lock held, after
+ * the write. Linux 6.1 invalidates the copied entry before it overwrites
+ * it, in place; the hardware may have fetched it again in between. When
+ * the entry replaced was taken over, its context-cache entry and the old
+ * domain's IOTLB entries are invalidated once more, after the write (VT-d
+ * section 6.5.3.3: a present entry changed).
  */
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn)
 {
-	if (iommu->seq_id >= 0 && iommu->seq_id < DMAR_UNITS_SUPPORTED)
-		iommu_kdump_entry_written(vtd_kd_units[iommu->seq_id],
-					  PCI_DEVID(bus, devfn));
+	struct iommu_kdump_unit *unit = iommu_kdump_unit_find(iommu);
+	u16 sid = PCI_DEVID(bus, devfn), did;
+
+	if (!iommu_kdump_entry_taken_over(unit, sid, &did))
+		return;
+	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
+				   DMA_CCMD_DEVICE_INVL);
+	if (did)
+		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	iommu_kdump_entry_written(unit, sid);
 }
 
-#ifdef CONFIG_IOMMU_KDUMP_TEST
-/*
- * Lab only (CONFIG_IOMMU_KDUMP_TEST): corrupt the live state of the first
- * kernel just before a crash, so that the capture kernel meets a bad
- * pointer: "ctx-ptr BB" points the context-table pointer of the root entry
- * of bus BB (hex) into the crashkernel region, "slpt-root SEG:BB:DD.F" does
- * the same with the second-level page-table root of a translated context
- * entry. The caches are invalidated globally.
+/**
+ * intel_iommu_kdump_keep() - must a unit stay translating as it is?
+ * @iommu: a unit the capture kernel is about to turn off (an ignored unit,
+ *	or the error path of init_dmars())
+ *
+ * In a kdump kernel a unit whose GSTS.TES (VT-d section 10.4.5) is set
+ * stays translating, with whatever root table it uses, and its tables stay
+ * allocated: turning translation off would let in-flight DMA reach raw
+ * physical addresses, the capture kernel's memory included.
+ *
+ * Return: true when the caller must neither turn @iommu off nor free its
+ * tables.
  */
-static int vtd_kd_test_ctx_ptr(const char *arg)
+bool intel_iommu_kdump_keep(struct intel_iommu *iommu)
 {
-	struct dmar_drhd_unit *drhd;
-	struct intel_iommu *iommu;
-	struct root_entry *re;
-	unsigned int bus;
-	int ret = -ENODEV;
-
-	if (kstrtouint(arg, 16, &bus) || bus > 0xff)
-		return -EINVAL;
-	down_read(&dmar_global_lock);
-	for_each_active_iommu(iommu, drhd) {
-		re = &iommu->root_entry[bus];
-		if (!(re->lo & VTD_CQ_ROOT_P))
-			continue;
-		spin_lock(&iommu->lock);
-		WRITE_ONCE(re->lo, (crashk_res.start & VTD_CQ_ROOT_CTP) |
-				   VTD_CQ_ROOT_P);
-		__iommu_flush_cache(iommu, re, sizeof(*re));
-		spin_unlock(&iommu->lock);
-		iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
-		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
-		ret = 0;
-		break;
-	}
-	up_read(&dmar_global_lock);
-	return ret;
+	if (!is_kdump_kernel() ||
+	    !(readl(iommu->reg + DMAR_GSTS_REG) & DMA_GSTS_TES))
+		return false;
+	pr_warn("%s: left translating with its current tables (not turned off in a kdump kernel)\n",
+		iommu->name);
+	return true;
 }
-
-static int vtd_kd_test_slpt_root(const char *arg)
-{
-	struct dmar_drhd_unit *drhd;
-	struct intel_iommu *iommu;
-	struct context_entry *ce;
-	unsigned int s, b, d, f;
-	int ret = -ENODEV;
-
-	if (sscanf(arg, "%x:%x:%x.%x", &s, &b, &d, &f) != 4 || b > 0xff ||
-	    d > 0x1f || f > 7)
-		return -EINVAL;
-	down_read(&dmar_global_lock);
-	for_each_active_iommu(iommu, drhd) {
-		if (iommu->segment != s)
-			continue;
-		spin_lock(&iommu->lock);
-		ce = iommu_context_addr(iommu, b, PCI_DEVFN(d, f), 0);
-		if (ce && (ce->lo & VTD_CQ_CTX_P) &&
-		    vtd_cq_ctx_tt(ce->lo) != VTD_CQ_CTX_TT_PASS_THROUGH) {
-			WRITE_ONCE(ce->lo, vtd_kd_ctx_retarget(ce->lo,
-							       crashk_res.start));
-			__iommu_flush_cache(iommu, ce, sizeof(*ce));
-			ret = 0;
-		}
-		spin_unlock(&iommu->lock);
-		if (ret)
-			continue;
-		iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
-		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
-		break;
-	}
-	up_read(&dmar_global_lock);
-	return ret;
-}
-
-static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
-{
-	if (!crashk_res.end)
-		return -ENODEV;
-	if (!strcmp(cmd, "ctx-ptr"))
-		return vtd_kd_test_ctx_ptr(arg);
-	if (!strcmp(cmd, "slpt-root"))
-		return vtd_kd_test_slpt_root(arg);
-	return -ENOENT;
-}
-
-/*
- * Lab only: take the invalidation queue lock of the first unit using
- * queued invalidation and do the first half of qi_submit_sync(): an IOTLB
- * invalidation of domain id IOMMU_KDUMP_TEST_DID and its invalidation
- * wait (VT-d section 6.5.2) are in the queue and the driver's free_head
- * has moved, the Invalidation Queue Tail Register (section 10.4.22) has
- * not. The QEMU trace shows whether that descriptor ever ran.
- */
-static int vtd_kd_test_hold(struct iommu_kdump_test_hold *hold)
-{
-	struct vtd_cq_desc d[2] = {
-		vtd_cq_desc_iotlb_domain(IOMMU_KDUMP_TEST_DID),
-	};
-	struct dmar_drhd_unit *drhd;
-	struct intel_iommu *iommu;
-	struct q_inval *qi;
-	int i, shift, index;
-	void *slot;
-
-	for_each_active_iommu(iommu, drhd) {
-		qi = iommu->qi;
-		if (!qi)
-			continue;
-		raw_spin_lock(&qi->q_lock);
-		if (qi->free_cnt < 3) {
-			raw_spin_unlock(&qi->q_lock);
-			return -EBUSY;
-		}
-		shift = qi_shift(iommu);
-		index = (qi->free_head + 1) % QI_LENGTH;
-		vtd_cq_desc_wait(&d[1], virt_to_phys(&qi->desc_status[index]),
-				 QI_DONE);
-		hold->what = "DMAR invalidation queue";
-		hold->slot = qi->free_head << shift;
-		for (i = 0; i < 2; i++) {
-			index = (qi->free_head + i) % QI_LENGTH;
-			slot = qi->desc + (index << shift);
-			memset(slot, 0, 1 << shift);
-			memcpy(slot, &d[i], sizeof(d[i]));
-			qi->desc_status[index] = QI_IN_USE;
-		}
-		qi->free_head = (qi->free_head + 2) % QI_LENGTH;
-		qi->free_cnt -= 2;
-		hold->hw_tail = readl(iommu->reg + DMAR_IQT_REG);
-		return 0;
-	}
-	return -ENODEV;
-}
-
-static int __init vtd_kd_test_init(void)
-{
-	if (!is_kdump_kernel() && intel_iommu_enabled) {
-		iommu_kdump_test_register(vtd_kd_test_corrupt);
-		iommu_kdump_test_register_hold(vtd_kd_test_hold);
-	}
-	return 0;
-}
-late_initcall(vtd_kd_test_init);
-#endif

@@ -6,6 +6,8 @@
 #ifndef _INTEL_IOMMU_KDUMP_H
 #define _INTEL_IOMMU_KDUMP_H
 
+#include <linux/iommu_kdump.h>
+
 #include "iommu.h"
 
 #ifdef CONFIG_IOMMU_KDUMP_TAKEOVER
@@ -13,7 +15,13 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 			   int (*copy_sm)(struct intel_iommu *iommu));
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn);
+bool intel_iommu_kdump_keep(struct intel_iommu *iommu);
 #else
+static inline bool intel_iommu_kdump_keep(struct intel_iommu *iommu)
+{
+	return false;
+}
+
 static inline int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 					 int (*copy_sm)(struct intel_iommu *iommu))
 {

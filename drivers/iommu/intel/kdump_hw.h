@@ -107,6 +107,23 @@ static inline const char *vtd_kd_ctx_check(u64 lo, u64 hi, u64 cap, u64 ecap,
 }
 
 /**
+ * vtd_kd_ctx_needs_quiesce() - must a valid context entry lose write
+ *	permission even without the bring-up quiesce?
+ * @lo: bits 63:0 of a context entry that passed vtd_kd_ctx_check()
+ *
+ * A pass-through entry (TT 10b, VT-d section 9.3) gives its device
+ * untranslated access to all of memory, the capture kernel's included:
+ * the takeover makes it translate through a read-only identity table
+ * (vtd_cq_ctx_pt_rewrite()) before the device was reset.
+ *
+ * Return: true for a pass-through entry.
+ */
+static inline bool vtd_kd_ctx_needs_quiesce(u64 lo)
+{
+	return vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_PASS_THROUGH;
+}
+
+/**
  * vtd_kd_ctx_retarget() - point a translated context entry at another
  *	top-level second-level table
  * @lo: bits 63:0 of a valid translated (TT 00b or 01b) context entry

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Capture-kernel takeover: the ledger of what was taken over from the
+ * crashed kernel and the retirement decisions (see kdump_ledger.h).
+ *
+ * Pure code: it allocates nothing, takes no lock and touches no hardware.
+ * Its callers hold the takeover lock (kdump_core.c) and do the allocation,
+ * the logging, the PCI work and the vendor calls. tests/takeover/ runs it
+ * against a model of the hardware.
+ */
+
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "kdump_ledger.h"
+
+/* Quiesce methods: the reset names drivers/pci/pci.c uses, then ours. */
+const char * const ik_methods[IK_Q_NR] = {
+	[IK_Q_NONE] = "",
+	[IK_Q_FLR] = "flr",
+	[IK_Q_AF_FLR] = "af_flr",
+	[IK_Q_PM] = "pm",
+	[IK_Q_BUS] = "bus",
+	[IK_Q_ACPI] = "acpi",
+	[IK_Q_DEVICE_SPECIFIC] = "device_specific",
+	[IK_Q_CXL_BUS] = "cxl_bus",
+	[IK_Q_OTHER] = "other",
+	[IK_Q_MASTER] = "bus-master-off",
+};
+
+/**
+ * ik_ledger_init() - start the ledger of a unit
+ * @u: the unit, zeroed except for what the caller set (name, ops, ...)
+ * @sids: @nr_sids zeroed entries
+ * @nr_sids: source ids the unit covers
+ */
+void ik_ledger_init(struct iommu_kdump_unit *u, struct ik_sid *sids,
+		    u32 nr_sids)
+{
+	u->sids = sids;
+	u->nr_sids = nr_sids;
+	INIT_LIST_HEAD(&u->rejected);
+}
+
+/**
+ * ik_ledger_copied() - an entry was copied as it was
+ * @u: the unit
+ * @sid: source id
+ * @did: its old domain id, 0 when it carries none that the vendor reserved
+ */
+void ik_ledger_copied(struct iommu_kdump_unit *u, u16 sid, u16 did)
+{
+	struct ik_sid *s;
+
+	if (sid >= u->nr_sids)
+		return;
+	s = &u->sids[sid];
+	s->state = IK_COPIED;
+	s->did = did;
+	s->has_did = did != 0;
+	u->nr_copied++;
+}
+
+/**
+ * ik_ledger_blocked() - entries that a blocking entry replaced
+ * @u: the unit
+ * @sid: first source id
+ * @count: consecutive source ids
+ *
+ * Return: how many source ids of the unit that covers (0: none).
+ */
+u32 ik_ledger_blocked(struct iommu_kdump_unit *u, u16 sid, u32 count)
+{
+	u32 i;
+
+	if (sid >= u->nr_sids)
+		return 0;
+	count = min_t(u32, count, u->nr_sids - sid);
+	for (i = 0; i < count; i++) {
+		if (u->sids[sid + i].state == IK_COPIED)
+			u->nr_copied--;
+		u->sids[sid + i].state = IK_BLOCKED;
+		u->sids[sid + i].has_did = 0;
+		u->sids[sid + i].pin = 0;
+	}
+	return count;
+}
+
+/**
+ * ik_ledger_pin() - a rejected entry's domain id is never released
+ * @u: the unit
+ * @sid: source id of the rejected (blocked) entry
+ * @did: the domain id it carried, under which translations may be cached
+ */
+void ik_ledger_pin(struct iommu_kdump_unit *u, u16 sid, u16 did)
+{
+	if (sid >= u->nr_sids || !did)
+		return;
+	u->sids[sid].did = did;
+	u->sids[sid].pin = 1;
+}
+
+/**
+ * ik_ledger_blocked_all() - every source id of the unit is blocked
+ * @u: the unit
+ */
+void ik_ledger_blocked_all(struct iommu_kdump_unit *u)
+{
+	ik_ledger_blocked(u, 0, u->nr_sids);
+	u->nr_copied = 0;
+	u->blocked_all = true;
+}
+
+/**
+ * ik_ledger_count_dids() - the old domain ids in use
+ * @u: the unit
+ * @seen: 8192 zeroed bytes: a bitmap of the 65536 ids, filled here
+ *
+ * Return: the number of distinct ids that copied entries carry or that
+ * rejected entries pin.
+ */
+u32 ik_ledger_count_dids(const struct iommu_kdump_unit *u, u8 *seen)
+{
+	u32 sid, n = 0;
+
+	for (sid = 0; sid < u->nr_sids; sid++) {
+		const struct ik_sid *s = &u->sids[sid];
+
+		if (!(s->state == IK_COPIED && s->has_did) && !s->pin)
+			continue;
+		if (seen[s->did / 8] & (1U << (s->did % 8)))
+			continue;
+		seen[s->did / 8] |= 1U << (s->did % 8);
+		n++;
+	}
+	return n;
+}
+
+/**
+ * ik_ledger_fill_dids() - set up the per domain id user counts
+ * @u: the unit
+ * @dids: @n zeroed entries, for the ids ik_ledger_count_dids() found
+ * @n: its return value
+ * @seen: its bitmap
+ */
+void ik_ledger_fill_dids(struct iommu_kdump_unit *u, struct ik_did *dids,
+			 u32 n, const u8 *seen)
+{
+	struct ik_did *d;
+	u32 id, i = 0, sid;
+
+	for (id = 0; id < 65536 && i < n; id++)
+		if (seen[id / 8] & (1U << (id % 8)))
+			dids[i++].did = id;
+	u->dids = dids;
+	u->nr_dids = i;
+	for (sid = 0; sid < u->nr_sids; sid++) {
+		const struct ik_sid *s = &u->sids[sid];
+
+		d = (s->state == IK_COPIED && s->has_did) || s->pin ?
+		    ik_ledger_find_did(u, s->did) : NULL;
+		if (!d)
+			continue;
+		if (s->pin)
+			d->state = IK_DID_PINNED;
+		else
+			d->users++;
+	}
+}
+
+/**
+ * ik_ledger_live() - is a taken-over entry in force for a source id?
+ * @u: the unit
+ * @sid: source id
+ *
+ * Return: true when the crashed kernel's entry or a blocking entry the
+ * takeover installed is in force.
+ */
+bool ik_ledger_live(const struct iommu_kdump_unit *u, u16 sid)
+{
+	return sid < u->nr_sids && (u->sids[sid].state == IK_COPIED ||
+				    u->sids[sid].state == IK_BLOCKED);
+}
+
+/**
+ * ik_ledger_find_did() - an old domain id of the unit
+ * @u: the unit
+ * @did: the id
+ *
+ * Return: its entry, or NULL when no copied entry of the unit carried it.
+ */
+struct ik_did *ik_ledger_find_did(const struct iommu_kdump_unit *u, u16 did)
+{
+	u32 lo = 0, hi = u->nr_dids, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (u->dids[mid].did == did)
+			return &u->dids[mid];
+		if (u->dids[mid].did < did)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/**
+ * ik_ledger_sid_name() - "SSSS:BB:DD.F" of a source id
+ * @u: the unit
+ * @sid: source id
+ * @buf: output
+ * @len: its size
+ */
+void ik_ledger_sid_name(const struct iommu_kdump_unit *u, u16 sid, char *buf,
+			size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%u", u->segment, sid >> 8,
+		 (sid >> 3) & 0x1f, sid & 7);
+}
+
+/**
+ * ik_ledger_quiesced() - a device was quiesced since the takeover
+ * @u: the unit
+ * @rid: the device's own requester id
+ * @how: enum ik_quiesce: the reset method, or IK_Q_MASTER
+ *
+ * Only the device is marked: a source id it shares as a DMA alias is clear
+ * once every device sharing it is (ik_ledger_clear()).
+ */
+void ik_ledger_quiesced(struct iommu_kdump_unit *u, u16 rid, u8 how)
+{
+	if (rid < u->nr_sids && how > IK_Q_NONE && how < IK_Q_NR)
+		u->sids[rid].quiesced = how;
+}
+
+/**
+ * ik_ledger_clear() - may the entry of a source id be replaced now?
+ * @u: the unit
+ * @sid: source id
+ * @rids: the requester ids of every device whose DMA may carry @sid (the
+ *	device whose own id it is, every device whose DMA alias it is;
+ *	bridges, which originate no DMA of their own, excluded)
+ * @n: entries of @rids
+ * @reset_only: the replacement is an identity mapping: only a reset
+ *	counts, Bus Master Enable cleared does not (a driver sets it again
+ *	without knowing what the device still does)
+ *
+ * Records the answer for ik_ledger_may_replace().
+ *
+ * Return: true when no taken-over entry is in force for @sid, or when every
+ * device of @rids was quiesced since the takeover.
+ */
+bool ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
+		     unsigned int n, bool reset_only)
+{
+	unsigned int i;
+	u8 q;
+
+	if (!ik_ledger_live(u, sid))
+		return true;
+	for (i = 0; i < n; i++) {
+		q = rids[i] < u->nr_sids ? u->sids[rids[i]].quiesced : IK_Q_NONE;
+		if (q == IK_Q_NONE || (reset_only && q == IK_Q_MASTER))
+			return false;
+	}
+	u->sids[sid].clear = 1;
+	return true;
+}
+
+/**
+ * ik_ledger_may_replace() - may the vendor write its own entry for @sid?
+ * @u: the unit (NULL: not taken over)
+ * @sid: source id
+ *
+ * Return: true unless a taken-over entry is in force for @sid and
+ * ik_ledger_clear() did not find it clear.
+ */
+bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid)
+{
+	return !u || !u->published || !ik_ledger_live(u, sid) ||
+	       u->sids[sid].clear;
+}
+
+/**
+ * ik_ledger_how() - how a retired entry was retired, in words
+ * @u: the unit
+ * @sid: source id of a retired entry
+ *
+ * Return: "after reset" or "after bus-master-off" when the entry was clear
+ * (by the quiesce of the device whose own id @sid is, if any), else
+ * "without reset".
+ */
+const char *ik_ledger_how(const struct iommu_kdump_unit *u, u16 sid)
+{
+	const struct ik_sid *s = &u->sids[sid];
+
+	if (s->how != 1)
+		return "without reset";
+	if (s->quiesced == IK_Q_MASTER)
+		return "after bus-master-off";
+	return "after reset";
+}
+
+/* One copied entry less uses @did: its entry when that was the last. */
+static struct ik_did *ik_ledger_put_did(struct iommu_kdump_unit *u, u16 did,
+					const char *by)
+{
+	struct ik_did *d = ik_ledger_find_did(u, did);
+
+	if (!d || !d->users || --d->users || d->state == IK_DID_PINNED)
+		return NULL;
+	d->state = IK_DID_RELEASING;
+	snprintf(d->by, sizeof(d->by), "%s", by);
+	return d;
+}
+
+/**
+ * ik_ledger_written() - the capture kernel wrote its own entry
+ * @u: the unit
+ * @sid: source id
+ *
+ * Return: the old domain id whose last user this entry was (now
+ * IK_DID_RELEASING), or NULL.
+ */
+struct ik_did *ik_ledger_written(struct iommu_kdump_unit *u, u16 sid)
+{
+	char name[IK_NAME_LEN], by[IK_BY_LEN];
+	struct ik_sid *s;
+	bool copied;
+
+	if (!u->published || !ik_ledger_live(u, sid))
+		return NULL;
+	s = &u->sids[sid];
+	copied = s->state == IK_COPIED;
+	s->state = IK_RETIRED;
+	s->how = s->clear ? 1 : 2;
+	u->nr_retired++;
+	if (!copied || !s->has_did)
+		return NULL;
+	ik_ledger_sid_name(u, sid, name, sizeof(name));
+	snprintf(by, sizeof(by), "%s %s", name, ik_ledger_how(u, sid));
+	return ik_ledger_put_did(u, s->did, by);
+}
+
+/**
+ * ik_ledger_cloned() - the capture kernel copied one entry over another
+ * @u: the unit
+ * @from: source id whose entry was copied
+ * @to: source id whose entry was overwritten (a DMA alias of @from)
+ *
+ * @to then holds @from's taken-over entry (and old domain id) while
+ * @from's is the taken-over one; else it holds the capture kernel's own.
+ *
+ * Return: as ik_ledger_written().
+ */
+struct ik_did *ik_ledger_cloned(struct iommu_kdump_unit *u, u16 from, u16 to)
+{
+	char name[IK_NAME_LEN], by[IK_BY_LEN];
+	struct ik_did *od, *rel = NULL;
+	struct ik_sid *s, *d;
+
+	if (!u->published || from >= u->nr_sids || to >= u->nr_sids ||
+	    from == to)
+		return NULL;
+	s = &u->sids[from];
+	d = &u->sids[to];
+	if (!ik_ledger_live(u, from))
+		return ik_ledger_written(u, to);
+	od = s->has_did ? ik_ledger_find_did(u, s->did) : NULL;
+	if (od)
+		od->users++;
+	if (d->state == IK_COPIED && d->has_did) {
+		ik_ledger_sid_name(u, to, name, sizeof(name));
+		snprintf(by, sizeof(by), "%s overwritten", name);
+		rel = ik_ledger_put_did(u, d->did, by);
+	}
+	d->state = s->state;
+	d->did = s->did;
+	d->has_did = s->has_did;
+	d->clear = 0;
+	return rel;
+}
+
+/**
+ * ik_ledger_space_in_use() - does a unit of a domain id space still use it?
+ * @units: the first published unit (linked by ->next)
+ * @space: the domain id space (iommu_kdump_unit.did_space)
+ * @did: the old domain id
+ *
+ * Return: true while a copied entry of any unit of @space carries @did, or
+ * a rejected one pinned it: the id may still be cached and must not be
+ * handed out.
+ */
+bool ik_ledger_space_in_use(const struct iommu_kdump_unit *units,
+			    const void *space, u16 did)
+{
+	const struct iommu_kdump_unit *u;
+	const struct ik_did *d;
+
+	for (u = units; u; u = u->next) {
+		if (u->did_space != space)
+			continue;
+		d = ik_ledger_find_did(u, did);
+		if (d && (d->state == IK_DID_IN_USE ||
+			  d->state == IK_DID_PINNED))
+			return true;
+	}
+	return false;
+}

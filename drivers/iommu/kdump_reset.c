@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Capture-kernel takeover: when an entry taken over from the crashed
+ * kernel may be replaced, and what the capture kernel does to get there.
+ *
+ * The invariant (iommu_kdump_retire=reset, the default): no device that
+ * may still run the crashed kernel's DMA gets an identity mapping or write
+ * access to capture-kernel memory before it was quiesced. An entry taken
+ * over (copied, or the blocking entry of a rejected one) is replaced only
+ * once every device whose DMA may carry its source id -- the device itself
+ * and every device sharing that id as a DMA alias (behind a PCIe-to-PCI
+ * bridge, or a quirk alias) -- was reset (PCI function or secondary bus
+ * reset: hooks in drivers/pci/pci.c) or had Bus Master Enable cleared by
+ * the capture kernel since the takeover. The vendors ask
+ * iommu_kdump_attach_allowed() before they replace an entry, so the rule
+ * also holds for the DMA API's deferred attach on a first mapping.
+ *
+ * A driver binding to such a device (BUS_NOTIFY_BIND_DRIVER, device lock
+ * held) first resets it when it has a reset method; when it has none, or
+ * the reset fails, its Bus Master Enable is cleared instead (its driver
+ * sets it again once it has set the device up). The other devices sharing
+ * one of its source ids that have no driver get Bus Master Enable cleared
+ * too. Then the device is attached to its IOMMU domain, which makes the
+ * vendor write its own entries. Bridges are never reset nor stopped:
+ * they originate no DMA of their own, so a PCIe port's entry is replaced
+ * at once and a conventional bridge's (the alias of the devices below)
+ * once those devices are quiesced. A reset the capture kernel did not ask
+ * for (sysfs, a driver) retires the entries from a work item when it made
+ * them clear.
+ *
+ * An identity mapping (iommu=pt) needs more than Bus Master Enable
+ * cleared, which a driver sets again without knowing what the device
+ * still does: it replaces a taken-over entry only once every device
+ * sharing its source id was reset. A device without a reset method is
+ * therefore given a translated default domain instead of the identity
+ * domain (iommu_kdump_def_domain_type()), and one whose reset fails under
+ * an identity domain keeps its taken-over entry (and works no DMA).
+ *
+ * With iommu_kdump_retire=attach nothing here acts: entries are replaced
+ * on the first attach, as Linux 6.1 does.
+ */
+
+#define pr_fmt(fmt) "iommu kdump: " fmt
+
+#include <linux/crash_dump.h>
+#include <linux/device.h>
+#include <linux/init.h>
+#include <linux/iommu.h>
+#include <linux/iommu_kdump.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "kdump_core.h"
+
+/* Most devices sharing one source id that are considered (64 per bus). */
+#define IK_MAX_SHARERS	256
+
+static DEFINE_MUTEX(ik_attach_mutex);
+
+/* Devices to retire after a reset the capture kernel did not ask for. */
+struct ik_queued {
+	struct list_head node;
+	struct pci_dev *pdev;
+};
+
+static LIST_HEAD(ik_retire_list);
+static void ik_retire_fn(struct work_struct *work);
+static DECLARE_WORK(ik_retire_work, ik_retire_fn);
+
+static bool ik_covers(struct iommu_kdump_unit *u, struct pci_dev *pdev)
+{
+	return u->segment == pci_domain_nr(pdev->bus) &&
+	       (!u->ops->covers || u->ops->covers(u, pdev));
+}
+
+static u16 ik_rid(struct pci_dev *pdev)
+{
+	return PCI_DEVID(pdev->bus->number, pdev->devfn);
+}
+
+/* Does a DMA alias walk meet @sid? */
+struct ik_find {
+	u16 sid;
+	bool found;
+};
+
+static int ik_find_alias(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct ik_find *f = data;
+
+	if (alias == f->sid)
+		f->found = true;
+	return 0;
+}
+
+/*
+ * The devices (not bridges) of @u whose DMA may carry @sid, referenced.
+ * Returns their number, or -E2BIG when there are more than @max.
+ */
+static int ik_sharers(struct iommu_kdump_unit *u, u16 sid,
+		      struct pci_dev **devs, int max)
+{
+	struct pci_dev *d = NULL;
+	struct ik_find f;
+	int n = 0;
+
+	for_each_pci_dev(d) {
+		if (d->subordinate || !ik_covers(u, d))
+			continue;
+		f.sid = sid;
+		f.found = false;
+		pci_for_each_dma_alias(d, ik_find_alias, &f);
+		if (!f.found)
+			continue;
+		if (n == max) {
+			pci_dev_put(d);
+			while (n)
+				pci_dev_put(devs[--n]);
+			return -E2BIG;
+		}
+		devs[n++] = pci_dev_get(d);
+	}
+	return n;
+}
+
+/* The live source ids of one device in one unit. */
+struct ik_aliases {
+	struct iommu_kdump_unit *unit;
+	u16 sid[8];
+	unsigned int n;
+	bool more;	/* (too many to list: never clear) */
+	bool blocked;	/* a live one is not clear */
+};
+
+static int ik_collect_alias(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct ik_aliases *a = data;
+	unsigned long flags;
+	bool live, clear;
+
+	spin_lock_irqsave(&ik_lock, flags);
+	live = ik_ledger_live(a->unit, alias);
+	clear = ik_ledger_may_replace(a->unit, alias);
+	spin_unlock_irqrestore(&ik_lock, flags);
+	if (!live)
+		return 0;
+	if (!clear)
+		a->blocked = true;
+	if (a->n < ARRAY_SIZE(a->sid))
+		a->sid[a->n++] = alias;
+	else
+		a->more = true;
+	return 0;
+}
+
+static void ik_mark(struct pci_dev *pdev, u8 how)
+{
+	struct iommu_kdump_unit *u;
+	unsigned long flags;
+
+	for (u = ik_first_unit(); u; u = u->next) {
+		if (!ik_covers(u, pdev))
+			continue;
+		spin_lock_irqsave(&ik_lock, flags);
+		ik_ledger_quiesced(u, ik_rid(pdev), how);
+		spin_unlock_irqrestore(&ik_lock, flags);
+	}
+}
+
+/* Would @pdev's entries be replaced by an identity mapping? */
+static bool ik_identity(struct pci_dev *pdev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+
+	return domain && domain->type == IOMMU_DOMAIN_IDENTITY;
+}
+
+/*
+ * Make the live entries of @pdev clear: with @stop, devices sharing one of
+ * its source ids that were not quiesced and have no driver (or are @pdev)
+ * get Bus Master Enable cleared, unless the replacement is an identity
+ * mapping (then only resets count). Returns true when every live entry of
+ * @pdev and its aliases is clear; @live counts them.
+ */
+static bool ik_clear_dev(struct pci_dev *pdev, bool stop, unsigned int *live)
+{
+	bool reset_only = ik_identity(pdev);
+	struct pci_dev **devs;
+	struct iommu_kdump_unit *u;
+	struct ik_aliases a;
+	unsigned long flags;
+	bool ok = true;
+	u16 rids[32];
+	unsigned int i, k;
+	int n, j;
+
+	*live = 0;
+	if (reset_only)
+		stop = false;
+	devs = kcalloc(IK_MAX_SHARERS, sizeof(*devs), GFP_KERNEL);
+	for (u = ik_first_unit(); u; u = u->next) {
+		if (!ik_covers(u, pdev))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.unit = u;
+		pci_for_each_dma_alias(pdev, ik_collect_alias, &a);
+		*live += a.n;
+		if (a.more || !devs) {
+			ok = false;
+			continue;
+		}
+		for (i = 0; i < a.n; i++) {
+			n = ik_sharers(u, a.sid[i], devs, IK_MAX_SHARERS);
+			if (n < 0 || n > (int)ARRAY_SIZE(rids)) {
+				pci_warn(pdev, "iommu kdump: too many devices share source id %#06x\n",
+					 a.sid[i]);
+				ok = false;
+				n = n < 0 ? 0 : n;
+				goto put;
+			}
+			for (j = 0; j < n; j++) {
+				rids[j] = ik_rid(devs[j]);
+				if (!stop || (devs[j] != pdev && devs[j]->dev.driver))
+					continue;
+				spin_lock_irqsave(&ik_lock, flags);
+				k = u->sids[rids[j]].quiesced;
+				spin_unlock_irqrestore(&ik_lock, flags);
+				if (k)
+					continue;
+				pci_clear_master(devs[j]);
+				if (devs[j] == pdev)
+					pci_info(pdev, "iommu kdump: bus mastering off until its driver sets it up\n");
+				else
+					pci_info(devs[j], "iommu kdump: bus mastering off until its driver sets it up (shares source id %#06x with %s)\n",
+						 a.sid[i], pci_name(pdev));
+				ik_mark(devs[j], IK_Q_MASTER);
+			}
+			spin_lock_irqsave(&ik_lock, flags);
+			if (!ik_ledger_clear(u, a.sid[i], rids, n, reset_only))
+				ok = false;
+			spin_unlock_irqrestore(&ik_lock, flags);
+put:
+			while (n)
+				pci_dev_put(devs[--n]);
+		}
+	}
+	kfree(devs);
+	return ok;
+}
+
+/* Is a live entry of @pdev or of its aliases not clear? */
+static bool ik_unclear(struct pci_dev *pdev)
+{
+	struct iommu_kdump_unit *u;
+	struct ik_aliases a;
+
+	for (u = ik_first_unit(); u; u = u->next) {
+		if (!ik_covers(u, pdev))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.unit = u;
+		pci_for_each_dma_alias(pdev, ik_collect_alias, &a);
+		if (a.blocked || a.more)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * iommu_kdump_attach_allowed() - may the vendor replace the entries of @dev?
+ * @dev: a device about to be attached to an IOMMU domain
+ *
+ * With iommu_kdump_retire=reset, an entry taken over from the crashed
+ * kernel is replaced only once it is clear: every device whose DMA may
+ * carry its source id was quiesced. Any context.
+ *
+ * Return: false while a taken-over entry of @dev or of one of its DMA
+ * aliases is in force and not clear (the vendor then refuses the attach).
+ */
+bool iommu_kdump_attach_allowed(struct device *dev)
+{
+	if (!ik_is_active() ||
+	    iommu_kdump_retire_mode() != IOMMU_KDUMP_RETIRE_RESET ||
+	    !dev_is_pci(dev))
+		return true;
+	return !ik_unclear(to_pci_dev(dev));
+}
+
+/**
+ * iommu_kdump_def_domain_type() - default domain of a device taken over
+ * @dev: the device
+ *
+ * A device that may still run the crashed kernel's DMA (a taken-over entry
+ * of it is in force and not clear) and that has no reset method gets a
+ * translated default domain, also under iommu=pt: Bus Master Enable
+ * cleared is all the capture kernel can do to it, not enough for an
+ * identity mapping of the crashed kernel's IOVAs onto physical memory.
+ * The cost: such a device is translated for the life of the capture
+ * kernel.
+ *
+ * Return: IOMMU_DOMAIN_DMA for such a device, else 0 (no preference).
+ */
+int iommu_kdump_def_domain_type(struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev) || iommu_kdump_attach_allowed(dev))
+		return 0;
+	pdev = to_pci_dev(dev);
+	if (pdev->subordinate || pdev->reset_methods[0])
+		return 0;
+	return IOMMU_DOMAIN_DMA;
+}
+
+/*
+ * Attach @pdev to its IOMMU domain: the vendor replaces the taken-over
+ * entries of the device and its aliases (and reports each through
+ * iommu_kdump_entry_written()). Called with the device lock held. Linux
+ * 6.1 calls iommu_deferred_attach() from every DMA mapping without further
+ * locking; the capture kernel's own calls are serialised here.
+ */
+static void ik_attach(struct pci_dev *pdev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+	int ret;
+
+	if (!domain) {
+		pci_info(pdev, "iommu kdump: no IOMMU domain, copied entry kept\n");
+		return;
+	}
+	mutex_lock(&ik_attach_mutex);
+	ret = iommu_deferred_attach(&pdev->dev, domain);
+	mutex_unlock(&ik_attach_mutex);
+	if (ret)
+		pci_warn(pdev, "iommu kdump: attach failed (%d), copied entry kept\n",
+			 ret);
+}
+
+static u8 ik_method_index(const char *method)
+{
+	u8 i;
+
+	for (i = IK_Q_FLR; i < IK_Q_OTHER; i++)
+		if (!strcmp(method, ik_methods[i]))
+			return i;
+	return IK_Q_OTHER;
+}
+
+static void ik_queue_retire(struct pci_dev *pdev)
+{
+	struct ik_queued *q = kzalloc(sizeof(*q), GFP_ATOMIC);
+	unsigned long flags;
+
+	if (!q)
+		return;
+	q->pdev = pci_dev_get(pdev);
+	spin_lock_irqsave(&ik_lock, flags);
+	list_add_tail(&q->node, &ik_retire_list);
+	spin_unlock_irqrestore(&ik_lock, flags);
+	schedule_work(&ik_retire_work);
+}
+
+static void ik_retire_fn(struct work_struct *work)
+{
+	unsigned int live;
+	struct ik_queued *q;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&ik_lock, flags);
+		q = list_first_entry_or_null(&ik_retire_list, struct ik_queued,
+					     node);
+		if (q)
+			list_del(&q->node);
+		spin_unlock_irqrestore(&ik_lock, flags);
+		if (!q)
+			return;
+		device_lock(&q->pdev->dev);
+		if (ik_clear_dev(q->pdev, false, &live) && live)
+			ik_attach(q->pdev);
+		else if (live)
+			pci_info(q->pdev, "iommu kdump: reset, but a device sharing its source id was not: copied entry kept\n");
+		device_unlock(&q->pdev->dev);
+		pci_dev_put(q->pdev);
+		kfree(q);
+	}
+}
+
+/**
+ * ik_flush_retire() - wait for queued retirements
+ */
+void ik_flush_retire(void)
+{
+	flush_work(&ik_retire_work);
+}
+
+/**
+ * iommu_kdump_pci_reset_done() - a reset of @pdev completed successfully
+ * @pdev: the device
+ * @method: the reset method ("flr", "pm", "bus", ... as in
+ *	/sys/bus/pci/devices/.../reset_method)
+ *
+ * Marks @pdev as quiesced (it no longer does the crashed kernel's DMA).
+ * With iommu_kdump_retire=reset its taken-over entries are then replaced,
+ * from a work item, if that made them clear.
+ */
+void iommu_kdump_pci_reset_done(struct pci_dev *pdev, const char *method)
+{
+	if (!ik_is_active())
+		return;
+	ik_mark(pdev, ik_method_index(method));
+	if (iommu_kdump_retire_mode() == IOMMU_KDUMP_RETIRE_RESET)
+		ik_queue_retire(pdev);
+}
+
+static int ik_bus_reset_one(struct pci_dev *dev, void *data)
+{
+	iommu_kdump_pci_reset_done(dev, "bus");
+	return 0;
+}
+
+/**
+ * iommu_kdump_pci_bus_reset_done() - a secondary bus reset completed
+ * @bridge: the bridge whose secondary bus was reset
+ *
+ * Every device below @bridge was reset.
+ */
+void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge)
+{
+	if (!ik_is_active() || !bridge->subordinate)
+		return;
+	/* pci_walk_bus() holds pci_bus_sem while it walks. */
+	pci_walk_bus(bridge->subordinate, ik_bus_reset_one, NULL);
+}
+
+/*
+ * A driver is about to probe @pdev (device lock held): quiesce it, and the
+ * devices sharing its source ids, then let the vendor replace its entries.
+ */
+static void ik_bind(struct pci_dev *pdev)
+{
+	unsigned int live;
+	bool quiesced = false;
+	struct iommu_kdump_unit *u;
+	unsigned long flags;
+	int ret;
+
+	ik_clear_dev(pdev, false, &live);
+	if (!live)
+		return;
+	if (!pdev->subordinate) {
+		for (u = ik_first_unit(); u; u = u->next) {
+			if (!ik_covers(u, pdev))
+				continue;
+			spin_lock_irqsave(&ik_lock, flags);
+			quiesced |= u->sids[ik_rid(pdev)].quiesced != IK_Q_NONE;
+			spin_unlock_irqrestore(&ik_lock, flags);
+		}
+		if (!quiesced && pdev->reset_methods[0]) {
+			ret = pci_reset_function_locked(pdev);
+			if (ret)
+				pci_warn(pdev, "iommu kdump: reset failed (%d)\n",
+					 ret);
+		} else if (!quiesced) {
+			pci_info(pdev, "iommu kdump: no reset method\n");
+		}
+	}
+	if (!ik_clear_dev(pdev, !pdev->subordinate, &live)) {
+		pci_info(pdev, "iommu kdump: it or a device sharing its source id was not %s: %u taken-over entries kept\n",
+			 ik_identity(pdev) ? "reset (identity domain)" : "quiesced",
+			 live);
+		return;
+	}
+	ik_attach(pdev);
+}
+
+static int ik_bus_notify(struct notifier_block *nb, unsigned long action,
+			 void *data)
+{
+	struct device *dev = data;
+
+	if (action != BUS_NOTIFY_BIND_DRIVER || !ik_is_active() ||
+	    iommu_kdump_retire_mode() != IOMMU_KDUMP_RETIRE_RESET)
+		return NOTIFY_DONE;
+	ik_bind(to_pci_dev(dev));
+	return NOTIFY_OK;
+}
+
+static struct notifier_block ik_bus_nb = {
+	.notifier_call = ik_bus_notify,
+};
+
+static int __init ik_reset_init(void)
+{
+	if (!is_kdump_kernel())
+		return 0;
+	return bus_register_notifier(&pci_bus_type, &ik_bus_nb);
+}
+arch_initcall(ik_reset_init);
