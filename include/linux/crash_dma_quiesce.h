@@ -55,8 +55,8 @@ enum crash_dma_quiesce_vendor {
  * @CRASH_DMA_QUIESCE_NOT_RUN: the crash path did not reach this IOMMU
  * @CRASH_DMA_QUIESCE_DONE: every entry handled
  * @CRASH_DMA_QUIESCE_TRANSLATION_OFF: translation was off, nothing to do
- * @CRASH_DMA_QUIESCE_UNSUPPORTED: table format not handled (VT-d scalable
- *	mode); left unchanged
+ * @CRASH_DMA_QUIESCE_UNSUPPORTED: table format not handled (VT-d abort-DMA
+ *	translation table mode); left unchanged
  * @CRASH_DMA_QUIESCE_BAD_ROOT: device table or root table pointer unusable;
  *	left unchanged
  * @CRASH_DMA_QUIESCE_PARTIAL: some entries were rejected (bad table
@@ -98,6 +98,7 @@ enum crash_dma_quiesce_inval {
 #define CRASH_DMA_QUIESCE_F_INV_ALL	BIT(1) /* AMD INVALIDATE_ALL used */
 #define CRASH_DMA_QUIESCE_F_DRY_RUN	BIT(2) /* nothing was written */
 #define CRASH_DMA_QUIESCE_F_IDENTITY	BIT(3) /* VT-d pass-through rewritten */
+#define CRASH_DMA_QUIESCE_F_SCALABLE	BIT(4) /* VT-d scalable-mode tables */
 
 /**
  * struct crash_dma_quiesce_record - what the crash path did to one IOMMU
@@ -111,10 +112,13 @@ enum crash_dma_quiesce_inval {
  *	IOMMU registers at the crash
  * @root_size: device table size in bytes (AMD) or 4096 (VT-d root table)
  * @entries_scanned: DTEs (AMD) or present context entries (VT-d) examined
- * @entries_changed: entries whose permission the crash path reduced
+ * @entries_changed: entries whose permission the crash path reduced (VT-d
+ *	scalable mode: devices of which at least one PASID entry lost write
+ *	permission)
  * @entries_rejected: entries left alone because what they point to failed
  *	validation
- * @tables_changed: VT-d top-level second-level tables written
+ * @tables_changed: VT-d top-level second-level (and, in scalable mode,
+ *	first-level) tables written
  * @domains_invalidated: domain ids whose IOTLB entries were invalidated
  * @commands: invalidation commands or descriptors submitted
  * @flags: CRASH_DMA_QUIESCE_F_*

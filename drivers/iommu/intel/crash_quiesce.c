@@ -9,7 +9,8 @@
  *
  * On a crash (other CPUs stopped, interrupts off) and from the debugfs dry
  * run: read the live state from the unit's registers, walk the legacy-mode
- * root table (drivers/iommu/intel/crash_quiesce_hw.h), then invalidate the
+ * root table (drivers/iommu/intel/crash_quiesce_hw.h) or the scalable-mode
+ * tables (crash_quiesce_sm.c), then invalidate the
  * context cache, the IOTLB and the device-TLBs of ATS-enabled entries,
  * through the invalidation queue when it is enabled or through the
  * registers otherwise. Translation stays enabled. No allocation, no lock,
@@ -39,6 +40,7 @@
 
 #include "iommu.h"
 #include "crash_quiesce_hw.h"
+#include "crash_quiesce_sm.h"
 
 /* Top-level tables remembered per pass (shared tables handled once). */
 #define VTD_CQ_MEMO_SLOTS	4096
@@ -195,7 +197,7 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 	struct vtd_cq_desc d;
 	u64 head, tail, word;
 	unsigned int i;
-	u32 fsts, cookie;
+	u32 fsts, cookie, pos = 0;
 	u16 sid;
 	int err;
 
@@ -230,6 +232,9 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 		writel(VTD_CQ_FSTS_ITE, qi.reg + VTD_CQ_REG_FSTS);
 
 	err = vtd_cq_qi_push(&qi, vtd_cq_desc_cc_global());
+	/* Scalable mode: PASID-cache, PASID-based IOTLB (crash_quiesce_sm.c). */
+	while (!err && vtd_cq_sm_next_desc(rec, &pos, &d))
+		err = vtd_cq_qi_push(&qi, d);
 	if (!err)
 		err = vtd_cq_qi_push(&qi, vtd_cq_desc_iotlb_global());
 	for (i = 0; !err && w->nr_ats && i < ARRAY_SIZE(vtd_cq_ats); i++) {
@@ -353,8 +358,9 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 
 	rtaddr = readq(reg + VTD_CQ_REG_RTADDR);
 	root = rtaddr & VTD_CQ_RTADDR_RTA;
-	if (rtaddr & VTD_CQ_RTADDR_TTM) {
-		/* Scalable mode (or abort-DMA mode): not handled, unchanged. */
+	if (rtaddr & VTD_CQ_RTADDR_TTM &&
+	    (rtaddr & VTD_CQ_RTADDR_TTM) != VTD_CQ_RTADDR_SMT) {
+		/* Abort-DMA mode: not handled, unchanged. */
 		rec->state = CRASH_DMA_QUIESCE_UNSUPPORTED;
 		return;
 	}
@@ -383,8 +389,11 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->memo = vtd_cq_memo;
 	w->memo_size = VTD_CQ_MEMO_SLOTS;
 
-	vtd_cq_walk(w, &ops, rec);
-	if (ctx->dry_run || !rec->entries_changed)
+	if (rtaddr & VTD_CQ_RTADDR_SMT)
+		vtd_cq_sm_run(w, &ops, rec);
+	else
+		vtd_cq_walk(w, &ops, rec);
+	if (ctx->dry_run || !(rec->entries_changed || vtd_cq_sm_written(rec)))
 		return;
 
 	/* Table updates visible to the IOMMU before it is told to refetch. */
@@ -400,6 +409,8 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	if (!err)
 		err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec, w) :
 						vtd_cq_inval_reg(reg, ctx, rec, w);
+	if (!err)
+		err = vtd_cq_sm_inval_check(rec, gsts & VTD_CQ_GSTS_QIES);
 	rec->inval = vtd_cq_inval_result(err);
 	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
 		rec->domains_invalidated = 0;
@@ -409,8 +420,12 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 static void vtd_cq_read_root(struct crash_dma_quiesce_unit *unit,
 			     struct crash_dma_quiesce_record *rec)
 {
-	rec->root_phys = readq(unit->mmio + VTD_CQ_REG_RTADDR) & VTD_CQ_RTADDR_RTA;
+	u64 rtaddr = readq(unit->mmio + VTD_CQ_REG_RTADDR);
+
+	rec->root_phys = rtaddr & VTD_CQ_RTADDR_RTA;
 	rec->root_size = VTD_CQ_PAGE_SIZE;
+	if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT)
+		rec->flags |= CRASH_DMA_QUIESCE_F_SCALABLE;
 }
 
 static const struct crash_dma_quiesce_ops vtd_cq_ops = {
