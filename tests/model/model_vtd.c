@@ -96,6 +96,8 @@ static void iotlb_inval(struct vtd_model *m, unsigned int g, u16 did,
 		tlb_drop(m->iotlb, did, false, 0, ~0ULL);
 	else if (g == 3)
 		tlb_drop(m->iotlb, did, false, first, last);
+	if (m->sm)
+		vtd_sm_iotlb_inval(m, g, did, first, last);
 }
 
 /* Execute one descriptor (VT-d 6.5.2). Return: 1 done, 0 blocked, -1 invalid. */
@@ -143,6 +145,11 @@ static int vtd_exec(struct vtd_model *m, u64 lo, u64 hi)
 		tlb_drop(m->atc, (u16)(lo >> 32), false, first, last);
 		break;
 	case 4:			/* 6.5.2.7 interrupt entry cache: nothing cached here */
+		break;
+	case VTD_M_DESC_PIOTLB:	/* 6.5.2.4, 6.5.2.2: scalable mode only */
+	case VTD_M_DESC_PC:
+		if (!m->sm || vtd_sm_exec(m, type, lo, hi) < 0)
+			return -1;
 		break;
 	case VTD_M_DESC_WAIT:	/* 6.5.2.8: IF 4, SW 5, FN 6, data 63:32; hi address 63:2 */
 		if (hi & 3)
@@ -379,6 +386,9 @@ bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 
 	if (!(m->gsts & G_TE))
 		return true;	/* translation off */
+	if ((m->rtaddr & (3ULL << 10)) == (1ULL << 10))	/* RTADDR.TTM 01b */
+		return vtd_sm_model_dma(m, sid, VTD_SM_NO_PASID, iova, write,
+					cached, false);
 	t = cached ? tlb_get(m->atc, sid, page) : NULL;
 	if (t)
 		return t->perm & need;	/* translated request from the ATC */
@@ -388,7 +398,7 @@ bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 	} else {
 		/* Root entry 9.1: P bit 0, CTP 63:12; context entry 9.3: P bit 0. */
 		if (m->rtaddr & (3ULL << 10))
-			return false;	/* not legacy mode: not modelled */
+			return false;	/* abort-DMA mode */
 		re = model_mem((m->rtaddr & ADDR_51_12) + (sid >> 8) * 16ULL, 16);
 		if (!re || !(re[0] & 1))
 			return false;
