@@ -326,6 +326,7 @@ struct vtd_model {
 	struct amd_m_tlb iotlb[VTD_M_CACHE];
 	struct amd_m_tlb atc[VTD_M_CACHE];
 	struct vtd_sm_model *sm;	/* scalable mode (model_vtd_sm.c) */
+	bool qemu_iqa;	/* knob: IQA.DW not read back, a misaligned tail ignored (QEMU 7.2) */
 };
 
 /* Descriptor types, VT-d section 6.5.2 (bits 3:0). */

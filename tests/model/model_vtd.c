@@ -256,8 +256,8 @@ static u64 vtd_reg(struct vtd_model *m, u32 off)
 		return m->iqh;
 	case R_IQT:
 		return m->iqt;
-	case R_IQA:
-		return m->iqa;
+	case R_IQA:	/* QEMU 7.2: DW (bit 11) not read back */
+		return m->qemu_iqa ? m->iqa & ~(1ULL << 11) : m->iqa;
 	case R_IOTLB:
 		return m->no_reg_inval ? 0 : m->iotlb_reg;
 	}
@@ -305,6 +305,8 @@ static void vtd_write(void *hw, u32 off, u64 val, unsigned int size)
 		m->iotlb_reg = val;
 		m->iotlb_due = model_now + REG_CYCLES;
 	} else if (size == 8 && off == R_IQT) {
+		if (m->qemu_iqa && (m->iqa & (1ULL << 11)) && (val & 0x10))
+			return;	/* QEMU 7.2: "RSV bit is set", write ignored */
 		m->iqt = val & 0x7fff0;		/* QT bits 18:4 */
 		if ((m->iqa & (1ULL << 11)) && (val & 0x10)) {
 			m->fsts |= F_IQE;	/* tail not 256-bit aligned */

@@ -292,6 +292,24 @@ static void healthy(void)
 }
 
 /*
+ * QEMU 7.2's register file: IQA_REG does not read back DW, and a tail
+ * write with bit 4 set in a 256-bit queue is ignored without IQE. Linux
+ * set DW because the unit has ECAP.SMTS: the crash path must queue
+ * 256-bit descriptors all the same.
+ */
+static void qemu_iqa(void)
+{
+	struct vtd_model *m = std_unit(true);
+	struct model_pass p;
+
+	m->qemu_iqa = true;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	all_refused(m);
+	CHECK_EQ(model_name("wait-desc"), m->desc[VTD_M_DESC_WAIT], 1);
+}
+
+/*
  * Self-checks: a unit that ignores one kind of invalidation still
  * completes the wait. The record says OK; the oracle must disagree.
  */
@@ -429,6 +447,7 @@ int main(void)
 {
 	model_scenario("intel-sm-healthy", healthy);
 	model_scenario("intel-sm-qi-off", qi_off);
+	model_scenario("intel-sm-qemu-iqa", qemu_iqa);
 	model_scenario("intel-sm-devtlb-timeout", devtlb_timeout);
 	model_scenario("intel-sm-mode-all", mode_all);
 	model_scenario("intel-sm-no-slts", no_slts);

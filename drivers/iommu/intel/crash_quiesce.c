@@ -41,6 +41,7 @@
 #include "iommu.h"
 #include "crash_quiesce_hw.h"
 #include "crash_quiesce_sm.h"
+#include "crash_quiesce_sm_hw.h"
 
 /* Top-level tables remembered per pass (shared tables handled once). */
 #define VTD_CQ_MEMO_SLOTS	4096
@@ -202,6 +203,14 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 	int err;
 
 	qi.q = vtd_cq_iq_decode(readq(qi.reg + VTD_CQ_REG_IQA));
+	/*
+	 * Linux sets IQA.DW (256-bit descriptors) exactly when ECAP.SMTS is
+	 * set (dmar.c); QEMU 7.2 does not read DW back (IQA_REG write mask
+	 * 0xfffffffffffff007), and 128-bit slots in a 256-bit queue would
+	 * be refused.
+	 */
+	if (w->ecap & VTD_CQ_ECAP_SMTS)
+		qi.q.slot = 32;
 	if (!crash_dma_quiesce_phys_ok(qi.q.base, qi.q.size))
 		return -ENODEV;
 	qi.va = phys_to_virt(qi.q.base);
