@@ -595,6 +595,8 @@ void cdq_vtd_root_decode(const uint8_t raw[16], struct cdq_vtd_root *re)
 	re->present = lo & VTD_CQ_ROOT_P;
 	re->ctp = lo & VTD_CQ_ROOT_CTP;
 	re->reserved = (lo & VTD_CQ_ROOT_RSVD_LO) || hi;
+	re->upresent = false;	/* scalable mode only */
+	re->uctp = 0;
 }
 
 void cdq_vtd_ctx_decode(const uint8_t raw[16], struct cdq_vtd_ctx *ce)
