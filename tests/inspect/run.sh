@@ -7,7 +7,8 @@
 #   1. build iommu-dump (plain and ASan/UBSan) and the test helpers
 #   2. unit tests of the decoders (tests/inspect/test_decode.c)
 #   3. lab runs (userspace/lab/run.sh, fresh dumps, nothing committed) of
-#      both vendors with crash_dma_quiesce=write and off (and MODE=pt with
+#      both vendors (VT-d in legacy and in scalable mode) with
+#      crash_dma_quiesce=write and off (and MODE=pt with
 #      write): the edu devices' permission in the dump agrees with what
 #      the QEMU trace saw (result.json), the changed bitmap agrees with the
 #      first kernel's dry run, --check passes for write and fails for off
@@ -59,14 +60,16 @@ dry_table() {
 		if ($i == "size") s = $(i + 1) } } END { if (a != "" && a != "0x0") print a ":" s }' "$1/dry_run.txt" 2>/dev/null
 }
 
-# lab_case VENDOR STRATEGY MODE: one lab run and its checks.
+# lab_case VENDOR STRATEGY MODE: one lab run and its checks (VENDOR
+# intel-sm: VT-d in scalable mode).
 lab_case() {
-	local vendor=$1 strategy=$2 mode=$3
+	local vendor=$1 strategy=$2 mode=$3 vtd=legacy
 	local name=inspect-lab-$vendor-$mode-$strategy dir rc json table= opts=()
 
+	[ "$vendor" = intel-sm ] && vtd=scalable
 	case_begin "$name"
 	rc=0
-	RESULTS=$scratch/lab VENDOR=$vendor STRATEGY=$strategy MODE=$mode \
+	RESULTS=$scratch/lab VENDOR=${vendor%-sm} VTD_MODE=$vtd STRATEGY=$strategy MODE=$mode \
 		"$top/userspace/lab/run.sh" >"$scratch/$name.log" 2>&1 || rc=$?
 	dir=$(tail -n 1 "$scratch/$name.log")
 	if [ ! -f "$dir/vmcore.kdump" ] || [ ! -f "$dir/result.json" ]; then
@@ -261,14 +264,14 @@ bad_input() {
 }
 
 if [ "${INSPECT_LAB:-1}" != 0 ]; then
-	for vendor in amd intel; do
+	for vendor in amd intel intel-sm; do
 		for strategy in write off; do
 			lab_case "$vendor" "$strategy" translated
 		done
 		lab_case "$vendor" write pt
 	done
 
-	for vendor in amd intel; do
+	for vendor in amd intel intel-sm; do
 		f=$scratch/inspect-lab-$vendor-translated-write.dir
 		[ -f "$f" ] && formats "inspect-$vendor" "$(cat "$f")"
 	done
