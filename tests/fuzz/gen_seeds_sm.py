@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the seed corpus of fuzz_vtd_sm_walk (tests/fuzz/corpus/vtd_sm_walk/).
+"""Write the seed corpora of fuzz_vtd_sm_walk and fuzz_kdump_sm
+(tests/fuzz/corpus/vtd_sm_walk/, tests/fuzz/corpus/kdump_sm/).
 
 Well-formed scalable-mode tables in the layout of fuzz_vtd_sm_walk.c's header
 comment, so that the fuzzer starts from inputs that reach every PASID
@@ -101,6 +102,30 @@ def main():
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)
+    kdump_seeds()
+
+
+def kdump_seeds():
+    """fuzz_kdump_sm: CAP, ECAP, HAW, old RAM pages, identity pages, root
+    half, context entry, directory entry, PASID entry, first-level top."""
+    out = os.path.join(HERE, "corpus", "kdump_sm")
+    os.makedirs(out, exist_ok=True)
+    head = struct.pack("<QQBII", CAP, ECAP, 39, 0x100, 0x30000) + bytes([0x40, 0x41, 0])
+    root = struct.pack("<Q", 0x200000 | 1)
+    ctx = struct.pack("<4Q", 0x201000 | 1 | 1 << 2 | 2 << 9, 0, 0, 0)
+    pde = struct.pack("<Q", 0x202000 | 1)
+    top = struct.pack("<3Q", 0x203000 | 7, 0, 0x204000 | 5)
+    pes = {
+        "sl": (1 | 2 << 2 | 2 << 6 | 0x205000, 3, 0),
+        "fl_sre": (1 | 1 << 6, 4, 0x206000 | 1),
+        "fl5": (1 | 1 << 6, 5, 0x206000 | 1 << 2),
+        "pt": (1 | 1 << 2 | 4 << 6 | 1 << 5, 1, 0),
+        "nested": (1 | 1 << 2 | 3 << 6 | 0x205000, 6, 0xfff0000012345000),
+    }
+    for name, (q0, q1, q2) in pes.items():
+        pe = struct.pack("<8Q", q0, q1, q2, 0, 0, 0, 0, 0)
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(head + root + ctx + pde + pe + top)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@
  * bus, a bad context entry its device: the capture kernel's copy simply
  * does not contain them (not present: DMA faults). If the root table itself
  * is unusable, the capture kernel's root table stays empty: every DMA is
- * blocked while translation stays enabled. Scalable mode is copied as Linux
- * 6.1 does (without validation), with the same blocking fallback.
+ * blocked while translation stays enabled. Scalable mode: kdump_sm.c, with
+ * the same rules.
  *
  * With iommu_kdump_quiesce=1 (bring-up quiesce, for crashed kernels that
  * did not quiesce), the copies lose DMA write permission while the crashed
@@ -62,6 +62,9 @@ static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did)
 	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
 
 	iommu->flush.flush_context(iommu, did, 0, 0, DMA_CCMD_DOMAIN_INVL);
+	/* Scalable mode: the old PASID entries of @did too (VT-d 6.5.3.3). */
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, did, QI_PC_ALL_PASIDS, 0);
 	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	/* Domain id 0 is reserved by the capture kernel itself. */
 	if (!did)
@@ -381,23 +384,12 @@ static int vtd_kd_copy_legacy(struct vtd_kd_copy *c, u64 rtaddr,
 	return 0;
 }
 
-/* Scalable mode, copied by Linux 6.1's code: note what it copied. */
-static void vtd_kd_note_sm(struct intel_iommu *iommu,
-			   struct iommu_kdump_unit *unit)
-{
-	unsigned long sid;
-
-	if (!unit || !iommu->copied_tables)
-		return;
-	for_each_set_bit(sid, iommu->copied_tables, BIT_ULL(16))
-		iommu_kdump_note_copied(unit, sid, 0);
-}
-
 /**
  * intel_iommu_kdump_copy() - take over the tables of a unit
  * @iommu: the unit, translating with the crashed kernel's tables; its own
  *	(empty) root table is allocated but not installed yet
- * @copy_sm: Linux 6.1's copy, used for scalable mode
+ * @copy_sm: Linux 6.1's copy (no longer used: scalable mode is copied by
+ *	intel_iommu_kdump_copy_sm())
  *
  * Replaces copy_translation_tables() in init_dmars(). On return the root
  * table holds the validated copies, or nothing at all when the crashed
@@ -428,16 +420,9 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 	if (rtaddr & VTD_CQ_RTADDR_TTM) {
 		if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT &&
 		    sm_supported(iommu)) {
-			ret = copy_sm(iommu);
-			if (!ret) {
-				if (iommu_kdump_quiesce_enabled())
-					pr_warn("%s: scalable mode: no bring-up quiesce\n",
-						iommu->name);
-				vtd_kd_note_sm(iommu, unit);
+			if (!intel_iommu_kdump_copy_sm(iommu, unit, rtaddr,
+						       reason, sizeof(reason)))
 				goto publish;
-			}
-			snprintf(reason, sizeof(reason),
-				 "scalable-mode copy failed (%d)", ret);
 		} else {
 			snprintf(reason, sizeof(reason),
 				 "root table mode %llu does not match the capture kernel's",
