@@ -62,8 +62,8 @@ enum crash_dma_quiesce_vendor {
  * @CRASH_DMA_QUIESCE_NOT_RUN: the crash path did not reach this IOMMU
  * @CRASH_DMA_QUIESCE_DONE: every entry handled
  * @CRASH_DMA_QUIESCE_TRANSLATION_OFF: translation was off, nothing to do
- * @CRASH_DMA_QUIESCE_UNSUPPORTED: table format not handled (VT-d scalable
- *	mode); left unchanged
+ * @CRASH_DMA_QUIESCE_UNSUPPORTED: table format not handled (VT-d abort-DMA
+ *	translation table mode); left unchanged
  * @CRASH_DMA_QUIESCE_BAD_ROOT: device table or root table pointer unusable;
  *	left unchanged
  * @CRASH_DMA_QUIESCE_PARTIAL: some entries were rejected (bad table
@@ -114,6 +114,8 @@ enum crash_dma_quiesce_inval {
 #define CRASH_DMA_QUIESCE_F_CWWB	BIT(5)
 /* The IOMMU does not snoop: CPU caches written back over every change */
 #define CRASH_DMA_QUIESCE_F_FLUSHED	BIT(6)
+/* VT-d scalable mode: root entries point to scalable-mode context tables */
+#define CRASH_DMA_QUIESCE_F_SCALABLE	BIT(7)
 
 /**
  * struct crash_dma_quiesce_record - what the crash path did to one IOMMU
@@ -127,10 +129,13 @@ enum crash_dma_quiesce_inval {
  *	IOMMU registers at the crash
  * @root_size: device table size in bytes (AMD) or 4096 (VT-d root table)
  * @entries_scanned: DTEs (AMD) or present context entries (VT-d) examined
- * @entries_changed: entries whose permission the crash path reduced
+ * @entries_changed: entries whose permission the crash path reduced (VT-d
+ *	scalable mode: devices of which at least one PASID entry lost write
+ *	permission)
  * @entries_rejected: entries left alone because what they point to failed
  *	validation
- * @tables_changed: VT-d top-level second-level tables written
+ * @tables_changed: VT-d top-level second-level (and, in scalable mode,
+ *	first-level) tables written
  * @domains_invalidated: domain ids whose IOTLB entries were invalidated
  * @commands: invalidation commands or descriptors submitted
  * @flags: CRASH_DMA_QUIESCE_F_*

@@ -6,13 +6,13 @@
 #   "PASS fuzz-TARGET (SECS s, N inputs)" or "FAIL fuzz-TARGET: ...".
 # A crashing input is kept in build/fuzz/artifacts/; reproduce it with
 #   build/fuzz/fuzz_TARGET build/fuzz/artifacts/crash-...
-# FUZZ_TARGETS="amd_walk vtd_walk kdump takeover" selects targets.
+# FUZZ_TARGETS="amd_walk vtd_walk vtd_sm_walk kdump kdump_sm takeover" selects targets.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=$top/build/fuzz
 secs=${1:-${FUZZ_SECS:-10}}
-targets=${FUZZ_TARGETS:-amd_walk vtd_walk kdump takeover}
+targets=${FUZZ_TARGETS:-amd_walk vtd_walk vtd_sm_walk kdump kdump_sm takeover}
 
 "$top/userspace/build/deps.sh" fuzz || { echo "FAIL fuzz-deps: clang / libclang-rt-14-dev missing"; exit 1; }
 mkdir -p "$out/artifacts"

@@ -7,8 +7,9 @@
 #   1. build iommu-dump (plain and ASan/UBSan) and the test helpers
 #   2. unit tests of the decoders (tests/inspect/test_decode.c)
 #   3. lab runs (userspace/lab/run.sh, fresh dumps, nothing committed) of
-#      both vendors with crash_dma_quiesce=write and off (and MODE=pt with
-#      write) -- the lab group's runs of the same kernel when it ran them
+#      both vendors (VT-d in legacy and in scalable mode) with
+#      crash_dma_quiesce=write and off (and MODE=pt with write) -- the
+#      lab group's runs of the same kernel when it ran them
 #      (build/lab/test-results), else new ones: the edu devices'
 #      permission in the dump agrees with what
 #      the QEMU trace saw (result.json), the changed bitmap agrees with the
@@ -61,11 +62,13 @@ dry_table() {
 		if ($i == "size") s = $(i + 1) } } END { if (a != "" && a != "0x0") print a ":" s }' "$1/dry_run.txt" 2>/dev/null
 }
 
-# lab_case VENDOR STRATEGY MODE: one lab run and its checks.
+# lab_case VENDOR STRATEGY MODE: one lab run and its checks (VENDOR
+# intel-sm: VT-d in scalable mode).
 lab_case() {
-	local vendor=$1 strategy=$2 mode=$3
+	local vendor=$1 strategy=$2 mode=$3 vtd=legacy
 	local name=inspect-lab-$vendor-$mode-$strategy dir rc json table= opts=()
 
+	[ "$vendor" = intel-sm ] && vtd=scalable
 	case_begin "$name"
 	rc=0
 	dir=$(tail -n 1 "$labres/lab-$vendor-$mode-$strategy.stdout" 2>/dev/null)
@@ -73,7 +76,7 @@ lab_case() {
 		echo "# $name: the lab group's run $dir (same kernel)"
 	else
 		echo "progress: lab run $name"
-		RESULTS=$scratch/lab VENDOR=$vendor STRATEGY=$strategy MODE=$mode LAB_PREPARED=1 \
+		RESULTS=$scratch/lab VENDOR=${vendor%-sm} VTD_MODE=$vtd STRATEGY=$strategy MODE=$mode LAB_PREPARED=1 \
 			"$top/userspace/lab/run.sh" >"$scratch/$name.log" 2>&1 || rc=$?
 		dir=$(tail -n 1 "$scratch/$name.log")
 	fi
@@ -273,14 +276,14 @@ labres=${LAB_RESULTS:-$lab/test-results}
 if [ "${INSPECT_LAB:-1}" != 0 ] && ! "$top/userspace/lab/prepare.sh"; then
 	echo "FAIL inspect-lab-prepare: kernel, module or initramfs missing"
 elif [ "${INSPECT_LAB:-1}" != 0 ]; then
-	for vendor in amd intel; do
+	for vendor in amd intel intel-sm; do
 		for strategy in write off; do
 			lab_case "$vendor" "$strategy" translated
 		done
 		lab_case "$vendor" write pt
 	done
 
-	for vendor in amd intel; do
+	for vendor in amd intel intel-sm; do
 		f=$scratch/inspect-lab-$vendor-translated-write.dir
 		[ -f "$f" ] && formats "inspect-$vendor" "$(cat "$f")"
 	done

@@ -2,7 +2,8 @@
 /*
  * Unit tests of userspace/inspect (cdq_decode.c, cdq_report.c,
  * cdq_memimg.c). Bit positions are literal numbers from the specifications
- * (AMD 48882 section 2.2.2; VT-d sections 9.1, 9.3, 9.8), and the record
+ * (AMD 48882 section 2.2.2; VT-d sections 9.1, 9.3, 9.8; scalable mode
+ * 9.2, 9.4-9.7), and the record
  * offsets literal numbers of the x86-64 layout of
  * include/linux/crash_dma_quiesce.h, not the code's own macros.
  */
@@ -774,6 +775,207 @@ static void test_walk_vtd(void)
 	fclose(devnull);
 }
 
+/*
+ * Scalable mode (VT-d 9.2 root: LP 0 / LCTP 63:12, UP 64 / UCTP 127:76;
+ * 9.4 context, 32 bytes: P 0, DTE 2, PDTS 11:9, directory 63:12,
+ * RID_PASID 83:64, reserved 8:5, 127:85, 255:128; 9.5 directory entry:
+ * P 0, table 63:12; 9.6 PASID entry, 64 bytes: P 0, AW 4:2, PGTT 8:6,
+ * SLPTPTR 63:12, DID 79:64, SRE 128, WPE 132, FLPTPTR 191:140; 9.7
+ * first-level: P 0, R/W 1).
+ */
+static void pe_put(uint8_t *t, unsigned int idx, uint64_t q0, uint64_t q1, uint64_t q2)
+{
+	put64(t + 64 * idx, q0);
+	put64(t + 64 * idx + 8, q1);
+	put64(t + 64 * idx + 16, q2);
+}
+
+static const struct cdq_dev *find_pasid(const struct cdq_iommu *io, uint16_t sid,
+					uint32_t pasid)
+{
+	size_t i;
+
+	for (i = 0; i < io->nr_devs; i++)
+		if (io->devs[i].sid == sid && io->devs[i].pasid == pasid)
+			return &io->devs[i];
+	return NULL;
+}
+
+static void test_walk_vtd_sm(void)
+{
+	static uint8_t root[4096], lower[4096], upper[4096], dir0[4096], tbl0[4096],
+		dir8[4096], tbl8[4096], dir80[4096], tbl80[4096], empty[4096],
+		sl_ro[4096], fl_ro[4096], sl_w[4096];
+	uint8_t *info, pe[64] = { 0 };
+	const struct cdq_dev *d;
+	struct cdq_vtd_pe p;
+	struct cdq_vtd_sl_top t;
+	enum cdq_perm r, w;
+	struct cdq_report rep;
+	struct cdq_img img;
+	struct cdq_mem mem = { cdq_img_read, &img };
+	struct imgbuf ib;
+	size_t len;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	/* PASID entry decode and access. */
+	put64(pe, 1 | (2 << 2) | (2 << 6) | 0x300000);
+	put64(pe + 8, 0xabcd);
+	put64(pe + 16, 0x301000 | 1 | (1 << 4) | (1 << 2));
+	cdq_vtd_pe_decode(pe, &p);
+	CHECK("sm_pe_fields", p.present && p.pgtt == 2 && p.aw == 2 && p.did == 0xabcd &&
+	      p.slptptr == 0x300000 && p.flptptr == 0x301000 && p.sre && p.wpe &&
+	      p.fl_levels == 5 && !p.reserved);
+	memset(&t, 0, sizeof(t));
+	t.present = t.readable = 1;
+	CHECK_EQ("sm_pe_sl_access", cdq_vtd_pe_access(&p, &t, &r, &w), CDQ_XLAT_SECOND_LEVEL);
+	CHECK("sm_pe_sl_ro", r == CDQ_PERM_YES && w == CDQ_PERM_NO);
+	p.pgtt = 1;
+	p.wpe = false;
+	CHECK_EQ("sm_pe_fl_access", cdq_vtd_pe_access(&p, &t, &r, &w), CDQ_XLAT_FIRST_LEVEL);
+	CHECK("sm_pe_fl_supervisor_writes", w == CDQ_PERM_YES);
+	p.pgtt = 4;
+	CHECK_EQ("sm_pe_pt", cdq_vtd_pe_access(&p, NULL, &r, &w), CDQ_XLAT_PASS_THROUGH);
+	CHECK("sm_pe_pt_rw", r == CDQ_PERM_YES && w == CDQ_PERM_YES);
+	p.pgtt = 5;
+	CHECK_EQ("sm_pe_pgtt_reserved", cdq_vtd_pe_access(&p, &t, &r, &w), CDQ_XLAT_INVALID);
+	put64(pe, 1 | (1 << 10) | (2 << 6));
+	cdq_vtd_pe_decode(pe, &p);
+	CHECK("sm_pe_bit10_reserved", p.reserved);
+	put64(fl_ro, 0x400000 | 1 | 4);		/* P, U/S: read-only */
+	cdq_vtd_fl_top_decode(fl_ro, &t);
+	CHECK("sm_fl_top", t.present == 1 && t.readable == 1 && t.writable == 0);
+
+	/* Root: bus 0 lower and upper, bus 1 not in dump, bus 2 reserved bit. */
+	put64(root + 0, 0x201000 | 1);
+	put64(root + 8, 0x202000 | 1);
+	put64(root + 16, 0x203000 | 1);
+	put64(root + 32, 0x204000 | 1 | (1 << 3));
+	/* 00:04.0: DTE, PDTS 0, RID_PASID 0. */
+	put64(lower + 32 * 0x20, 0x210000 | 1 | (1 << 2));
+	put64(dir0, 0x211000 | 1);
+	pe_put(tbl0, 0, 1 | (2 << 2) | (2 << 6) | 0x300000, 5, 0);	/* SL, read-only */
+	pe_put(tbl0, 3, 1 | (1 << 6), 6, 0x301000 | 1 | (1 << 4));	/* FL, SRE WPE */
+	pe_put(tbl0, 4, 1 | (1 << 2) | (4 << 6), 1, 0);		/* PT */
+	/* 00:05.0: directory not in the dump. */
+	put64(lower + 32 * 0x28, 0x212000 | 1);
+	/* 00:06.0: no present PASID entry. */
+	put64(lower + 32 * 0x30, 0x213000 | 1);
+	/* 00:07.0: reserved bit in qword 2. */
+	put64(lower + 32 * 0x38, 0x213000 | 1);
+	put64(lower + 32 * 0x38 + 16, 1);
+	/* 00:08.0: nested on a writable SL; FL supervisor without WPE. */
+	put64(lower + 32 * 0x40, 0x215000 | 1 | (1 << 9));	/* PDTS 1 */
+	put64(dir8, 0x216000 | 1);
+	pe_put(tbl8, 0, 1 | (1 << 2) | (3 << 6) | 0x302000, 7, 0x12345000);
+	pe_put(tbl8, 1, 1 | (1 << 6), 8, 0x301000 | 1);
+	/* 00:10.0 (devfn 0x80, upper table entry 0): RID_PASID 9. */
+	put64(upper, 0x217000 | 1);
+	put64(upper + 8, 9);
+	put64(dir80, 0x218000 | 1);
+	pe_put(tbl80, 9, 1 | (2 << 2) | (2 << 6) | 0x300000, 9, 0);
+	put64(sl_ro, 0x400000 | 1);
+	put64(sl_w, 0x400000 | 3);
+
+	info = make_info(1, 2, 0x200000, 4096, &len);
+	put32(info + 72 + 52, 1 | 16);		/* flags: qi, scalable */
+	img_start(&ib, vmci);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, 0x200000, root, 4096);
+	img_bytes(&ib, 0x201000, lower, 4096);
+	img_bytes(&ib, 0x202000, upper, 4096);
+	cdq_img_write_extent(ib.f, 0x203000, NULL, 4096, CDQ_IMG_ABSENT);
+	img_bytes(&ib, 0x210000, dir0, 4096);
+	img_bytes(&ib, 0x211000, tbl0, 4096);
+	img_bytes(&ib, 0x213000, empty, 4096);
+	img_bytes(&ib, 0x215000, dir8, 4096);
+	img_bytes(&ib, 0x216000, tbl8, 4096);
+	img_bytes(&ib, 0x217000, dir80, 4096);
+	img_bytes(&ib, 0x218000, tbl80, 4096);
+	img_bytes(&ib, 0x300000, sl_ro, 4096);
+	img_bytes(&ib, 0x301000, fl_ro, 4096);
+	img_bytes(&ib, 0x302000, sl_w, 4096);
+	fclose(ib.f);
+	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
+
+	CHECK_EQ("sm_build", cdq_report_build(img.text, img.text_len, &mem, NULL, &rep), 0);
+	CHECK("sm_scalable", rep.iommu[0].scalable);
+	CHECK_EQ("sm_root_present", rep.iommu[0].nr_root_present, 3);
+	CHECK_EQ("sm_root_reserved", rep.iommu[0].nr_bad_root, 1);
+	CHECK("sm_root_upper", rep.iommu[0].roots[0].upresent &&
+	      rep.iommu[0].roots[0].uctp == 0x202000 && rep.iommu[0].roots[0].ctp == 0x201000);
+	CHECK_EQ("sm_entries", rep.iommu[0].nr_entries, 6);
+	CHECK_EQ("sm_pasid_entries", rep.iommu[0].nr_pasid, 6);
+	CHECK_EQ("sm_rows", rep.iommu[0].nr_devs, 9);
+	d = find_pasid(&rep.iommu[0], 0x20, 0);
+	CHECK("sm_sl_revoked", d && d->sm && d->rid_pasid && d->xlat == CDQ_XLAT_SECOND_LEVEL &&
+	      d->read == CDQ_PERM_YES && d->write == CDQ_PERM_NO && d->changed &&
+	      d->domain == 5 && d->levels == 4 && d->iotlb && d->pgtt == 2);
+	d = find_pasid(&rep.iommu[0], 0x20, 3);
+	CHECK("sm_fl_revoked", d && !d->rid_pasid && d->xlat == CDQ_XLAT_FIRST_LEVEL &&
+	      d->write == CDQ_PERM_NO && d->domain == 6 && d->levels == 4);
+	d = find_pasid(&rep.iommu[0], 0x20, 4);
+	CHECK("sm_pt_writes", d && d->xlat == CDQ_XLAT_PASS_THROUGH && d->write == CDQ_PERM_YES);
+	d = find_dev(&rep.iommu[0], 0x28);
+	CHECK("sm_dir_absent", d && d->xlat == CDQ_XLAT_UNKNOWN && d->write == CDQ_PERM_UNKNOWN);
+	d = find_dev(&rep.iommu[0], 0x30);
+	CHECK("sm_no_pasid_entry", d && d->xlat == CDQ_XLAT_NOT_PRESENT && d->write == CDQ_PERM_NO);
+	d = find_dev(&rep.iommu[0], 0x38);
+	CHECK("sm_ctx_reserved", d && d->xlat == CDQ_XLAT_INVALID && d->write == CDQ_PERM_NO);
+	d = find_pasid(&rep.iommu[0], 0x40, 0);
+	CHECK("sm_nested_writes", d && d->xlat == CDQ_XLAT_NESTED && d->write == CDQ_PERM_YES &&
+	      d->levels == 3 && d->table == 0x302000);
+	d = find_pasid(&rep.iommu[0], 0x40, 1);
+	CHECK("sm_fl_supervisor_writes", d && d->xlat == CDQ_XLAT_FIRST_LEVEL &&
+	      d->write == CDQ_PERM_YES);
+	d = find_pasid(&rep.iommu[0], 0x80, 9);
+	CHECK("sm_upper_rid_pasid_9", d && d->rid_pasid && d->write == CDQ_PERM_NO &&
+	      d->domain == 9);
+	CHECK("sm_absent_bus1_lower", rep.iommu[0].nr_absent == 1 &&
+	      rep.iommu[0].absent[0].first == 0x100 && rep.iommu[0].absent[0].last == 0x17f);
+	CHECK_EQ("sm_nr_write", rep.iommu[0].nr_write, 3);
+	CHECK_EQ("sm_nr_unknown", rep.iommu[0].nr_unknown, 1);
+	CHECK_EQ("sm_verdict_fail", cdq_report_verdict(&rep, NULL), CDQ_FAIL);
+	cdq_report_human(devnull, &rep, true);
+	cdq_report_json(devnull, &rep);
+	cdq_report_free(&rep);
+	cdq_img_free(&img);
+	free(ib.data);
+
+	/* What the quiesce leaves: PT through SL, nested and FL revoked: pass. */
+	pe_put(tbl0, 4, 1 | (1 << 2) | (2 << 6) | 0x300000, 1, 0);
+	put64(sl_w, 0x400000 | 1);
+	put64(tbl8 + 64 + 16, 0x301000 | 1 | (1 << 4));
+	put64(root + 16, 0);
+	img_start(&ib, vmci);
+	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, 0x200000, root, 4096);
+	img_bytes(&ib, 0x201000, lower, 4096);
+	img_bytes(&ib, 0x202000, upper, 4096);
+	img_bytes(&ib, 0x210000, dir0, 4096);
+	img_bytes(&ib, 0x211000, tbl0, 4096);
+	img_bytes(&ib, 0x212000, empty, 4096);
+	img_bytes(&ib, 0x213000, empty, 4096);
+	img_bytes(&ib, 0x215000, dir8, 4096);
+	img_bytes(&ib, 0x216000, tbl8, 4096);
+	img_bytes(&ib, 0x217000, dir80, 4096);
+	img_bytes(&ib, 0x218000, tbl80, 4096);
+	img_bytes(&ib, 0x300000, sl_ro, 4096);
+	img_bytes(&ib, 0x301000, fl_ro, 4096);
+	img_bytes(&ib, 0x302000, sl_w, 4096);
+	fclose(ib.f);
+	cdq_img_parse((uint8_t *)ib.data, ib.size, &img);
+	cdq_report_build(img.text, img.text_len, &mem, NULL, &rep);
+	CHECK_EQ("sm_after_quiesce_write", rep.iommu[0].nr_write, 0);
+	CHECK_EQ("sm_after_quiesce_unknown", rep.iommu[0].nr_unknown, 0);
+	CHECK_EQ("sm_verdict_pass", cdq_report_verdict(&rep, NULL), CDQ_PASS);
+	cdq_report_free(&rep);
+	cdq_img_free(&img);
+	free(ib.data);
+	free(info);
+	fclose(devnull);
+}
+
 static void test_bdf(void)
 {
 	char b[8];
@@ -792,6 +994,7 @@ int main(void)
 	RUN_CASE("inspect/decode/memimg", test_memimg());
 	RUN_CASE("inspect/decode/walk_amd", test_walk_amd());
 	RUN_CASE("inspect/decode/walk_vtd", test_walk_vtd());
+	RUN_CASE("inspect/decode/walk_vtd_sm", test_walk_vtd_sm());
 	RUN_CASE("inspect/decode/bdf", test_bdf());
 	return check_failed ? 1 : 0;
 }

@@ -371,6 +371,8 @@ struct vtd_model {
 	struct vtd_m_ctx_cache cc[VTD_M_CACHE];
 	struct amd_m_tlb iotlb[VTD_M_CACHE];
 	struct amd_m_tlb atc[VTD_M_CACHE];
+	struct vtd_sm_model *sm;	/* scalable mode (model_vtd_sm.c) */
+	bool qemu_iqa;	/* knob: IQA.DW not read back, a misaligned tail ignored (QEMU 7.2) */
 };
 
 /* Descriptor types, VT-d section 6.5.2 (bits 3:0). */
@@ -378,6 +380,8 @@ struct vtd_model {
 #define VTD_M_DESC_IOTLB	2
 #define VTD_M_DESC_DEV_TLB	3
 #define VTD_M_DESC_WAIT		5
+#define VTD_M_DESC_PIOTLB	6
+#define VTD_M_DESC_PC		7
 
 /* Register offsets used by the tests, VT-d section 10.4. */
 #define VTD_M_IRO		0x10	/* IOTLB_REG at 0x108 */
@@ -408,5 +412,18 @@ struct vtd_model *vtd_model_new(u64 cap, u64 ecap);
  */
 bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 		   bool cached);
+
+/*
+ * Scalable mode (model_vtd_sm.c, see model_sm.h): hooks of model_vtd.c.
+ * vtd_sm_exec() runs a PASID-cache or PASID-based IOTLB descriptor
+ * (1 done, -1 invalid); vtd_sm_iotlb_inval() applies an IOTLB
+ * invalidation (type 2 or IOTLB_REG) to the scalable-mode IOTLB.
+ */
+int vtd_sm_exec(struct vtd_model *m, u32 type, u64 lo, u64 hi);
+void vtd_sm_iotlb_inval(struct vtd_model *m, unsigned int g, u16 did,
+			u64 first, u64 last);
+bool vtd_sm_model_dma(struct vtd_model *m, u16 sid, u32 pasid, u64 iova,
+		      bool write, bool cached, bool supervisor);
+#define VTD_SM_NO_PASID		0xffffffffU
 
 #endif

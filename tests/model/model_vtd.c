@@ -96,6 +96,8 @@ static void iotlb_inval(struct vtd_model *m, unsigned int g, u16 did,
 		tlb_drop(m->iotlb, did, false, 0, ~0ULL);
 	else if (g == 3)
 		tlb_drop(m->iotlb, did, false, first, last);
+	if (m->sm)
+		vtd_sm_iotlb_inval(m, g, did, first, last);
 }
 
 /* Execute one descriptor (VT-d 6.5.2). Return: 1 done, 0 blocked, -1 invalid. */
@@ -147,6 +149,11 @@ static int vtd_exec(struct vtd_model *m, u64 lo, u64 hi)
 		tlb_drop(m->atc, (u16)(lo >> 32), false, first, last);
 		break;
 	case 4:			/* 6.5.2.7 interrupt entry cache: nothing cached here */
+		break;
+	case VTD_M_DESC_PIOTLB:	/* 6.5.2.4, 6.5.2.2: scalable mode only */
+	case VTD_M_DESC_PC:
+		if (!m->sm || vtd_sm_exec(m, type, lo, hi) < 0)
+			return -1;
 		break;
 	case VTD_M_DESC_WAIT:	/* 6.5.2.8: IF 4, SW 5, FN 6, data 63:32; hi address 63:2 */
 		if (hi & 3)
@@ -255,8 +262,8 @@ static u64 vtd_reg(struct vtd_model *m, u32 off)
 		return m->iqh;
 	case R_IQT:
 		return m->iqt;
-	case R_IQA:
-		return m->iqa;
+	case R_IQA:	/* QEMU 7.2: DW (bit 11) not read back */
+		return m->qemu_iqa ? m->iqa & ~(1ULL << 11) : m->iqa;
 	case R_IOTLB:
 		return m->no_reg_inval ? 0 : m->iotlb_reg;
 	}
@@ -304,6 +311,8 @@ static void vtd_write(void *hw, u32 off, u64 val, unsigned int size)
 		m->iotlb_reg = val;
 		m->iotlb_due = model_now + REG_CYCLES;
 	} else if (size == 8 && off == R_IQT) {
+		if (m->qemu_iqa && (m->iqa & (1ULL << 11)) && (val & 0x10))
+			return;	/* QEMU 7.2: "RSV bit is set", write ignored */
 		m->iqt = val & 0x7fff0;		/* QT bits 18:4 */
 		if ((m->iqa & (1ULL << 11)) && (val & 0x10)) {
 			m->fsts |= F_IQE;	/* tail not 256-bit aligned */
@@ -412,6 +421,9 @@ bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 
 	if (!(m->gsts & G_TE))
 		return true;	/* translation off */
+	if ((m->rtaddr & (3ULL << 10)) == (1ULL << 10))	/* RTADDR.TTM 01b */
+		return vtd_sm_model_dma(m, sid, VTD_SM_NO_PASID, iova, write,
+					cached, false);
 	if (!vtd_ctx(m, sid, cached, &lo, &hi))
 		return false;
 	/* Context entry 9.3: TT bits 3:2, SLPTPTR 63:12; AW hi 2:0, DID hi 23:8. */

@@ -364,7 +364,8 @@ def write_markdown(path, meta, cells, ckruns):
     out.append(f"Kernel: `{meta['kernel']['version'][:90]}` (bzImage sha1 "
                f"{meta['kernel']['bzImage_sha1'][:12]}); kernel parameters found in vmlinux: "
                f"{', '.join(meta['kernel']['params']) or 'none'}. {meta['reps']} runs per cell, "
-               f"MODE=translated; matrix wall time {meta['wall_s'] / 60:.1f} min.\n")
+               f"MODE=translated, VT-d tables {meta.get('vtd_mode', 'legacy')} (VTD_MODE); "
+               f"matrix wall time {meta['wall_s'] / 60:.1f} min.\n")
     out.append("Columns: *landed* = DMA writes after the panic that reached the crashed "
                "kernel's RAM (edu: the dump shows the pattern, or translation was off and the "
                "IOVA is RAM; e1000e: frames whose buffer write the QEMU trace shows translated, or "
@@ -611,7 +612,8 @@ def main():
 
     meta = {"date": stamp, "kernel": kernel, "reps": args.reps, "vendors": args.vendors,
             "strategies": args.strategies, "workloads": args.workloads,
-            "wall_s": time.time() - t_start, "trace_extra": labtrace.TRACE_EXTRA}
+            "wall_s": time.time() - t_start, "trace_extra": labtrace.TRACE_EXTRA,
+            "vtd_mode": os.environ.get("VTD_MODE", "legacy")}
     charts = report(outdir, meta, cells, ckruns)
     log(f"compare: done in {meta['wall_s'] / 60:.1f} min: {outdir}/compare.md, compare.json, "
         f"{', '.join(os.path.basename(c) for c in charts)}")

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cdq_decode.h"
+#include "cdq_decode_int.h"
 /* The bit layouts shared with the crash path (tests/unit/include shims). */
 #include "drivers/iommu/amd/crash_quiesce_hw.h"
 #include "drivers/iommu/intel/crash_quiesce_hw.h"
@@ -419,8 +420,8 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 }
 
 /* Read [@phys, @phys + @len) in pieces that do not cross 4 KiB. */
-static int cdq_mem_read(const struct cdq_mem *mem, uint64_t phys, uint8_t *buf,
-			size_t len)
+int cdq_mem_read(const struct cdq_mem *mem, uint64_t phys, uint8_t *buf,
+		 size_t len)
 {
 	while (len) {
 		size_t n = CDQ_PAGE - (size_t)(phys % CDQ_PAGE);
@@ -549,6 +550,10 @@ const char *cdq_xlat_name(enum cdq_xlat x)
 		[CDQ_XLAT_PASS_THROUGH] = "pass-through",
 		[CDQ_XLAT_INVALID] = "invalid",
 		[CDQ_XLAT_NOT_PRESENT] = "not present",
+		[CDQ_XLAT_FIRST_LEVEL] = "first-level",
+		[CDQ_XLAT_SECOND_LEVEL] = "second-level",
+		[CDQ_XLAT_NESTED] = "nested",
+		[CDQ_XLAT_UNKNOWN] = "unknown",
 	};
 
 	return (unsigned int)x < sizeof(n) / sizeof(n[0]) ? n[x] : "?";
@@ -593,6 +598,8 @@ void cdq_vtd_root_decode(const uint8_t raw[16], struct cdq_vtd_root *re)
 	re->present = lo & VTD_CQ_ROOT_P;
 	re->ctp = lo & VTD_CQ_ROOT_CTP;
 	re->reserved = (lo & VTD_CQ_ROOT_RSVD_LO) || hi;
+	re->upresent = false;	/* scalable mode only */
+	re->uctp = 0;
 }
 
 void cdq_vtd_ctx_decode(const uint8_t raw[16], struct cdq_vtd_ctx *ce)
@@ -673,8 +680,7 @@ int cdq_changed_read(const struct cdq_mem *mem,
 
 /* --- the walk ------------------------------------------------------------- */
 
-static int cdq_push_dev(struct cdq_iommu *out, size_t *cap,
-			const struct cdq_dev *d)
+int cdq_push_dev(struct cdq_iommu *out, size_t *cap, const struct cdq_dev *d)
 {
 	if (out->nr_devs == *cap) {
 		size_t n = *cap ? *cap * 2 : 64;
@@ -693,8 +699,8 @@ static int cdq_push_dev(struct cdq_iommu *out, size_t *cap,
 	return 0;
 }
 
-static int cdq_push_absent(struct cdq_iommu *out, size_t *cap,
-			   uint16_t first, uint16_t last, int err)
+int cdq_push_absent(struct cdq_iommu *out, size_t *cap, uint16_t first,
+		    uint16_t last, int err)
 {
 	struct cdq_range *prev = out->nr_absent ?
 				 &out->absent[out->nr_absent - 1] : NULL;
@@ -721,8 +727,7 @@ static int cdq_push_absent(struct cdq_iommu *out, size_t *cap,
 }
 
 /* Changed source ids in [@first, @last] with no entry in the tables. */
-static uint32_t cdq_count_changed(const uint64_t *map, uint32_t first,
-				  uint32_t last)
+uint32_t cdq_count_changed(const uint64_t *map, uint32_t first, uint32_t last)
 {
 	uint32_t sid, n = 0;
 
@@ -957,6 +962,8 @@ int cdq_walk_iommu(const struct cdq_mem *mem,
 	}
 	if (rec->vendor == CRASH_DMA_QUIESCE_AMD)
 		err = cdq_walk_amd(mem, out, all);
+	else if (rec->flags & CRASH_DMA_QUIESCE_F_SCALABLE)
+		err = cdq_walk_vtd_sm(mem, out);
 	else
 		err = cdq_walk_vtd(mem, out);
 	if (err)

@@ -18,10 +18,15 @@
  *    (IOMMU) Specification, publication 48882, section 2.2.2);
  *  - VT-d root entries (VT-d Architecture Specification section 9.1),
  *    legacy context entries (section 9.3) and the top-level second-level
- *    paging entries (section 9.8).
- * The bit layouts are those of drivers/iommu/amd/crash_quiesce_hw.h and
- * drivers/iommu/intel/crash_quiesce_hw.h (compiled here with the shims of
- * tests/unit/include), so the reader and the crash path cannot disagree.
+ *    paging entries (section 9.8);
+ *  - VT-d scalable mode (cdq_decode_sm.c, records with
+ *    CRASH_DMA_QUIESCE_F_SCALABLE): root entries (section 9.2), context
+ *    entries (9.4), PASID directory and table entries (9.5, 9.6) and the
+ *    top-level first-level paging entries (9.7).
+ * The bit layouts are those of drivers/iommu/amd/crash_quiesce_hw.h,
+ * drivers/iommu/intel/crash_quiesce_hw.h and crash_quiesce_sm_hw.h
+ * (compiled here with the shims of tests/unit/include), so the reader and
+ * the crash path cannot disagree.
  *
  * All multi-byte values in a dump are little-endian (x86-64); the decoders
  * load them byte by byte and do not depend on the host's byte order.
@@ -297,6 +302,14 @@ uint64_t cdq_shutdown_cycles(const struct crash_dma_quiesce_info *info);
  * @CDQ_XLAT_INVALID: reserved encoding (AMD Mode 7, VT-d TT 11 or reserved
  *	bits set): the IOMMU faults every request
  * @CDQ_XLAT_NOT_PRESENT: VT-d root or context entry not present: faults
+ *	(scalable mode: a context entry without any present PASID entry)
+ * @CDQ_XLAT_FIRST_LEVEL: VT-d scalable mode, PGTT 001b: first-level
+ *	translation
+ * @CDQ_XLAT_SECOND_LEVEL: VT-d scalable mode, PGTT 010b: second-level
+ *	translation
+ * @CDQ_XLAT_NESTED: VT-d scalable mode, PGTT 011b: nested translation
+ * @CDQ_XLAT_UNKNOWN: VT-d scalable mode: the PASID directory or table is
+ *	not in the dump
  */
 enum cdq_xlat {
 	CDQ_XLAT_BLOCKED,
@@ -307,6 +320,10 @@ enum cdq_xlat {
 	CDQ_XLAT_PASS_THROUGH,
 	CDQ_XLAT_INVALID,
 	CDQ_XLAT_NOT_PRESENT,
+	CDQ_XLAT_FIRST_LEVEL,
+	CDQ_XLAT_SECOND_LEVEL,
+	CDQ_XLAT_NESTED,
+	CDQ_XLAT_UNKNOWN,
 };
 
 const char *cdq_xlat_name(enum cdq_xlat x);
@@ -362,14 +379,18 @@ enum cdq_xlat cdq_amd_dte_access(const struct cdq_amd_dte *dte,
 
 /**
  * struct cdq_vtd_root - a VT-d root entry, section 9.1 (lo: P bit 0, CTP
- *	bits 63:12; hi reserved in legacy mode)
- * @present: P
- * @ctp: context table pointer (physical)
- * @reserved: a reserved bit is set (lo 11:1 or any hi bit)
+ *	bits 63:12; hi reserved in legacy mode); in scalable mode section 9.2
+ *	(lo: LP bit 0, LCTP 63:12; hi: UP bit 64, UCTP 127:76)
+ * @present: P (scalable mode: LP)
+ * @ctp: context table pointer (physical; scalable mode: LCTP)
+ * @reserved: a reserved bit is set (lo 11:1 or any hi bit; scalable mode:
+ *	bits 11:1 of either half)
+ * @upresent: scalable mode: UP
+ * @uctp: scalable mode: UCTP
  */
 struct cdq_vtd_root {
-	bool present, reserved;
-	uint64_t ctp;
+	bool present, reserved, upresent;
+	uint64_t ctp, uctp;
 };
 
 /**
@@ -424,6 +445,104 @@ struct cdq_vtd_sl_top {
 void cdq_vtd_sl_top_decode(const uint8_t raw[4096], struct cdq_vtd_sl_top *top);
 
 /**
+ * cdq_vtd_fl_top_decode() - count the permissions of a 4 KiB top-level
+ *	first-level table, section 9.7 (entry: P bit 0, R/W bit 1; @top
+ *	counts present entries as readable)
+ * @raw: 4096 bytes, 512 little-endian 64-bit entries
+ * @top: out
+ */
+void cdq_vtd_fl_top_decode(const uint8_t raw[4096], struct cdq_vtd_sl_top *top);
+
+/**
+ * cdq_vtd_sm_root_decode() - decode one 16-byte scalable-mode root entry
+ * @raw: the entry as stored (lo, hi little-endian)
+ * @re: out
+ */
+void cdq_vtd_sm_root_decode(const uint8_t raw[16], struct cdq_vtd_root *re);
+
+/**
+ * struct cdq_vtd_sm_ctx - a VT-d scalable-mode context entry, section 9.4
+ *	(qword 0: P 0, FPD 1, DTE 2, PASIDE 3, PRE 4, PDTS 11:9, PASIDDIRPTR
+ *	63:12; qword 1: RID_PASID 19:0)
+ * @present: P
+ * @dte: device-TLB (ATS) enabled
+ * @pre: page requests enabled
+ * @paside: requests with PASID enabled
+ * @dir_entries: 2^(PDTS + 7)
+ * @dir: PASID directory pointer (physical)
+ * @rid_pasid: PASID of requests without PASID
+ * @reserved: a reserved bit is set (qword 0 8:5, qword 1 63:21, qwords 2-3)
+ */
+struct cdq_vtd_sm_ctx {
+	bool present, dte, pre, paside, reserved;
+	uint32_t dir_entries, rid_pasid;
+	uint64_t dir;
+};
+
+/**
+ * cdq_vtd_sm_ctx_decode() - decode one 32-byte scalable-mode context entry
+ * @raw: the entry as stored (4 little-endian qwords)
+ * @ce: out
+ */
+void cdq_vtd_sm_ctx_decode(const uint8_t raw[32], struct cdq_vtd_sm_ctx *ce);
+
+/**
+ * struct cdq_vtd_pe - a VT-d scalable-mode PASID entry, section 9.6
+ *	(qword 0: P 0, FPD 1, AW 4:2, PGTT 8:6, bits 11:10 reserved, SLPTPTR
+ *	63:12; qword 1: DID 15:0; qword 2: SRE 0, FLPM 3:2, WPE 4, FLPTPTR
+ *	63:12)
+ * @present: P
+ * @fpd: fault processing disabled
+ * @reserved: bits 11:10 of qword 0 set
+ * @sre: supervisor requests enabled
+ * @wpe: write protect enable (supervisor requests honour R/W)
+ * @pgtt: PASID granular translation type (1 first-level, 2 second-level,
+ *	3 nested, 4 pass-through; others reserved)
+ * @aw: second-level address width (1: 3 levels ... 3: 5 levels)
+ * @fl_levels: first-level paging levels (4, or 5 with FLPM 01b; 0 for
+ *	FLPM 10b/11b, reserved)
+ * @did: domain id
+ * @slptptr: second-level page table pointer
+ * @flptptr: first-level page table pointer (nested: guest-physical)
+ */
+struct cdq_vtd_pe {
+	bool present, fpd, reserved, sre, wpe;
+	unsigned int pgtt, aw, fl_levels;
+	uint16_t did;
+	uint64_t slptptr, flptptr;
+};
+
+/**
+ * cdq_vtd_pe_decode() - decode one 64-byte PASID entry
+ * @raw: the entry as stored (8 little-endian qwords)
+ * @pe: out
+ */
+void cdq_vtd_pe_decode(const uint8_t raw[64], struct cdq_vtd_pe *pe);
+
+/**
+ * cdq_vtd_pe_access() - what a PASID entry lets the device do
+ * @pe: decoded, present PASID entry
+ * @top: its top-level table (second-level for PGTT 2 and 3, first-level for
+ *	PGTT 1), or NULL when not in the dump
+ * @read: out
+ * @write: out
+ *
+ * Pass-through: read and write. Second-level and nested: readable
+ * (writable) when some present top-level entry has R (W): the permission
+ * is the AND over the levels, and a nested entry's output always goes
+ * through its second level (the first level sits at guest-physical
+ * addresses and is not read). First-level: readable when some top-level
+ * entry is present, writable when some has R/W, or any is present and
+ * supervisor requests are enabled without WPE. Reserved PGTT, bits or
+ * AW/FLPM: invalid, no access.
+ *
+ * Return: the translation type.
+ */
+enum cdq_xlat cdq_vtd_pe_access(const struct cdq_vtd_pe *pe,
+				const struct cdq_vtd_sl_top *top,
+				enum cdq_perm *read, enum cdq_perm *write);
+
+/**
  * cdq_vtd_ctx_access() - what a context entry lets the device do
  * @ce: decoded, present context entry
  * @top: its top-level table (TT 0/1), or NULL when not in the dump
@@ -460,6 +579,15 @@ enum cdq_xlat cdq_vtd_ctx_access(const struct cdq_vtd_ctx *ce,
  * @iotlb: AMD I bit / VT-d TT 01
  * @valid: the entry is in the quiesce's scope: AMD V=1, VT-d present
  *	(only these count for cdq_iommu.nr_write and nr_unknown)
+ * @sm: VT-d scalable mode: the row is one PASID entry of the device (or,
+ *	with CDQ_XLAT_NOT_PRESENT / CDQ_XLAT_UNKNOWN, the device itself);
+ *	@raw holds context qwords 0 and 1, @fpd is the PASID entry's, @iotlb
+ *	the context entry's DTE
+ * @pasid: scalable mode: the PASID of the entry
+ * @rid_pasid: scalable mode: @pasid is the RID_PASID of the context entry
+ *	(the one requests without PASID use)
+ * @pgtt: scalable mode: the entry's PGTT
+ * @pe: scalable mode: PASID entry qwords 0-2
  */
 struct cdq_dev {
 	bool valid;
@@ -472,6 +600,10 @@ struct cdq_dev {
 	uint64_t raw[2];
 	struct cdq_vtd_sl_top top;
 	bool top_ok, fpd, iotlb;
+	bool sm, rid_pasid;
+	uint8_t pgtt;
+	uint32_t pasid;
+	uint64_t pe[3];
 };
 
 /**
@@ -520,6 +652,9 @@ struct cdq_range {
  *	words) read from changed_phys; all zero when it could not be read
  * @changed_err: 0, or why the bitmap could not be read (-CDQ_E_RECORD:
  *	the record has no changed_phys; else the read error)
+ * @scalable: VT-d scalable-mode tables (the record's
+ *	CRASH_DMA_QUIESCE_F_SCALABLE); @devs then has a row per PASID entry
+ * @nr_pasid: scalable mode: present PASID entries decoded
  */
 struct cdq_iommu {
 	unsigned int index;
@@ -543,6 +678,8 @@ struct cdq_iommu {
 	uint32_t nr_changed_missing;
 	uint64_t *changed;
 	int changed_err;
+	bool scalable;
+	uint32_t nr_pasid;
 };
 
 /**
@@ -586,7 +723,9 @@ int cdq_changed_read(const struct cdq_mem *mem,
  * changed one. The record's changed bitmap is read into @out->changed
  * first (cdq_changed_read()). VT-d: every present root entry, every present context
  * entry of its context table, and for TT 00/01 the top-level second-level
- * table (4 KiB). A table address that is not 4 KiB aligned is refused
+ * table (4 KiB); in scalable mode (cdq_walk_vtd_sm()) every present PASID
+ * entry below every present context entry, with its top-level first- or
+ * second-level table. A table address that is not 4 KiB aligned is refused
  * like a missing one. Missing memory is reported in @out, not as an
  * error.
  *
@@ -597,6 +736,15 @@ int cdq_walk_iommu(const struct cdq_mem *mem,
 		   const struct crash_dma_quiesce_record *rec,
 		   unsigned int index, uint64_t table, uint32_t table_size,
 		   bool all, struct cdq_iommu *out);
+
+/**
+ * cdq_walk_vtd_sm() - decode one VT-d unit's scalable-mode tables
+ * @mem: the dump's memory
+ * @out: prepared by cdq_walk_iommu() (record, table address)
+ *
+ * Return: 0 (also when @out->error is set); -CDQ_E_NOMEM.
+ */
+int cdq_walk_vtd_sm(const struct cdq_mem *mem, struct cdq_iommu *out);
 
 /**
  * cdq_iommu_free() - release what cdq_walk_iommu() allocated

@@ -164,7 +164,7 @@ static void cdq_flags_text(char *buf, size_t n, uint32_t flags)
 {
 	static const char *const names[] = {
 		"qi", "inv-all", "dry-run", "identity", "ats-off", "cwwb",
-		"flushed",
+		"flushed", "scalable",
 	};
 	size_t used = 0;
 	unsigned int b;
@@ -226,9 +226,37 @@ static const char *cdq_quiesce_text(const struct cdq_iommu *io,
 {
 	bool dry = io->rec->flags & CRASH_DMA_QUIESCE_F_DRY_RUN;
 
+	/* Scalable mode: a device is changed when one PASID entry was. */
+	if (d->valid && d->write == CDQ_PERM_YES)
+		return "KEPT WRITE";
 	if (!d->changed)
-		return d->valid && d->write == CDQ_PERM_YES ? "KEPT WRITE" : "-";
+		return "-";
 	return dry ? "would revoke" : "revoked";
+}
+
+/* Scalable mode: one row per PASID entry. */
+static void cdq_human_sm_devs(FILE *f, const struct cdq_iommu *io)
+{
+	char bdf[8], xl[24], pasid[16];
+	size_t i;
+
+	fprintf(f, "  %-8s %-10s %-6s %-15s %-2s %-2s %-3s %s\n", "BDF", "PASID",
+		"domain", "translation", "R", "W", "ats", "quiesce");
+	for (i = 0; i < io->nr_devs; i++) {
+		const struct cdq_dev *d = &io->devs[i];
+
+		if (d->levels)
+			snprintf(xl, sizeof(xl), "%s/%u", cdq_xlat_name(d->xlat),
+				 d->levels);
+		else
+			snprintf(xl, sizeof(xl), "%s", cdq_xlat_name(d->xlat));
+		snprintf(pasid, sizeof(pasid), "%" PRIu32 "%s", d->pasid,
+			 d->rid_pasid ? " (rid)" : "");
+		fprintf(f, "  %-8s %-10s %-6u %-15s %-2s %-2s %-3s %s\n",
+			cdq_bdf(d->sid, bdf), pasid, d->domain, xl,
+			cdq_perm_char(d->read, 'R'), cdq_perm_char(d->write, 'W'),
+			d->iotlb ? "dte" : "-", cdq_quiesce_text(io, d));
+	}
 }
 
 static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
@@ -277,7 +305,9 @@ static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
 				cdq_strerror(io->error), io->table);
 		return;
 	}
-	if (io->nr_devs) {
+	if (io->nr_devs && io->scalable) {
+		cdq_human_sm_devs(f, io);
+	} else if (io->nr_devs) {
 		fprintf(f, "  %-8s %-6s %-12s %-2s %-2s %s\n", "BDF",
 			"domain", "translation", "R", "W", "quiesce");
 		for (i = 0; i < io->nr_devs; i++) {
@@ -306,14 +336,24 @@ static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
 	if (!amd) {
 		unsigned int bus, n = 0;
 
-		fprintf(f, "  %" PRIu32 " present context entries; root entries:",
-			io->nr_entries);
-		for (bus = 0; io->roots && bus < 256; bus++)
-			if (io->roots[bus].present)
-				fprintf(f, "%s bus %02x -> 0x%" PRIx64 "%s",
+		fprintf(f, "  %" PRIu32 " present context entries", io->nr_entries);
+		if (io->scalable)
+			fprintf(f, ", %" PRIu32 " present PASID entries (scalable mode)",
+				io->nr_pasid);
+		fprintf(f, "; root entries:");
+		for (bus = 0; io->roots && bus < 256; bus++) {
+			const struct cdq_vtd_root *re = &io->roots[bus];
+
+			if (re->present)
+				fprintf(f, "%s bus %02x%s -> 0x%" PRIx64,
 					n++ ? "," : "", bus,
-					io->roots[bus].ctp,
-					io->roots[bus].reserved ? " (reserved bits set)" : "");
+					io->scalable ? " lower" : "", re->ctp);
+			if (io->scalable && re->upresent)
+				fprintf(f, "%s bus %02x upper -> 0x%" PRIx64,
+					n++ ? "," : "", bus, re->uctp);
+			if ((re->present || re->upresent) && re->reserved)
+				fprintf(f, " (reserved bits set)");
+		}
 		fprintf(f, "\n");
 	}
 	for (i = 0; i < io->nr_absent; i++) {
@@ -383,7 +423,13 @@ void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
 		const struct cdq_iommu *io = &rep->iommu[i];
 
 		for (k = 0; k < io->nr_devs; k++)
-			if (io->devs[k].valid && io->devs[k].write == CDQ_PERM_YES)
+			if (io->devs[k].valid && io->devs[k].write == CDQ_PERM_YES &&
+			    io->devs[k].sm)
+				fprintf(f, "  kept write: %s PASID %" PRIu32 " (IOMMU %u, %s)\n",
+					cdq_bdf(io->devs[k].sid, bdf),
+					io->devs[k].pasid, i,
+					cdq_xlat_name(io->devs[k].xlat));
+			else if (io->devs[k].valid && io->devs[k].write == CDQ_PERM_YES)
 				fprintf(f, "  kept write: %s (IOMMU %u, %s)\n",
 					cdq_bdf(io->devs[k].sid, bdf), i,
 					cdq_xlat_name(io->devs[k].xlat));
@@ -423,6 +469,42 @@ static const char *cdq_perm_json(uint8_t p)
 	return p == CDQ_PERM_YES ? "true" : p == CDQ_PERM_NO ? "false" : "null";
 }
 
+/* Scalable mode: the context and PASID entry of a row (VT-d 9.4, 9.6). */
+static void cdq_json_sm_dev(FILE *f, const struct cdq_dev *d)
+{
+	fprintf(f, ",\"pasid\":%" PRIu32 ",\"rid_pasid\":%s,\"pgtt\":%u,"
+		"\"context\":{\"p\":1,\"dte\":%u,\"paside\":%u,\"pre\":%u,"
+		"\"pdts\":%u,\"rid_pasid\":%u,\"q0\":", d->pasid,
+		d->rid_pasid ? "true" : "false", d->pgtt,
+		(unsigned int)(d->raw[0] >> 2 & 1), (unsigned int)(d->raw[0] >> 3 & 1),
+		(unsigned int)(d->raw[0] >> 4 & 1), (unsigned int)(d->raw[0] >> 9 & 7),
+		(unsigned int)(d->raw[1] & 0xfffff));
+	cdq_json_hex(f, d->raw[0]);
+	fprintf(f, ",\"q1\":");
+	cdq_json_hex(f, d->raw[1]);
+	fprintf(f, "}");
+	if (!(d->pe[0] & 1)) {	/* a device-level row: no PASID entry */
+		fprintf(f, ",\"pasid_entry\":null");
+		return;
+	}
+	fprintf(f, ",\"pasid_entry\":{\"fpd\":%u,\"aw\":%u,\"did\":%u,"
+		"\"sre\":%u,\"wpe\":%u,\"q0\":", d->fpd ? 1u : 0u,
+		(unsigned int)(d->pe[0] >> 2 & 7), d->domain,
+		(unsigned int)(d->pe[2] & 1), (unsigned int)(d->pe[2] >> 4 & 1));
+	cdq_json_hex(f, d->pe[0]);
+	fprintf(f, ",\"q1\":");
+	cdq_json_hex(f, d->pe[1]);
+	fprintf(f, ",\"q2\":");
+	cdq_json_hex(f, d->pe[2]);
+	fprintf(f, "}");
+	if (d->top_ok)
+		fprintf(f, ",\"top_level\":{\"present\":%u,\"readable\":%u,"
+			"\"writable\":%u}", d->top.present, d->top.readable,
+			d->top.writable);
+	else if (d->levels)
+		fprintf(f, ",\"top_level\":null");
+}
+
 static void cdq_json_dev(FILE *f, const struct cdq_iommu *io,
 			 const struct cdq_dev *d)
 {
@@ -447,6 +529,8 @@ static void cdq_json_dev(FILE *f, const struct cdq_iommu *io,
 		fprintf(f, ",\"w1\":");
 		cdq_json_hex(f, d->raw[1]);
 		fprintf(f, "}");
+	} else if (d->sm) {
+		cdq_json_sm_dev(f, d);
 	} else {
 		fprintf(f, ",\"context\":{\"p\":1,\"fpd\":%u,\"tt\":%u,\"aw\":%u,"
 			"\"did\":%u,\"lo\":", d->fpd ? 1u : 0u,
@@ -508,9 +592,11 @@ static void cdq_json_iommu(FILE *f, const struct cdq_report *rep,
 		",\"v0\":%" PRIu32 ",\"root_present\":%" PRIu32
 		",\"root_reserved\":%" PRIu32 ",\"write\":%" PRIu32
 		",\"write_unknown\":%" PRIu32 ",\"changed_missing\":%" PRIu32
+		",\"scalable\":%s,\"pasid_entries\":%" PRIu32
 		",\"changed_bitmap\":", io->nr_entries, io->nr_default, io->nr_v0,
 		io->nr_root_present, io->nr_bad_root, io->nr_write,
-		io->nr_unknown, io->nr_changed_missing);
+		io->nr_unknown, io->nr_changed_missing,
+		io->scalable ? "true" : "false", io->nr_pasid);
 	cdq_json_hex(f, r->changed_phys);
 	fprintf(f, ",\"changed_error\":");
 	if (io->changed_err)
@@ -525,10 +611,15 @@ static void cdq_json_iommu(FILE *f, const struct cdq_report *rep,
 	}
 	fprintf(f, "],\"root_entries\":[");
 	for (i = 0, k = 0; io->roots && i < 256; i++) {
-		if (!io->roots[i].present)
+		if (!io->roots[i].present && !io->roots[i].upresent)
 			continue;
 		fprintf(f, "%s{\"bus\":%zu,\"ctp\":", k++ ? "," : "", i);
 		cdq_json_hex(f, io->roots[i].ctp);
+		if (io->scalable) {
+			fprintf(f, ",\"upper_present\":%s,\"uctp\":",
+				io->roots[i].upresent ? "true" : "false");
+			cdq_json_hex(f, io->roots[i].uctp);
+		}
 		fprintf(f, ",\"reserved\":%s}",
 			io->roots[i].reserved ? "true" : "false");
 	}
@@ -626,8 +717,11 @@ void cdq_report_json(FILE *f, const struct cdq_report *rep)
 		for (k = 0; k < io->nr_devs; k++) {
 			if (!io->devs[k].valid || io->devs[k].write != CDQ_PERM_YES)
 				continue;
-			fprintf(f, "%s{\"iommu\":%u,\"bdf\":\"%s\"}",
+			fprintf(f, "%s{\"iommu\":%u,\"bdf\":\"%s\"",
 				first ? "" : ",", i, cdq_bdf(io->devs[k].sid, bdf));
+			if (io->devs[k].sm)
+				fprintf(f, ",\"pasid\":%" PRIu32, io->devs[k].pasid);
+			fprintf(f, "}");
 			first = false;
 		}
 	}

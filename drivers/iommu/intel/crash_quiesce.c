@@ -9,11 +9,12 @@
  *
  * On a crash (other CPUs stopped, interrupts off) and from the debugfs dry
  * run: read the live state from the unit's registers, walk the legacy-mode
- * root table (drivers/iommu/intel/crash_quiesce_hw.h), then invalidate the
- * context cache and the IOTLB (vtd_cq_invalidate(), through the
- * invalidation queue when it is enabled or through the registers
- * otherwise). Translation stays enabled. No allocation, no lock, no sleep;
- * every wait is bounded by the pass deadline.
+ * root table (drivers/iommu/intel/crash_quiesce_hw.h) or the scalable-mode
+ * tables (crash_quiesce_sm.c), then invalidate the context cache and the
+ * IOTLB (vtd_cq_invalidate(), through the invalidation queue when it is
+ * enabled or through the registers otherwise). Translation stays enabled.
+ * No allocation, no lock, no sleep; every wait is bounded by the pass
+ * deadline.
  *
  * Bit layouts and section references (Intel Virtualization Technology for
  * Directed I/O Architecture Specification): see crash_quiesce_hw.h.
@@ -41,6 +42,8 @@
 
 #include "iommu.h"
 #include "crash_quiesce_hw.h"
+#include "crash_quiesce_sm.h"
+#include "crash_quiesce_sm_hw.h"
 
 /* Every unit the driver can have is recorded. */
 static_assert(DMAR_UNITS_SUPPORTED <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
@@ -198,15 +201,23 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
  */
 static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 			   const struct crash_dma_quiesce_ctx *ctx,
-			   struct crash_dma_quiesce_record *rec)
+			   struct crash_dma_quiesce_record *rec, u64 ecap)
 {
 	struct vtd_cq_qi qi = { .reg = unit->mmio, .ctx = ctx, .rec = rec };
 	struct vtd_cq_desc d;
 	u64 head, tail;
-	u32 fsts, cookie;
+	u32 fsts, cookie, pos = 0;
 	int err;
 
 	qi.q = vtd_cq_iq_decode(readq(qi.reg + VTD_CQ_REG_IQA));
+	/*
+	 * Linux sets IQA.DW (256-bit descriptors) exactly when ECAP.SMTS is
+	 * set (dmar.c); QEMU 7.2 does not read DW back (IQA_REG write mask
+	 * 0xfffffffffffff007), and 128-bit slots in a 256-bit queue would
+	 * be refused.
+	 */
+	if (ecap & VTD_CQ_ECAP_SMTS)
+		qi.q.slot = 32;
 	if (!crash_dma_quiesce_phys_ok(qi.q.base, qi.q.size))
 		return -ENODEV;
 	qi.va = phys_to_virt(qi.q.base);
@@ -237,6 +248,9 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 		writel(VTD_CQ_FSTS_ITE, qi.reg + VTD_CQ_REG_FSTS);
 
 	err = vtd_cq_qi_push(&qi, vtd_cq_desc_cc_global());
+	/* Scalable mode: PASID-cache, PASID-based IOTLB (crash_quiesce_sm.c). */
+	while (!err && vtd_cq_sm_next_desc(rec, &pos, &d))
+		err = vtd_cq_qi_push(&qi, d);
 	if (!err)
 		err = vtd_cq_qi_push(&qi, vtd_cq_desc_iotlb_global());
 	if (err) {
@@ -344,8 +358,11 @@ static void vtd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
 					      VTD_CQ_GSTS_WBFS,
 					      crash_dma_quiesce_split(ctx, 2));
 	}
-	err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec) :
+	err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec, ecap) :
 					vtd_cq_inval_reg(reg, ctx, rec, ecap);
+	/* Scalable mode: what only queued descriptors can invalidate. */
+	if (!err)
+		err = vtd_cq_sm_inval_check(rec, gsts & VTD_CQ_GSTS_QIES);
 	rec->inval = vtd_cq_inval_result(err ? err : wbf_err);
 	if (rec->inval != CRASH_DMA_QUIESCE_INV_OK)
 		rec->domains_invalidated = 0;
@@ -382,6 +399,7 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	void __iomem *reg = unit->mmio;
 	u64 rtaddr, root;
 	unsigned int aw;
+	bool written;
 	u32 gsts;
 
 	gsts = readl(reg + VTD_CQ_REG_GSTS);
@@ -398,8 +416,9 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 
 	rtaddr = readq(reg + VTD_CQ_REG_RTADDR);
 	root = rtaddr & VTD_CQ_RTADDR_RTA;
-	if (rtaddr & VTD_CQ_RTADDR_TTM) {
-		/* Scalable mode (or abort-DMA mode): not handled, unchanged. */
+	if (rtaddr & VTD_CQ_RTADDR_TTM &&
+	    (rtaddr & VTD_CQ_RTADDR_TTM) != VTD_CQ_RTADDR_SMT) {
+		/* Abort-DMA mode: not handled, unchanged. */
 		rec->state = CRASH_DMA_QUIESCE_UNSUPPORTED;
 		return;
 	}
@@ -437,9 +456,13 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->memo_size = VTD_CQ_MEMO_SLOTS;
 	w->memo_used = vtd_cq_memo_used;
 
-	vtd_cq_walk(w, &ops, rec);
+	if (rtaddr & VTD_CQ_RTADDR_SMT)
+		vtd_cq_sm_run(w, &ops, rec);
+	else
+		vtd_cq_walk(w, &ops, rec);
 	vtd_cq_memo_used = w->memo_used;
-	if (!(w->ecap & VTD_CQ_ECAP_C) && rec->entries_changed && !ctx->dry_run)
+	written = rec->entries_changed || vtd_cq_sm_written(rec);
+	if (!(w->ecap & VTD_CQ_ECAP_C) && written && !ctx->dry_run)
 		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;
 	if (ctx->dry_run)
 		return;
@@ -449,7 +472,7 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	 * this pass reads as unchanged here, yet this unit's IOTLB may still
 	 * hold writable translations from it.
 	 */
-	if (!rec->entries_scanned && !rec->entries_rejected)
+	if (!rec->entries_scanned && !rec->entries_rejected && !written)
 		return;
 	vtd_cq_invalidate(unit, ctx, rec, gsts, w->cap, w->ecap);
 }
@@ -458,8 +481,12 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 static void vtd_cq_read_root(struct crash_dma_quiesce_unit *unit,
 			     struct crash_dma_quiesce_record *rec)
 {
-	rec->root_phys = readq(unit->mmio + VTD_CQ_REG_RTADDR) & VTD_CQ_RTADDR_RTA;
+	u64 rtaddr = readq(unit->mmio + VTD_CQ_REG_RTADDR);
+
+	rec->root_phys = rtaddr & VTD_CQ_RTADDR_RTA;
 	rec->root_size = VTD_CQ_PAGE_SIZE;
+	if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT)
+		rec->flags |= CRASH_DMA_QUIESCE_F_SCALABLE;
 }
 
 static const struct crash_dma_quiesce_ops vtd_cq_ops = {

@@ -16,9 +16,8 @@
  * bus, a bad context entry its device: the capture kernel's copy simply
  * does not contain them (not present: DMA faults). If the root table itself
  * is unusable, the capture kernel's root table stays empty: every DMA is
- * blocked while translation stays enabled. Scalable-mode tables get that
- * blocking fallback too: Linux 6.1's copy of them validates nothing and
- * reserves the wrong domain ids (vtd_kd_copy_sm()).
+ * blocked while translation stays enabled. Scalable mode: kdump_sm.c, with
+ * the same rules.
  *
  * A unit the crashed kernel left translating is never turned off by the
  * capture kernel, also when it ignores the unit or its initialisation
@@ -66,6 +65,9 @@ static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
 	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
 
 	iommu->flush.flush_context(iommu, did, 0, 0, DMA_CCMD_DOMAIN_INVL);
+	/* Scalable mode: the old PASID entries of @did too (VT-d 6.5.3.3). */
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, did, QI_PC_ALL_PASIDS, 0);
 	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	/*
 	 * Domain ids 0 and FLPT_DEFAULT_DID (the identity domain's) are
@@ -401,37 +403,12 @@ static int vtd_kd_copy_legacy(struct vtd_kd_copy *c, u64 rtaddr,
 	return 0;
 }
 
-/* Scalable mode, copied by Linux 6.1's code: note what it copied. */
-static void vtd_kd_note_sm(struct intel_iommu *iommu,
-			   struct iommu_kdump_unit *unit)
-{
-	unsigned long sid;
-
-	if (!unit || !iommu->copied_tables)
-		return;
-	for_each_set_bit(sid, iommu->copied_tables, BIT_ULL(16))
-		iommu_kdump_note_copied(unit, sid, 0);
-}
-
-/*
- * Scalable mode. Returns 0 when the tables were taken over, else non-zero
- * with @reason set. The validating copy of the scalable-mode tables goes
- * here, beside vtd_kd_copy_legacy().
- */
-static int vtd_kd_copy_sm(struct intel_iommu *iommu,
-			  int (*copy_sm)(struct intel_iommu *iommu),
-			  char *reason, size_t len)
-{
-	return snprintf(reason, len,
-			"scalable-mode tables are not validated and their PASID-entry domain ids not reserved");
-}
-
 /**
  * intel_iommu_kdump_copy() - take over the tables of a unit
  * @iommu: the unit, translating with the crashed kernel's tables; its own
  *	(empty) root table is allocated but not installed yet
- * @copy_sm: Linux 6.1's copy of scalable-mode tables (not used: scalable
- *	mode is blocked until a validating copy exists)
+ * @copy_sm: Linux 6.1's copy (no longer used: scalable mode is copied by
+ *	intel_iommu_kdump_copy_sm())
  *
  * Replaces copy_translation_tables() in init_dmars(). On return the root
  * table holds the validated copies, or nothing at all when the crashed
@@ -460,23 +437,19 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 
 	if (rtaddr & VTD_CQ_RTADDR_TTM) {
 		/*
-		 * Scalable mode: Linux 6.1's copy neither validates the PASID
-		 * directories and tables nor reserves the domain ids of the
-		 * PASID entries (it reserves bits of the RID_PASID field), so
-		 * an old id could be handed out while still cached. Until a
-		 * validating copy exists (vtd_kd_copy_sm()), block instead.
+		 * Scalable mode: not Linux 6.1's copy, which neither validates
+		 * the PASID directories and tables nor reserves the domain ids
+		 * of the PASID entries (kdump_sm.c does both).
 		 */
 		if ((rtaddr & VTD_CQ_RTADDR_TTM) == VTD_CQ_RTADDR_SMT &&
-		    sm_supported(iommu))
-			ret = vtd_kd_copy_sm(iommu, copy_sm, reason,
-					     sizeof(reason));
-		else
-			ret = snprintf(reason, sizeof(reason),
-				       "root table mode %llu does not match the capture kernel's",
-				       (rtaddr & VTD_CQ_RTADDR_TTM) >> 10);
-		if (!ret) {
-			vtd_kd_note_sm(iommu, unit);
-			goto publish;
+		    sm_supported(iommu)) {
+			if (!intel_iommu_kdump_copy_sm(iommu, unit, rtaddr,
+						       reason, sizeof(reason)))
+				goto publish;
+		} else {
+			snprintf(reason, sizeof(reason),
+				 "root table mode %llu does not match the capture kernel's",
+				 (rtaddr & VTD_CQ_RTADDR_TTM) >> 10);
 		}
 		goto block;
 	}

@@ -16,6 +16,10 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn);
 bool intel_iommu_kdump_keep(struct intel_iommu *iommu);
+struct iommu_kdump_unit;
+int intel_iommu_kdump_copy_sm(struct intel_iommu *iommu,
+			      struct iommu_kdump_unit *unit, u64 rtaddr,
+			      char *reason, size_t len);
 #else
 static inline bool intel_iommu_kdump_keep(struct intel_iommu *iommu)
 {
