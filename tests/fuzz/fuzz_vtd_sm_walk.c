@@ -105,7 +105,7 @@ static u32 popcount_map(const u64 *map, u32 words)
 }
 
 static u64 dids[65536 / 64], pc_dids[65536 / 64], ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
-static u64 memo[1024], pairs[64];
+static u64 memo[1024], pairs[64], changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static struct crash_dma_quiesce_record rec;
 
 /* A pass-through PASID qword 0 @o redirected to a replacement table as @n. */
@@ -160,6 +160,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.dry_run = flags & 2;
 	w.dids = flags & 4 ? NULL : dids;
 	w.ats = flags & 8 ? NULL : ats;
+	memset(memo, 0, sizeof(memo));		/* a new pass */
+	memset(changed, 0, sizeof(changed));
+	w.changed = changed;
 	w.memo = memo;
 	w.memo_size = memo_sizes[(flags >> 4) & 3];
 	if (data[20] == 0xff)
@@ -213,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Counts and state. */
 	CHECK(rec.flags & CRASH_DMA_QUIESCE_F_SCALABLE);
 	CHECK(rec.entries_changed ==
-	      popcount_map(rec.changed, CRASH_DMA_QUIESCE_NR_SIDS / 64));
+	      popcount_map(changed, CRASH_DMA_QUIESCE_NR_SIDS / 64));
 	CHECK(rec.entries_changed <= rec.entries_scanned);
 	CHECK(rec.entries_scanned <= 256 * 256);
 	if (w.dids)

@@ -70,6 +70,7 @@ static u64 ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 dids[65536 / 64];
 static u64 pc_dids[65536 / 64];
 static u64 memo[64];
+static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 pairs[16];
 
 /* CAP: SAGAW 39/48-bit (bits 9, 10), SLLPS 2M/1G (34, 35), FL5LP (60). */
@@ -90,12 +91,15 @@ static void walk_init(struct vtd_cq_walk *w, struct vtd_cq_sm *sm, int mode,
 	memset(ats, 0, sizeof(ats));
 	memset(dids, 0, sizeof(dids));
 	memset(pc_dids, 0, sizeof(pc_dids));
+	memset(memo, 0, sizeof(memo));		/* a new pass */
+	memset(changed, 0, sizeof(changed));
 	w->root_phys = PG(0);
 	w->cap = CAP;
 	w->ecap = ECAP;
 	w->haw = 39;
 	w->mode = mode;
 	w->dry_run = dry_run;
+	w->changed = changed;
 	w->ats = ats;
 	w->dids = dids;
 	w->memo = memo;
@@ -120,7 +124,7 @@ static void run_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm, struct fake *f
 
 static bool sid_set(unsigned int sid)
 {
-	return rec.changed[sid / 64] >> (sid % 64) & 1;
+	return changed[sid / 64] >> (sid % 64) & 1;
 }
 
 static bool pair_in(const struct vtd_cq_sm *sm, u16 did, u32 pasid)

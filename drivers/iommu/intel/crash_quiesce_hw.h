@@ -653,7 +653,9 @@ struct vtd_cq_walk_ops {
 /*
  * A memo slot: the unit that last handled the table in this pass (bits
  * 62:52, its index in the pass; table addresses are below 2^52, as
- * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
+ * vtd_cq_ctx_valid() checks), a first-level table (bit 63, scalable mode:
+ * keyed apart from a second-level table at the same address), the
+ * table's address (bits 51:12), whether
  * any unit changed it in this pass (bit 2), and that unit's outcome (bits
  * 1:0).
  */
@@ -665,6 +667,9 @@ struct vtd_cq_walk_ops {
 #define VTD_CQ_MEMO_ADDR	GENMASK_ULL(51, 12)
 #define VTD_CQ_MEMO_UNIT_SHIFT	52
 #define VTD_CQ_MEMO_UNIT	GENMASK_ULL(62, 52)
+/* Bit 63: a first-level table (scalable mode), keyed apart from second-level */
+#define VTD_CQ_MEMO_FL		BIT_ULL(63)
+#define VTD_CQ_MEMO_KEY		(VTD_CQ_MEMO_ADDR | VTD_CQ_MEMO_FL)
 
 /**
  * struct vtd_cq_walk - one pass over a legacy root table
@@ -720,25 +725,25 @@ struct vtd_cq_walk {
 	bool timed_out;
 };
 
-static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 phys)
+static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 key)
 {
-	return (u32)(((phys >> 12) * 0x9e3779b97f4a7c15ULL) >> 32) &
-	       (w->memo_size - 1);
+	return (u32)((((key & VTD_CQ_MEMO_ADDR) >> 12) *
+		      0x9e3779b97f4a7c15ULL) >> 32) & (w->memo_size - 1);
 }
 
-/* The slot of table @phys, or NULL when it has none yet. */
-static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 phys)
+/* The slot of table @key (address, VTD_CQ_MEMO_FL), or NULL if none yet. */
+static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 key)
 {
 	u32 i, n;
 
 	if (!w->memo_size)
 		return NULL;
-	for (i = vtd_cq_memo_hash(w, phys), n = 0; n < w->memo_size;
+	for (i = vtd_cq_memo_hash(w, key), n = 0; n < w->memo_size;
 	     i = (i + 1) & (w->memo_size - 1), n++) {
 		/* Used slots always hold a non-zero outcome. */
 		if (!w->memo[i])
 			return NULL;
-		if ((w->memo[i] & VTD_CQ_MEMO_ADDR) == phys)
+		if ((w->memo[i] & VTD_CQ_MEMO_KEY) == key)
 			return &w->memo[i];
 	}
 	return NULL;
@@ -779,6 +784,26 @@ static inline void vtd_cq_memo_put(struct vtd_cq_walk *w, u64 *slot,
 }
 
 /*
+ * Look table @key up in the memo: its outcome when this unit handled it
+ * already in the pass, else 0 with *@slot (NULL: none yet) and *@revoked
+ * (another unit changed it in this pass) set for vtd_cq_memo_put().
+ */
+static inline unsigned int vtd_cq_memo_lookup(const struct vtd_cq_walk *w,
+					      u64 key, u64 **slot,
+					      bool *revoked)
+{
+	*slot = vtd_cq_memo_find(w, key);
+	*revoked = false;
+	if (!*slot)
+		return 0;
+	if (((**slot & VTD_CQ_MEMO_UNIT) >> VTD_CQ_MEMO_UNIT_SHIFT) ==
+	    (w->unit & (VTD_CQ_MEMO_UNIT >> VTD_CQ_MEMO_UNIT_SHIFT)))
+		return **slot & VTD_CQ_MEMO_OUTCOME;
+	*revoked = **slot & VTD_CQ_MEMO_REVOKED;
+	return 0;
+}
+
+/*
  * Handle the top-level table of one translated context entry: validate
  * it, then revoke. Done once per unit and table: a table another unit
  * handled earlier in the pass is validated again with this unit's
@@ -791,17 +816,13 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 					     struct crash_dma_quiesce_record *rec,
 					     u64 phys, unsigned int levels)
 {
-	u64 *slot = vtd_cq_memo_find(w, phys);
 	bool revoked = false;
 	unsigned int outcome, n;
-	u64 *table;
+	u64 *slot, *table;
 
-	if (slot) {
-		if (((*slot & VTD_CQ_MEMO_UNIT) >> VTD_CQ_MEMO_UNIT_SHIFT) ==
-		    (w->unit & (VTD_CQ_MEMO_UNIT >> VTD_CQ_MEMO_UNIT_SHIFT)))
-			return *slot & VTD_CQ_MEMO_OUTCOME;
-		revoked = *slot & VTD_CQ_MEMO_REVOKED;
-	}
+	outcome = vtd_cq_memo_lookup(w, phys, &slot, &revoked);
+	if (outcome)
+		return outcome;
 	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
 	if (!table ||
 	    !vtd_cq_sl_top_valid(table, levels, w->cap, w->ecap, w->haw)) {

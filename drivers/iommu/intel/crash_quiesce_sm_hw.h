@@ -372,14 +372,6 @@ static inline unsigned int vtd_cq_fl_top_revoke(u64 *table,
 	return n;
 }
 
-/*
- * Memo keys: the memo of crash_quiesce_hw.h keys top-level tables by their
- * 4 KiB aligned address; first-level tables carry this tag in the free low
- * bits so that a table address seen both as a first-level and as a
- * second-level root (garbage) is judged once as each.
- */
-#define VTD_CQ_SM_MEMO_FL	BIT_ULL(2)
-
 /**
  * struct vtd_cq_sm - scalable-mode state of one pass, besides the walk's
  * @pc_dids: 65536 bits: domain ids whose PASID-cache entries must be
@@ -468,11 +460,13 @@ static inline unsigned int vtd_cq_sm_fl_table(struct vtd_cq_walk *w,
 					      struct crash_dma_quiesce_record *rec,
 					      u64 phys)
 {
-	u64 key = (phys & VTD_CQ_PAGE_MASK) | VTD_CQ_SM_MEMO_FL;
-	unsigned int outcome = vtd_cq_memo_get(w, key);
-	unsigned int n;
-	u64 *table;
+	/* First-level tables are keyed apart from second-level ones. */
+	u64 key = (phys & VTD_CQ_PAGE_MASK) | VTD_CQ_MEMO_FL;
+	bool revoked;
+	unsigned int outcome, n;
+	u64 *slot, *table;
 
+	outcome = vtd_cq_memo_lookup(w, key, &slot, &revoked);
 	if (outcome)
 		return outcome;
 	table = ops->map(ops->priv, phys & VTD_CQ_PAGE_MASK, VTD_CQ_PAGE_SIZE);
@@ -480,15 +474,16 @@ static inline unsigned int vtd_cq_sm_fl_table(struct vtd_cq_walk *w,
 		outcome = VTD_CQ_MEMO_REJECTED;
 	} else {
 		n = vtd_cq_fl_top_revoke(table, w->mode, w->dry_run);
-		outcome = n ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
 		if (n) {
+			revoked = true;
 			rec->tables_changed++;
 			if (!w->dry_run && ops->flush &&
 			    !(w->ecap & VTD_CQ_ECAP_C))
 				ops->flush(ops->priv, table, VTD_CQ_PAGE_SIZE);
 		}
+		outcome = revoked ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
 	}
-	vtd_cq_memo_put(w, key, outcome);
+	vtd_cq_memo_put(w, slot, vtd_cq_memo_slot(w, key, revoked, outcome));
 	return outcome;
 }
 
@@ -731,6 +726,8 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
 						 VTD_CQ_SM_CTX_PRE));
 		sm->nr_ctx_written++;
 		ctx_written = true;
+		if (c[0] & VTD_CQ_SM_CTX_DTE)
+			w->nr_ats_off++;
 		if ((c[0] & VTD_CQ_SM_CTX_DTE) && w->ats &&
 		    !vtd_cq_bit_test(w->ats, sid)) {
 			vtd_cq_bit_set(w->ats, sid);
@@ -739,7 +736,7 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
 	}
 	if (vtd_cq_sm_walk_dir(w, sm, ops, rec, c[0], ctx_written)) {
 		rec->entries_changed++;
-		vtd_cq_bit_set(rec->changed, sid);
+		vtd_cq_bit_set(w->changed, sid);
 	}
 }
 
@@ -758,7 +755,8 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
  * In the record, entries_scanned counts present context entries,
  * entries_changed (and the changed bitmap) the devices of which at least
  * one PASID entry lost write permission; @sm has the PASID-level counts.
- * The caller clears @rec, @w->ats, @w->dids and @sm->pc_dids; the walk
+ * The caller clears @rec, @w->changed, @w->ats, @w->dids, @sm->pc_dids
+ * and the memo at the start of a pass (as for vtd_cq_walk()); the walk
  * sets @rec->root_phys, @rec->root_size, CRASH_DMA_QUIESCE_F_SCALABLE and
  * @rec->state as vtd_cq_walk() does.
  */
@@ -773,10 +771,8 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 	w->nr_ats = 0;
 	w->nr_dids = 0;
 	w->nr_identity = 0;
+	w->nr_ats_off = 0;
 	w->timed_out = false;
-	w->memo_used = 0;
-	for (k = 0; k < w->memo_size; k++)
-		w->memo[k] = 0;
 	for (k = 0; k < sm->pairs_size; k++)
 		sm->pairs[k] = 0;
 	sm->nr_pc_dids = 0;
@@ -836,6 +832,8 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 
 	if (w->nr_identity)
 		rec->flags |= CRASH_DMA_QUIESCE_F_IDENTITY;
+	if (w->nr_ats_off)
+		rec->flags |= CRASH_DMA_QUIESCE_F_ATS_OFF;
 	rec->domains_invalidated = w->nr_dids;
 	if (w->timed_out)
 		rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
