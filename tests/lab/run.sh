@@ -18,16 +18,20 @@
 #           and "log" run), and can itself still DMA through an edu
 #           device the crash path quiesced (read-back);
 #   record  the crash path's record in the dump agrees with the oracles.
-# for VENDOR in amd intel and first-kernel MODE in translated pt. Then the
-# takeover (tests/lab/takeover.sh) and fault scenarios (faults.sh).
+# for VENDOR in amd intel, VT-d in legacy and in scalable mode (runs named
+# lab-intel-sm-*), and first-kernel MODE in translated pt. Then the
+# takeover (tests/lab/takeover.sh), the takeover on hostile old state
+# (hostile.sh) and the fault scenarios (faults.sh).
 # Prints rows and PASS / FAIL / SKIP case lines (tests/lib/case.sh); exits
 # non-zero when a case failed or a script it runs did not finish.
 #
-# Knobs: LAB_VENDORS, LAB_MODES, LAB_STRATEGIES (subsets), LAB_TIMEOUT (per
+# Knobs: LAB_VENDORS, LAB_MODES, LAB_STRATEGIES, LAB_VTD_MODES (subsets;
+# the last of "legacy scalable", for VENDOR=intel), LAB_TIMEOUT (per
 # QEMU run, default 150 s), LAB_RESULTS (default build/lab/test-results,
 # emptied first), LAB_TAKEOVER=0 (skip tests/lab/takeover.sh, the
 # capture-kernel takeover tests run after the matrix), LAB_FAULTS=0 (skip
-# tests/lab/faults.sh, the crash path under faults and hostile state).
+# tests/lab/faults.sh, the crash path under faults and hostile state),
+# LAB_HOSTILE=0 (skip tests/lab/hostile.sh).
 # Skipped parts print "SKIP name: why".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,6 +40,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=${LAB_VENDORS:-amd intel}
 modes=${LAB_MODES:-translated pt}
 strategies=${LAB_STRATEGIES:-off write all}
+vtd_modes=${LAB_VTD_MODES:-legacy scalable}
 timeout=${LAB_TIMEOUT:-150}
 results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
 lab=${BUILD:-$top/build}/lab
@@ -51,12 +56,13 @@ quiesce=$(nm "$lab/kernel/vmlinux" 2>/dev/null | grep -c ' T crash_dma_quiesce$'
 
 j() { jq -r "$1" "$json" 2>/dev/null; }
 
-check_run() { # vendor mode strategy
+check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy
 	local v=$1 m=$2 s=$3 name="lab-$1-$2-$3" out rc=0 wv wd wn wp want rv rn
-	local t0=$SECONDS
+	local t0=$SECONDS vtd=legacy
+	[ "$v" = intel-sm ] && vtd=scalable
 	echo "progress: lab run $name"
 	case_begin "$name"
-	out=$(RESULTS=$results VENDOR=$v MODE=$m STRATEGY=$s READER=1 LAB_TIMEOUT=$timeout \
+	out=$(RESULTS=$results VENDOR=${v%-sm} VTD_MODE=$vtd MODE=$m STRATEGY=$s READER=1 LAB_TIMEOUT=$timeout \
 		LAB_PREPARED=1 "$top/userspace/lab/run.sh" 2>"$results/$name.stderr" |
 		tee "$results/$name.stdout" | tail -n 1) || rc=$?
 	json=$out/result.json
@@ -152,7 +158,20 @@ sub() {
 }
 
 scripts_failed=0
+runs=
 for v in $vendors; do
+	if [ "$v" != intel ]; then
+		runs="$runs $v"
+		continue
+	fi
+	for t in $vtd_modes; do
+		case $t in
+		legacy) runs="$runs intel" ;;
+		scalable) runs="$runs intel-sm" ;;
+		esac
+	done
+done
+for v in $runs; do
 	for m in $modes; do
 		for s in $strategies; do
 			if [ "$s" != off ] && [ "$quiesce" = 0 ]; then
@@ -169,6 +188,12 @@ if [ "${LAB_TAKEOVER:-1}" = 0 ]; then
 	skip lab-takeover "LAB_TAKEOVER=0"
 else
 	sub lab-takeover "$top/tests/lab/takeover.sh"
+fi
+# The takeover on hostile old state (V=0 DTEs, pass-through without reset).
+if [ "${LAB_HOSTILE:-1}" = 0 ]; then
+	skip lab-hostile "LAB_HOSTILE=0"
+else
+	sub lab-hostile "$top/tests/lab/hostile.sh"
 fi
 # The crash path under faults: NMI context, budget exhausted, bad tables.
 if [ "${LAB_FAULTS:-1}" = 0 ]; then

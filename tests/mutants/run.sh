@@ -25,6 +25,11 @@ mkdir -p "$tree" "$logs"
 
 echo "progress: copying the tree to $tree"
 rsync -a --delete --exclude=/build --exclude=/results --exclude=.git "$top/" "$tree/"
+# rsync restores the sources' mtimes, older than objects a mutant of an
+# earlier run left: make would keep those. The userspace builds are cheap,
+# start them afresh (the kernel build compares contents, not mtimes).
+rm -rf "$tree/build/unit" "$tree/build/model" "$tree/build/takeover" \
+	"$tree/build/fuzz" "$tree/build/inspect" "$tree/build/compare"
 
 # field FILE NAME: the value of a header line "NAME: value".
 field() { sed -n "s/^$2: //p;/^$/q" "$1" | head -n 1; }

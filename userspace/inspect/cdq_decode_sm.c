@@ -282,7 +282,6 @@ static int cdq_sm_ctx(struct cdq_sm_walk *w, const uint8_t *raw, uint16_t sid)
 
 int cdq_walk_vtd_sm(const struct cdq_mem *mem, struct cdq_iommu *out)
 {
-	const struct crash_dma_quiesce_record *rec = out->rec;
 	uint8_t root[CDQ_PAGE], ctx[CDQ_PAGE];
 	struct cdq_sm_walk *w;
 	unsigned int bus, half, i;
