@@ -28,7 +28,7 @@ group() { # name command...
 	local t0=$SECONDS rc
 	"$@" 2>&1 | tee "$logs/$name.log" |
 		grep --line-buffered -E '^(PASS|FAIL|SKIP) |^progress: ' |
-		tee -a "$logs/results" | grep --line-buffered -v '^progress: '
+		tee -a "$logs/results"
 	rc=${PIPESTATUS[0]}
 	sed -i '/^progress: /d' "$logs/results"
 	if ! grep -q '^FAIL ' "$logs/$name.log"; then

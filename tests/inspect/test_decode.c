@@ -805,7 +805,7 @@ static void test_walk_vtd_sm(void)
 {
 	static uint8_t root[4096], lower[4096], upper[4096], dir0[4096], tbl0[4096],
 		dir8[4096], tbl8[4096], dir80[4096], tbl80[4096], empty[4096],
-		sl_ro[4096], fl_ro[4096], sl_w[4096];
+		sl_ro[4096], fl_ro[4096], sl_w[4096], map[8192];
 	uint8_t *info, pe[64] = { 0 };
 	const struct cdq_dev *d;
 	struct cdq_vtd_pe p;
@@ -878,9 +878,11 @@ static void test_walk_vtd_sm(void)
 	put64(sl_w, 0x400000 | 3);
 
 	info = make_info(1, 2, 0x200000, 4096, &len);
-	put32(info + 72 + 52, 1 | 16);		/* flags: qi, scalable */
+	put32(info + 80 + 52, 1 | 128);		/* flags: qi, scalable (bit 7) */
+	make_changed(map);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
+	img_bytes(&ib, CHANGED_PHYS, map, sizeof(map));
 	img_bytes(&ib, 0x200000, root, 4096);
 	img_bytes(&ib, 0x201000, lower, 4096);
 	img_bytes(&ib, 0x202000, upper, 4096);
@@ -948,7 +950,7 @@ static void test_walk_vtd_sm(void)
 	put64(tbl8 + 64 + 16, 0x301000 | 1 | (1 << 4));
 	put64(root + 16, 0);
 	img_start(&ib, vmci);
-	img_bytes(&ib, INFO_PHYS, info, 72 + 8256);
+	img_bytes(&ib, INFO_PHYS, info, 80 + REC_LEN);
 	img_bytes(&ib, 0x200000, root, 4096);
 	img_bytes(&ib, 0x201000, lower, 4096);
 	img_bytes(&ib, 0x202000, upper, 4096);
