@@ -2,7 +2,7 @@
 # kdump lab. See README.
 #
 #   make run     the main job: build, boot, crash with DMA in flight, capture
-#   make test    every test; ends with "N passed, N failed"
+#   make test    every test; ends with "N passed, N failed, N skipped"
 #   make compare the quiesce strategies side by side (results/compare-*/)
 #   make bench   crash-path walk vs plain scan; in-guest cost ratios
 #   make fuzz    longer libFuzzer runs of tests/fuzz (FUZZ_SECS per target)

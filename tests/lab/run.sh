@@ -19,7 +19,9 @@
 #           device the crash path quiesced (read-back);
 #   record  the crash path's record in the dump agrees with the oracles.
 # for VENDOR in amd intel, VT-d in legacy and in scalable mode (runs named
-# lab-intel-sm-*), and first-kernel MODE in translated pt. Then the
+# lab-intel-sm-*), and first-kernel MODE in translated pt; for VT-d also
+# write runs where both edu devices write, one behind the root port
+# (lab-intel*-MODE-write-two-writers, every write judged). Then the
 # takeover (tests/lab/takeover.sh), the takeover on hostile old state
 # (hostile.sh) and the fault scenarios (faults.sh).
 # Prints rows and PASS / FAIL / SKIP case lines (tests/lib/case.sh); exits
@@ -56,15 +58,18 @@ quiesce=$(nm "$lab/kernel/vmlinux" 2>/dev/null | grep -c ' T crash_dma_quiesce$'
 
 j() { jq -r "$1" "$json" 2>/dev/null; }
 
-check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy
-	local v=$1 m=$2 s=$3 name="lab-$1-$2-$3" out rc=0 wv wd wn wp want rv rn
-	local t0=$SECONDS vtd=legacy
+check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
+	# two: both edu devices write (READER=-1; VT-d: one on bus 0, one
+	# behind the root port), no read is armed.
+	local v=$1 m=$2 s=$3 two=${4:-} name="lab-$1-$2-$3${4:+-two-writers}" out rc=0
+	local t0=$SECONDS vtd=legacy reader=1 want rv rn dev wv wd wp wt wn nw=0
 	[ "$v" = intel-sm ] && vtd=scalable
+	[ -n "$two" ] && reader=-1
 	echo "progress: lab run $name"
 	case_begin "$name"
-	out=$(RESULTS=$results VENDOR=${v%-sm} VTD_MODE=$vtd MODE=$m STRATEGY=$s READER=1 LAB_TIMEOUT=$timeout \
-		LAB_PREPARED=1 "$top/userspace/lab/run.sh" 2>"$results/$name.stderr" |
-		tee "$results/$name.stdout" | tail -n 1) || rc=$?
+	out=$(RESULTS=$results VENDOR=${v%-sm} VTD_MODE=$vtd MODE=$m STRATEGY=$s READER=$reader \
+		LAB_TIMEOUT=$timeout LAB_PREPARED=1 "$top/userspace/lab/run.sh" \
+		2>"$results/$name.stderr" | tee "$results/$name.stdout" | tail -n 1) || rc=$?
 	json=$out/result.json
 	if [ ! -f "$json" ]; then
 		notok run "no result (run.sh status $rc, see $results/$name.stderr)"
@@ -84,29 +89,43 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy
 		ok boot
 	fi
 
-	# The edu write (device buffer -> RAM onto the canary page).
-	wv=$(j '[.buffers[] | select(.role == "write")][0].verdict')
-	wd=$(j '[.buffers[] | select(.role == "write")][0].dump')
-	wn=$(j '[.buffers[] | select(.role == "write")][0].notes | join("; ")')
-	wp=$(j '[.buffers[] | select(.role == "write")][0].preread_traced')
+	# Every edu write (device buffer -> RAM onto its canary page).
 	want=blocked
 	[ "$s" = off ] && want=landed
-	if [ "$wv" = "$want" ]; then
-		ok "write-$want" "$wn"
-	else
-		notok "write-$want" "verdict $wv (dump: $wd, trace after the arming: $(j '[.buffers[] | select(.role == "write")][0].trace_after | join(",")')) $wn"
-	fi
-	if [ "$s" != off ]; then
+	while IFS='|' read -r dev wv wd wp wt wn; do
+		nw=$((nw + 1))
+		if [ "$wv" = "$want" ]; then
+			ok "write-$want-$dev" "$wn"
+		else
+			notok "write-$want-$dev" "verdict $wv (dump: $wd, trace after the arming: $wt) $wn"
+		fi
+		[ "$s" = off ] && continue
 		# Only an invalidation can block a write whose writable
 		# translation the IOMMU had cached: the pre-read must show.
 		if [ "$wp" = true ]; then
-			ok write-was-cached "the pre-read of the target page was translated before the crash"
+			ok "write-was-cached-$dev" "the pre-read of the target page was translated before the crash"
 		else
-			notok write-was-cached "no translation of the pre-read in the trace ($wp): the write-blocked check proves no invalidation"
+			notok "write-was-cached-$dev" "no translation of the pre-read in the trace ($wp): the write-blocked check proves no invalidation"
 		fi
+	done < <(j '.buffers[] | select(.role == "write") |
+		[.dev, .verdict, .dump, (.preread_traced | tostring),
+		 ((.trace_after // []) | join(",")), ((.notes // []) | join("; "))] | join("|")')
+	want=1
+	[ -n "$two" ] && want=2
+	if [ "$nw" = "$want" ]; then
+		ok writers "$nw"
+	else
+		notok writers "$nw edu write(s) armed, want $want"
 	fi
 
-	# The edu read (RAM -> device buffer).
+	# The edu read (RAM -> device buffer), when one was armed.
+	[ -n "$two" ] || check_read
+	check_capture
+	case_end "$((SECONDS - t0)) s"
+}
+
+check_read() {
+	local rv rn want
 	rv=$(j '[.buffers[] | select(.role == "read")][0].verdict')
 	rn=$(j '[.buffers[] | select(.role == "read")][0].notes | join("; ")')
 	want=allowed
@@ -116,7 +135,9 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy
 	else
 		notok "read-$want" "verdict $rv (trace after the arming: $(j '[.buffers[] | select(.role == "read")][0].trace_after | join(",")'), read-back $(j '[.buffers[] | select(.role == "read")][0].readback')) $rn"
 	fi
+}
 
+check_capture() {
 	if [ "$(j '.capture.ok')" = true ]; then
 		ok capture "$(j '.capture.dump_bytes') bytes in $(j '.capture.dump_s') s"
 	else
@@ -140,7 +161,6 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy
 	else
 		notok crash-opens "$(j '.crash.error')"
 	fi
-	case_end "$((SECONDS - t0)) s"
 }
 
 # sub NAME SCRIPT: run one more lab script; its case lines count as they
@@ -181,6 +201,14 @@ for v in $runs; do
 			fi
 			check_run "$v" "$m" "$s"
 		done
+	done
+done
+# VT-d: a writer behind the root port too (both edu devices write).
+for v in $runs; do
+	[ "${v%-sm}" = intel ] || continue
+	for m in $modes; do
+		[[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ] &&
+			check_run "$v" "$m" write two
 	done
 done
 # The capture-kernel takeover (it also reads this matrix's results).

@@ -33,7 +33,11 @@
 # Prints one "PASS name" / "FAIL name: detail" / "SKIP name: reason" line
 # per test case; exits non-zero when a case failed.
 #
-# Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
+# VT-d in scalable mode too (lab-intel-sm-takeover-*: olddomain, bringup,
+# corrupt), unless LAB_VTD_MODES leaves "scalable" out.
+#
+# Environment: LAB_VENDORS, LAB_VTD_MODES, LAB_TIMEOUT, LAB_RESULTS as
+# tests/lab/run.sh;
 # LAB_TAKEOVER_TESTS: subset of "retired attach stock olddomain bringup
 # corrupt" (default all).
 set -uo pipefail
@@ -70,7 +74,7 @@ run() {
 	local name=$1 v=$2 m=$3 s=$4 rc=0
 	shift 4
 	echo "progress: lab run $name"
-	out=$(env RESULTS="$results" VENDOR="$v" MODE="$m" STRATEGY="$s" READER=1 \
+	out=$(env RESULTS="$results" VENDOR="$v" MODE="$m" STRATEGY="$s" READER=1 VTD_MODE=legacy \
 		LAB_TIMEOUT="$timeout" LAB_PREPARED=1 "$@" "$top/userspace/lab/run.sh" \
 		2>"$results/$name.stderr" | tee "$results/$name.stdout" | tail -n 1) || rc=$?
 	json=$out/result.json
@@ -152,11 +156,12 @@ window() {
 # IOMMU state with CMD just before the crash; the capture kernel must log
 # exactly the rejection WANT (an extended regex), keep translation on, and
 # complete the capture with working DMA of its own.
-check_corrupt() {
+check_corrupt() { # vendor mode cmd want [VTD_MODE=scalable]
 	local v=$1 m=$2 cmd=$3 want=$4 name w before on off lines
-	name="lab-$v-takeover-corrupt-${cmd%%,*}"
+	shift 4
+	name="lab-$v${1:+-sm}-takeover-corrupt-${cmd%%,*}"
 	run "$name" "$v" "$m" write "LAB_APPEND=lab.corrupt=$cmd" \
-		LAB_TRACE_EXTRA=amdvi_control_status || return
+		LAB_TRACE_EXTRA=amdvi_control_status "$@" || return
 	if [ "$(j '.first_kernel.error')" != null ]; then
 		fail "$name: first kernel: $(j '.first_kernel.error')"
 		return
@@ -194,8 +199,11 @@ want() { [[ "$tests" == *" $1 "* ]]; }
 # the capture kernel's own DMA works.
 check_old_domain() {
 	local name=$1 v=$2 m=$3 s=$4 lands=$5 dev=0000:01:00.0 tl c p p0 p1 p2
-	local want1 want2 before after did unit
+	local want1 want2 before after did unit nodid=
 	shift 5
+	# Scalable mode: a pass-through PASID entry carries FLPT_DEFAULT_DID,
+	# the capture kernel's own domain id: there is no old id to release.
+	[ "$m" = pt ] && [[ " $* " == *" VTD_MODE=scalable "* ]] && nodid=1
 	run "$name" "$v" "$m" "$s" READER=0 LAB_EDU1_BRIDGE=1 \
 		"LAB_APPEND=lab.takeover=$dev" "$@" || return
 	tl=$out/takeover.log
@@ -217,6 +225,10 @@ check_old_domain() {
 	[ "$m" = pt ] && want2=$(printf '0x%016x' $(((p & ~0xffffffff) | (want1 & 0xffffffff))))
 	before=$out/takeover-state-before.txt after=$out/takeover-state-after.txt
 	read -r unit did < <(sed -n "s/^entry \([^ ]*\) $dev copied did \(0x[0-9a-f]*\).*/\1 \2/p" "$before")
+	if [ -n "$nodid" ] && [ -z "$unit" ]; then
+		unit=$(sed -n "s/^entry \([^ ]*\) $dev copied\( reset .*\)\?$/\1/p" "$before")
+		[ -n "$unit" ] && did=none
+	fi
 	if [ "$p0" != "$c" ]; then
 		fail "$name: old page's last word $p0 before the test, want the canary $c"
 	elif [ "$p1" != "$want1" ]; then
@@ -227,7 +239,9 @@ check_old_domain() {
 		fail "$name: write to the old IOVA after the reset: last word $p2, want $want2 ($([ "$m" = pt ] && echo "landed: identity domain" || echo "not translated"))"
 	elif [ -z "$did" ]; then
 		fail "$name: debugfs before the reset lists no copied entry of $dev"
-	elif ! grep -qE "^entry $unit $dev retired did $did reset [a-z_]+ after reset" "$after"; then
+	elif [ "$did" = none ] && ! grep -qE "^entry $unit $dev retired reset [a-z_]+ after reset" "$after"; then
+		fail "$name: debugfs after the reset: $(grep " $dev " "$after")"
+	elif [ "$did" != none ] && ! grep -qE "^entry $unit $dev retired did $did reset [a-z_]+ after reset" "$after"; then
 		fail "$name: debugfs after the reset: $(grep " $dev " "$after")"
 	elif [ "$m" = translated ] &&
 		! grep -qE "^did $unit $did released users 0 by [0-9a-f:.]+ after reset" "$after"; then
@@ -269,6 +283,29 @@ for v in $vendors; do
 			CAPTURE_APPEND=iommu_kdump_quiesce=1
 	fi
 done
+# VT-d in scalable mode (kdump_sm.c): the same old-domain, bring-up and
+# corruption tests. A corrupt context-table pointer loses the 128 devices
+# of its root entry half; a corrupt second-level root (lab.corrupt=
+# slpt-root) is, in scalable mode, the PASID-directory pointer.
+if [[ " $vendors " == *" intel "* ]] && [[ " ${LAB_VTD_MODES:-legacy scalable} " == *" scalable "* ]]; then
+	sm=VTD_MODE=scalable
+	if want olddomain; then
+		check_old_domain lab-intel-sm-takeover-old-domain intel translated write 0 $sm
+		check_old_domain lab-intel-sm-takeover-old-domain-control intel translated off 1 $sm
+	fi
+	if want bringup; then
+		check_old_domain lab-intel-sm-takeover-bringup intel translated off 0 $sm \
+			CAPTURE_APPEND=iommu_kdump_quiesce=1
+		check_old_domain lab-intel-sm-takeover-bringup-pt intel pt off 0 $sm \
+			CAPTURE_APPEND=iommu_kdump_quiesce=1
+	fi
+	if want corrupt; then
+		check_corrupt intel translated ctx-ptr,1 \
+			'entries of 0000:01:00.0..0000:01:0f.7 not copied: context-table pointer outside' $sm
+		check_corrupt intel translated slpt-root,0000:01:00.0 \
+			'entry of 0000:01:00.0 not copied: PASID directory outside' $sm
+	fi
+fi
 for v in $vendors; do
 	want corrupt || continue
 	check_window_oracle "$v"
