@@ -19,9 +19,9 @@
 #           device the crash path quiesced (read-back);
 #   record  the crash path's record in the dump agrees with the oracles.
 # for VENDOR in amd intel, VT-d in legacy and in scalable mode (runs named
-# lab-intel-sm-*), and first-kernel MODE in translated pt; for VT-d also
-# write runs where both edu devices write, one behind the root port
-# (lab-intel*-MODE-write-two-writers, every write judged). Then the
+# lab-intel-sm-*), and first-kernel MODE in translated pt; in scalable
+# mode also write runs where both edu devices write, one behind the root
+# port (lab-intel-sm-MODE-write-two-writers). Every write is judged. Then the
 # takeover (tests/lab/takeover.sh), the takeover on hostile old state
 # (hostile.sh) and the fault scenarios (faults.sh).
 # Prints rows and PASS / FAIL / SKIP case lines (tests/lib/case.sh); exits
@@ -103,7 +103,7 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 		# Only an invalidation can block a write whose writable
 		# translation the IOMMU had cached: the pre-read must show.
 		if [ "$wp" = true ]; then
-			ok "write-was-cached-$dev" "the pre-read of the target page was translated before the crash"
+			ok "write-was-cached-$dev" "the trace shows the pre-read translated, or the device on QEMU's bypass address space, before the crash"
 		else
 			notok "write-was-cached-$dev" "no translation of the pre-read in the trace ($wp): the write-blocked check proves no invalidation"
 		fi
@@ -203,9 +203,10 @@ for v in $runs; do
 		done
 	done
 done
-# VT-d: a writer behind the root port too (both edu devices write).
+# VT-d scalable mode: a writer behind the root port too (both edu devices
+# write).
 for v in $runs; do
-	[ "${v%-sm}" = intel ] || continue
+	[ "$v" = intel-sm ] || continue
 	for m in $modes; do
 		[[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ] &&
 			check_run "$v" "$m" write two
