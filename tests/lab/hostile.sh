@@ -104,7 +104,9 @@ takeover_ran() {
 case_amd_v0_root() {
 	local dev=0000:00:09.0
 	case_begin lab-amd-hostile-v0-root
-	run amd translated write LAB_TRACE_EXTRA=amdvi_control_status \
+	# No crash-path quiesce: it would rewrite the V=0 DTE itself (V=1
+	# TV=1 Mode 0, words 1-3 zero) and the capture kernel would never see it.
+	run amd translated off LAB_TRACE_EXTRA=amdvi_control_status \
 		"LAB_APPEND=lab.corrupt=dte-v0-root,$dev lab.takeover=$dev" || { case_end; return; }
 	window amd
 	takeover_ran
