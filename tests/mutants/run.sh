@@ -86,7 +86,10 @@ for f in "${files[@]}"; do
 		survivors+=("$n")
 	else
 		killed=$((killed + 1))
-		echo "killed $n: $(grep -m1 -E '^FAIL |^not ok ' "$logs/$n.log" | cut -c1-160)"
+		why=$(grep -m1 -E '^FAIL |^not ok ' "$logs/$n.log" ||
+		      grep -m1 -E 'error|Error' "$logs/$n.log" ||
+		      echo "exit status $st")
+		echo "killed $n: $(cut -c1-160 <<<"$why")"
 	fi
 done
 echo "mutants killed: $killed of $total"
