@@ -374,18 +374,47 @@ static void test_info_decode(void)
 		static uint64_t map[1024];
 		struct flatmem fm = { CHANGED_PHYS + 8192, map8, sizeof(map8) };
 		struct cdq_mem mem = { flat_read, &fm };
+		struct cdq_iommu lio = { 0 };
 
 		make_changed(map8);
-		CHECK_EQ("changed_read", cdq_changed_read(&mem, &info->records[1], map), 0);
+		map8[4096 + 1] = 0x80;	/* source id 0x800f, in the second page */
+		CHECK_EQ("changed_read", cdq_changed_read(&mem, &info->records[1], map,
+							  lio.changed_lost, &lio.nr_changed_lost), 0);
+		CHECK_EQ("changed_read_nothing_lost", lio.nr_changed_lost, 0);
 		CHECK("info_changed_0x20", cdq_changed(map, 0x20));
 		CHECK("info_changed_0x100", cdq_changed(map, 0x100));
+		CHECK("info_changed_0x800f", cdq_changed(map, 0x800f));
 		CHECK("info_not_changed_0x21", !cdq_changed(map, 0x21));
+		/*
+		 * The bitmap's second 4 KiB page is not in the dump (an ELF dump
+		 * made with dump level bit 1 drops all-zero pages): the first
+		 * page's bits stay, source ids 0x8000-0xffff are lost.
+		 */
+		fm.len = 4096;
+		CHECK_EQ("changed_read_half", cdq_changed_read(&mem, &info->records[1], map,
+							       lio.changed_lost, &lio.nr_changed_lost),
+			 -CDQ_E_OUTSIDE);
+		CHECK("changed_half_keeps_0x20", cdq_changed(map, 0x20));
+		CHECK("changed_half_keeps_0x100", cdq_changed(map, 0x100));
+		CHECK("changed_half_drops_0x800f", !cdq_changed(map, 0x800f));
+		CHECK_EQ("changed_half_one_range", lio.nr_changed_lost, 1);
+		CHECK_EQ("changed_half_first", lio.changed_lost[0].first, 0x8000);
+		CHECK_EQ("changed_half_last", lio.changed_lost[0].last, 0xffff);
+		CHECK("changed_half_0x7fff_known", !cdq_changed_lost(&lio, 0x7fff));
+		CHECK("changed_half_0x8000_lost", cdq_changed_lost(&lio, 0x8000));
+		fm.len = sizeof(map8);
 		CHECK_EQ("changed_read_outside",
-			 cdq_changed_read(&mem, &info->records[0], map), -CDQ_E_OUTSIDE);
+			 cdq_changed_read(&mem, &info->records[0], map,
+					  lio.changed_lost, &lio.nr_changed_lost), -CDQ_E_OUTSIDE);
 		CHECK("changed_read_error_zeroes", !cdq_changed(map, 0x20));
+		CHECK("changed_read_outside_all_lost", cdq_changed_lost(&lio, 0x20) &&
+		      cdq_changed_lost(&lio, 0xffff));
 		info->records[0].changed_phys = 0;
 		CHECK_EQ("changed_read_none",
-			 cdq_changed_read(&mem, &info->records[0], map), -CDQ_E_RECORD);
+			 cdq_changed_read(&mem, &info->records[0], map,
+					  lio.changed_lost, &lio.nr_changed_lost), -CDQ_E_RECORD);
+		CHECK("changed_none_all_lost", cdq_changed_lost(&lio, 0) &&
+		      cdq_changed_lost(&lio, 0xffff));
 		CHECK("changed_null_map", !cdq_changed(NULL, 0x20));
 	}
 	CHECK("state_name_no_memory",
@@ -646,6 +675,7 @@ static void test_walk_amd(void)
 	CHECK_EQ("amd_changed_not_in_dump", rep.iommu[0].changed_err, -CDQ_E_OUTSIDE);
 	d = find_dev(&rep.iommu[0], 0x20);
 	CHECK("amd_changed_unknown_not_revoked", d && !d->changed);
+	CHECK("amd_changed_unknown_lost", cdq_changed_lost(&rep.iommu[0], 0x20));
 	CHECK_EQ("amd_unregistered_unknown", cdq_report_verdict(&rep, NULL), CDQ_UNKNOWN);
 	cdq_report_human(devnull, &rep, true);
 	cdq_report_json(devnull, &rep);

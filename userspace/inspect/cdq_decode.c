@@ -660,22 +660,51 @@ bool cdq_changed(const uint64_t *map, uint16_t sid)
 	return map && map[sid / 64] >> (sid % 64) & 1;
 }
 
+bool cdq_changed_lost(const struct cdq_iommu *io, uint16_t sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nr_changed_lost; i++)
+		if (sid >= io->changed_lost[i].first &&
+		    sid <= io->changed_lost[i].last)
+			return true;
+	return false;
+}
+
 int cdq_changed_read(const struct cdq_mem *mem,
-		     const struct crash_dma_quiesce_record *rec, uint64_t *map)
+		     const struct crash_dma_quiesce_record *rec, uint64_t *map,
+		     struct cdq_range *lost, unsigned int *nr_lost)
 {
 	uint8_t buf[CRASH_DMA_QUIESCE_MAP_WORDS * 8];
-	unsigned int w;
-	int err;
+	uint32_t off, n, w;
+	int err, first_err = 0;
 
 	memset(map, 0, sizeof(buf));
-	if (!rec->changed_phys)
+	*nr_lost = 0;
+	if (!rec->changed_phys) {
+		lost[0] = (struct cdq_range){ 0, 0xffff, -CDQ_E_RECORD };
+		*nr_lost = 1;
 		return -CDQ_E_RECORD;
-	err = cdq_mem_read(mem, rec->changed_phys, buf, sizeof(buf));
-	if (err)
-		return err;
+	}
+	/* Page by page: [off, off + n) ends at the next 4 KiB boundary. */
+	for (off = 0; off < sizeof(buf); off += n) {
+		n = CDQ_PAGE - (uint32_t)((rec->changed_phys + off) % CDQ_PAGE);
+		if (n > sizeof(buf) - off)
+			n = sizeof(buf) - off;
+		err = cdq_mem_read(mem, rec->changed_phys + off, buf + off, n);
+		if (!err)
+			continue;
+		memset(buf + off, 0, n);
+		if (!first_err)
+			first_err = err;
+		/* Bits [8 * off, 8 * (off + n)): source ids, as in the bitmap. */
+		lost[*nr_lost] = (struct cdq_range){
+			(uint16_t)(8 * off), (uint16_t)(8 * (off + n) - 1), err };
+		(*nr_lost)++;
+	}
 	for (w = 0; w < CRASH_DMA_QUIESCE_MAP_WORDS; w++)
 		map[w] = cdq_le64(buf + 8 * w);
-	return 0;
+	return first_err;
 }
 
 /* --- the walk ------------------------------------------------------------- */
@@ -951,7 +980,9 @@ int cdq_walk_iommu(const struct cdq_mem *mem,
 	out->changed = malloc(CRASH_DMA_QUIESCE_MAP_WORDS * sizeof(uint64_t));
 	if (!out->changed)
 		return -CDQ_E_NOMEM;
-	out->changed_err = cdq_changed_read(mem, rec, out->changed);
+	out->changed_err = cdq_changed_read(mem, rec, out->changed,
+					    out->changed_lost,
+					    &out->nr_changed_lost);
 	if (rec->magic != CRASH_DMA_QUIESCE_MAGIC || !out->table) {
 		out->error = -CDQ_E_RECORD;
 		return 0;
@@ -983,5 +1014,6 @@ void cdq_iommu_free(struct cdq_iommu *iommu)
 	iommu->absent = NULL;
 	iommu->nr_devs = 0;
 	iommu->nr_absent = 0;
+	iommu->nr_changed_lost = 0;
 }
 

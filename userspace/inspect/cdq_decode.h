@@ -649,9 +649,14 @@ struct cdq_range {
  * @nr_changed_missing: source ids in the changed bitmap that the walk did
  *	not find as an entry (AMD beyond the table; VT-d no present entry)
  * @changed: the record's changed bitmap (CRASH_DMA_QUIESCE_MAP_WORDS
- *	words) read from changed_phys; all zero when it could not be read
- * @changed_err: 0, or why the bitmap could not be read (-CDQ_E_RECORD:
- *	the record has no changed_phys; else the read error)
+ *	words) read from changed_phys; zero where it could not be read
+ * @changed_err: 0, or why (part of) the bitmap could not be read
+ *	(-CDQ_E_RECORD: the record has no changed_phys; else the first read
+ *	error)
+ * @changed_lost: the source ids whose bits could not be read (a page of
+ *	the bitmap not in the dump; all of them for -CDQ_E_RECORD)
+ * @nr_changed_lost: entries in @changed_lost (at most 3: 8 KiB span at
+ *	most three 4 KiB pages)
  * @scalable: VT-d scalable-mode tables (the record's
  *	CRASH_DMA_QUIESCE_F_SCALABLE); @devs then has a row per PASID entry
  * @nr_pasid: scalable mode: present PASID entries decoded
@@ -678,6 +683,8 @@ struct cdq_iommu {
 	uint32_t nr_changed_missing;
 	uint64_t *changed;
 	int changed_err;
+	struct cdq_range changed_lost[3];
+	unsigned int nr_changed_lost;
 	bool scalable;
 	uint32_t nr_pasid;
 };
@@ -693,18 +700,33 @@ struct cdq_iommu {
 bool cdq_changed(const uint64_t *map, uint16_t sid);
 
 /**
+ * cdq_changed_lost() - is a source id's changed bit unreadable?
+ * @io: the IOMMU (its changed_lost ranges)
+ * @sid: source id
+ *
+ * Return: true when @sid lies in one of @io->changed_lost.
+ */
+bool cdq_changed_lost(const struct cdq_iommu *io, uint16_t sid);
+
+/**
  * cdq_changed_read() - read a record's changed bitmap from the dump
  * @mem: the dump's memory
  * @rec: the record (its changed_phys)
- * @map: out, CRASH_DMA_QUIESCE_MAP_WORDS words; zeroed on error
+ * @map: out, CRASH_DMA_QUIESCE_MAP_WORDS words; zero where not read
+ * @lost: out, up to 3 ranges of source ids whose bits could not be read
+ * @nr_lost: out, entries in @lost
  *
  * Record version 3 keeps the bitmap outside the record, in 8 KiB the
- * kernel allocated at registration (changed_phys).
+ * kernel allocated at registration (changed_phys). It is read one 4 KiB
+ * page at a time, so that a page missing from the dump (an ELF dump drops
+ * all-zero pages under dump level bit 1) loses only its own bits.
  *
- * Return: 0; -CDQ_E_RECORD when changed_phys is 0; the read error.
+ * Return: 0; -CDQ_E_RECORD when changed_phys is 0 (every bit lost); else
+ * the first page's read error, with the bits of the pages read kept.
  */
 int cdq_changed_read(const struct cdq_mem *mem,
-		     const struct crash_dma_quiesce_record *rec, uint64_t *map);
+		     const struct crash_dma_quiesce_record *rec, uint64_t *map,
+		     struct cdq_range *lost, unsigned int *nr_lost);
 
 /**
  * cdq_walk_iommu() - decode one IOMMU's tables from the dump

@@ -229,6 +229,8 @@ static const char *cdq_quiesce_text(const struct cdq_iommu *io,
 	/* Scalable mode: a device is changed when one PASID entry was. */
 	if (d->valid && d->write == CDQ_PERM_YES)
 		return "KEPT WRITE";
+	if (!d->changed && cdq_changed_lost(io, d->sid))
+		return "?";
 	if (!d->changed)
 		return "-";
 	return dry ? "would revoke" : "revoked";
@@ -366,9 +368,13 @@ static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
 	if (io->nr_changed_missing)
 		fprintf(f, "  %" PRIu32 " changed source ids have no entry in the table\n",
 			io->nr_changed_missing);
-	if (io->changed_err)
-		fprintf(f, "  changed bitmap at 0x%" PRIx64 ": %s (no device shown as revoked)\n",
-			r->changed_phys, cdq_strerror(io->changed_err));
+	for (i = 0; i < io->nr_changed_lost; i++) {
+		const struct cdq_range *a = &io->changed_lost[i];
+
+		fprintf(f, "  changed bitmap at 0x%" PRIx64 ": source ids %s-%s: %s (shown as \"?\")\n",
+			r->changed_phys, cdq_bdf(a->first, bdf),
+			cdq_bdf(a->last, bdf2), cdq_strerror(a->err));
+	}
 }
 
 void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
@@ -516,7 +522,8 @@ static void cdq_json_dev(FILE *f, const struct cdq_iommu *io,
 		"\"changed\":%s,\"table\":", cdq_bdf(d->sid, bdf), d->sid,
 		d->valid ? "true" : "false", d->domain, cdq_xlat_name(d->xlat),
 		d->levels, cdq_perm_json(d->read), cdq_perm_json(d->write),
-		d->changed ? "true" : "false");
+		d->changed ? "true" :
+		cdq_changed_lost(io, d->sid) ? "null" : "false");
 	cdq_json_hex(f, d->table);
 	if (amd) {
 		fprintf(f, ",\"dte\":{\"v\":%u,\"tv\":%u,\"mode\":%u,\"ir\":%u,"
@@ -603,6 +610,11 @@ static void cdq_json_iommu(FILE *f, const struct cdq_report *rep,
 		cdq_json_str(f, cdq_strerror(io->changed_err));
 	else
 		fprintf(f, "null");
+	fprintf(f, ",\"changed_lost\":[");
+	for (i = 0; i < io->nr_changed_lost; i++)
+		fprintf(f, "%s[%u,%u]", i ? "," : "",
+			io->changed_lost[i].first, io->changed_lost[i].last);
+	fprintf(f, "]");
 	fprintf(f, ",\"devices\":[");
 	for (i = 0; i < io->nr_devs; i++) {
 		if (i)
