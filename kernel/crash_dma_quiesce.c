@@ -6,7 +6,11 @@
  * a kdump capture kernel, native_machine_crash_shutdown() calls
  * crash_dma_quiesce() once the other CPUs are stopped; each vendor routine
  * then revokes DMA permission in the live tables, invalidates the IOMMU
- * caches and leaves translation enabled. This file parses the command line,
+ * caches and leaves translation enabled. Before that, at panic entry (and
+ * at the entry of an oops that will crash), crash_dma_quiesce_early() runs
+ * the same vendor routine on every IOMMU whose driver lock it can take
+ * within a short bound, so that devices stop writing while the panic is
+ * still being printed and the other CPUs are being stopped. This file parses the command line,
  * keeps the time budget, owns the result records (static memory, exported
  * through vmcoreinfo), logs one line per IOMMU into the kernel log buffer
  * (not to the consoles) and offers a read-only dry run in debugfs.
@@ -21,10 +25,13 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/irqflags.h>
 #include <linux/kexec.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/panic.h>
 #include <linux/printk.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -38,6 +45,46 @@
 
 static enum crash_dma_quiesce_mode cdq_mode = CRASH_DMA_QUIESCE_WRITE;
 static unsigned int cdq_budget_us = 100000;
+static bool cdq_early_on = true;
+
+/*
+ * At most this long, per IOMMU, the early pass tries to take a driver
+ * lock: lock holders normally let go within microseconds, and the panic
+ * must not wait long on a CPU that may never do so.
+ */
+#define CDQ_EARLY_LOCK_US	1000
+
+/* Who runs a pass over the vendor routines' static state (cdq_owner). */
+enum {
+	CDQ_IDLE,
+	CDQ_DRY_RUN,
+	CDQ_EARLY,
+	CDQ_LATE,
+};
+
+static atomic_t cdq_owner = ATOMIC_INIT(CDQ_IDLE);
+
+/* What the early pass did to each IOMMU, for the pass after the stop. */
+struct cdq_early_result {
+	u64 root_phys;
+	u32 entries_changed;
+	u32 commands;
+	u32 domains;
+	u8 inval;
+	u8 ran;
+	u8 busy;
+};
+
+static struct cdq_early_result cdq_early[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+/* Scratch record of the early pass (the exported ones are the late pass's). */
+static struct crash_dma_quiesce_record cdq_early_rec;
+/* Pass number of the last pass (struct crash_dma_quiesce_ctx.pass). */
+static u32 cdq_pass;
+/*
+ * The pass after the stop: source ids that lost write permission in the
+ * early pass on a table the IOMMU at hand shares (see cdq_carried_for()).
+ */
+static u64 cdq_carried[CRASH_DMA_QUIESCE_MAP_WORDS];
 
 static struct crash_dma_quiesce_unit cdq_units[CRASH_DMA_QUIESCE_MAX_IOMMUS];
 static unsigned int cdq_nr_units;
@@ -122,6 +169,17 @@ static int __init cdq_parse_budget(char *arg)
 }
 early_param("crash_dma_quiesce_budget", cdq_parse_budget);
 
+static int __init cdq_parse_early(char *arg)
+{
+	if (!arg || kstrtobool(arg, &cdq_early_on)) {
+		pr_warn("invalid crash_dma_quiesce_early=%s, keeping %d\n",
+			arg ? arg : "", cdq_early_on);
+		return -EINVAL;
+	}
+	return 0;
+}
+early_param("crash_dma_quiesce_early", cdq_parse_early);
+
 /**
  * crash_dma_quiesce_mode() - the mode chosen on the command line
  *
@@ -140,10 +198,13 @@ enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void)
  * @mmio_phys: physical address of the register block
  * @caps: vendor capabilities established at boot (see
  *	struct crash_dma_quiesce_unit)
+ * @drv: the driver's structure for this IOMMU, for @ops->early_begin and
+ *	@ops->early_end (may be NULL when the vendor has no early pass)
  *
  * Called by IOMMU drivers at boot, once per IOMMU. Registering the same
- * register block twice is harmless. Allocates the IOMMU's changed bitmap
- * (8 KiB); the crash path itself allocates nothing.
+ * register block twice is harmless. Allocates the IOMMU's changed bitmaps
+ * (16 KiB: the exported one and the early pass's); the crash path itself
+ * allocates nothing.
  *
  * Return: 0 on success; -ENOMEM when the bitmap cannot be allocated (the
  * IOMMU is then left unchanged on a crash; its record says so, with state
@@ -152,7 +213,8 @@ enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void)
  * crash_dma_quiesce_info.nr_unregistered; -EINVAL on missing arguments.
  */
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
-			       void __iomem *mmio, u64 mmio_phys, u64 caps)
+			       void __iomem *mmio, u64 mmio_phys, u64 caps,
+			       void *drv)
 {
 	struct crash_dma_quiesce_record *rec;
 	struct crash_dma_quiesce_unit *unit;
@@ -172,8 +234,9 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 		ret = -ENOSPC;
 		goto fail;
 	}
+	/* The changed bitmap, then the early pass's own. */
 	map = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
-				      get_order(CDQ_MAP_BYTES));
+				      get_order(2 * CDQ_MAP_BYTES));
 	if (!map)
 		ret = -ENOMEM;
 	unit = &cdq_units[cdq_nr_units];
@@ -183,6 +246,8 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 	unit->vendor = vendor;
 	unit->caps = caps;
 	unit->changed = map;
+	unit->early_changed = map ? map + CRASH_DMA_QUIESCE_MAP_WORDS : NULL;
+	unit->drv = drv;
 
 	rec = &crash_dma_quiesce_info.records[cdq_nr_units];
 	rec->magic = CRASH_DMA_QUIESCE_MAGIC;
@@ -347,21 +412,71 @@ static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
 }
 
 /*
+ * The pass after the stop over an IOMMU the early pass handled: its
+ * record counts what both passes changed, and says how the caches were
+ * invalidated when this pass had nothing new to invalidate.
+ */
+static void cdq_merge_early(struct crash_dma_quiesce_record *rec,
+			    const struct cdq_early_result *early)
+{
+	if (early->busy)
+		rec->flags |= CRASH_DMA_QUIESCE_F_EARLY_BUSY;
+	if (!early->ran)
+		return;
+	rec->flags |= CRASH_DMA_QUIESCE_F_EARLY;
+	rec->entries_changed += early->entries_changed;
+	rec->commands += early->commands;
+	if (rec->inval == CRASH_DMA_QUIESCE_INV_NONE && early->entries_changed) {
+		rec->inval = early->inval;
+		rec->domains_invalidated = early->domains;
+	}
+}
+
+/*
+ * The early pass's changes the pass after the stop must invalidate on the
+ * IOMMU at @i (root table @root): those of every IOMMU early-quiesced over
+ * the same device table or root table (AMD IOMMUs of a PCI segment share
+ * one; an IOMMU whose lock was busy still caches what another IOMMU's
+ * early pass changed). NULL when there are none.
+ */
+static const u64 *cdq_carried_for(unsigned int i, u64 root, unsigned int nr,
+				  const struct cdq_early_result *early)
+{
+	bool any = false;
+	unsigned int j, k;
+
+	for (j = 0; j < nr; j++) {
+		const u64 *map = cdq_units[j].early_changed;
+
+		if (!early[j].ran || !early[j].entries_changed || !map ||
+		    early[j].root_phys != root ||
+		    cdq_units[j].vendor != cdq_units[i].vendor)
+			continue;
+		if (!any)
+			memset(cdq_carried, 0, sizeof(cdq_carried));
+		any = true;
+		for (k = 0; k < CRASH_DMA_QUIESCE_MAP_WORDS; k++)
+			cdq_carried[k] |= map[k];
+	}
+	return any ? cdq_carried : NULL;
+}
+
+/*
  * Run one pass over every registered IOMMU, filling @recs[] and the
  * changed bitmaps @maps[] (one per IOMMU). Each IOMMU gets an equal share
  * of what is left of the budget when its turn comes, so that one whose
  * invalidation never completes cannot starve the IOMMUs after it; what an
- * IOMMU leaves unused goes to the later ones.
+ * IOMMU leaves unused goes to the later ones. @early (the pass after the
+ * stop only) tells what the early pass did to each IOMMU.
  */
 static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		    struct crash_dma_quiesce_record *recs, u64 *const *maps,
-		    unsigned int nr)
+		    unsigned int nr, const struct cdq_early_result *early)
 {
-	static u32 pass;
 	struct crash_dma_quiesce_ctx ctx = {
 		.mode = mode,
 		.dry_run = dry_run,
-		.pass = ++pass,
+		.pass = ++cdq_pass,
 	};
 	unsigned int i;
 	u64 t0, end;
@@ -382,16 +497,139 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 			continue;
 		}
 		memset(maps[i], 0, CDQ_MAP_BYTES);
+		ctx.carried = early ? cdq_carried_for(i, rec->root_phys, nr, early) :
+			      NULL;
 		/* Out of time: the record keeps saying "not run". */
 		t0 = rdtsc_ordered();
-		if (t0 >= end)
-			continue;
-		ctx.deadline = t0 + div_u64(end - t0, nr - i);
-		ctx.index = i;
-		ctx.changed = maps[i];
-		unit->ops->quiesce(unit, &ctx, rec);
-		rec->cycles = rdtsc_ordered() - t0;
+		if (t0 < end) {
+			ctx.deadline = t0 + div_u64(end - t0, nr - i);
+			ctx.index = i;
+			ctx.changed = maps[i];
+			unit->ops->quiesce(unit, &ctx, rec);
+			rec->cycles = rdtsc_ordered() - t0;
+		}
+		if (early)
+			cdq_merge_early(rec, &early[i]);
 	}
+}
+
+/*
+ * The early pass over one IOMMU, with its driver's lock held: the vendor
+ * routine as after the stop, into the scratch record, if there is time
+ * left before @end (shared by the @nr - @i IOMMUs left). Return: false
+ * when there was none.
+ */
+static bool cdq_early_one(unsigned int i, unsigned int nr, u32 pass, u64 end,
+			  u32 max_commands)
+{
+	struct crash_dma_quiesce_unit *unit = &cdq_units[i];
+	struct crash_dma_quiesce_record *rec = &cdq_early_rec;
+	struct cdq_early_result *res = &cdq_early[i];
+	struct crash_dma_quiesce_ctx ctx = {
+		.mode = cdq_mode,
+		/* One pass over every IOMMU: vendors share tables across them. */
+		.pass = pass,
+		.index = i,
+		.changed = unit->early_changed,
+		.max_commands = max_commands,
+	};
+
+	u64 t0;
+
+	cdq_reset_record(rec, unit, cdq_mode);
+	if (unit->ops->read_root)
+		unit->ops->read_root(unit, rec);
+	memset(unit->early_changed, 0, CDQ_MAP_BYTES);
+	t0 = rdtsc_ordered();
+	if (t0 >= end)
+		return false;
+	ctx.deadline = t0 + div_u64(end - t0, nr - i);
+	unit->ops->quiesce(unit, &ctx, rec);
+	res->root_phys = rec->root_phys;
+	res->entries_changed = rec->entries_changed;
+	res->commands = rec->commands;
+	res->domains = rec->domains_invalidated;
+	res->inval = rec->inval;
+	/* Visible to a pass after the stop on another CPU once complete. */
+	smp_wmb();
+	WRITE_ONCE(res->ran, 1);
+	return true;
+}
+
+/**
+ * crash_dma_quiesce_early() - revoke IOMMU DMA permission at panic entry
+ *
+ * Called by panic() before it prints anything, and by oops_enter() when
+ * the oops will crash into the capture kernel (kexec_should_crash()). With
+ * a capture kernel loaded, crash_dma_quiesce= write or all, and
+ * crash_dma_quiesce_early= on (the default), runs the crash path's vendor
+ * routine on each IOMMU whose driver lock (the one that serialises the
+ * driver's invalidation submissions) it can take within
+ * %CDQ_EARLY_LOCK_US microseconds: the same walk, the same invalidation,
+ * the same time budget, while the other CPUs still run. Holding that lock
+ * keeps every table the walk reaches alive (the driver frees a table only
+ * after invalidating it) and the queue to itself; every table update is an
+ * atomic compare-and-exchange that only clears permission, so a driver
+ * update racing with it is neither torn nor undone. The lock is released
+ * afterwards (a console driver on this CPU may still unmap DMA), after the
+ * vendor brought the driver's queue bookkeeping in line with the
+ * registers. An IOMMU whose lock stays held is left to crash_dma_quiesce()
+ * after the stop, which runs in full in any case: it catches what a
+ * running CPU re-granted meanwhile and invalidates what the early pass
+ * could not.
+ *
+ * Runs at most once, on the first CPU to call it; not with
+ * crash_kexec_post_notifiers (the panic notifiers run first and may need
+ * device DMA). Interrupts are off while it runs.
+ */
+void crash_dma_quiesce_early(void)
+{
+	struct crash_dma_quiesce_info *info = &crash_dma_quiesce_info;
+	unsigned int i, nr = READ_ONCE(info->nr_records);
+	unsigned long flags;
+	u64 end, now, lock_end, lock_cycles;
+	u32 max_commands, pass;
+	bool ran;
+
+	if (!cdq_early_on || !nr || crash_kexec_post_notifiers ||
+	    !kexec_crash_loaded())
+		return;
+	if (cdq_mode != CRASH_DMA_QUIESCE_WRITE &&
+	    cdq_mode != CRASH_DMA_QUIESCE_ALL)
+		return;
+	if (atomic_cmpxchg(&cdq_owner, CDQ_IDLE, CDQ_EARLY) != CDQ_IDLE)
+		return;
+
+	local_irq_save(flags);
+	pass = ++cdq_pass;
+	lock_cycles = div_u64((u64)CDQ_EARLY_LOCK_US *
+			      (tsc_khz ? tsc_khz : 1000000), 1000);
+	end = rdtsc_ordered() + cdq_budget_cycles();
+	for (i = 0; i < nr; i++) {
+		struct crash_dma_quiesce_unit *unit = &cdq_units[i];
+
+		/* The pass after the stop has begun: it owns the state now. */
+		if (atomic_read(&cdq_owner) != CDQ_EARLY)
+			break;
+		if (!unit->early_changed || !unit->ops->early_begin ||
+		    !unit->ops->early_end)
+			continue;
+		now = rdtsc_ordered();
+		if (now >= end)
+			break;
+		lock_end = min_t(u64, end, now + lock_cycles);
+		max_commands = 0;
+		if (!unit->ops->early_begin(unit, lock_end, &max_commands)) {
+			cdq_early[i].busy = 1;
+			continue;
+		}
+		ran = cdq_early_one(i, nr, pass, end, max_commands);
+		unit->ops->early_end(unit);
+		if (!ran)
+			break;
+		info->early_units++;
+	}
+	local_irq_restore(flags);
 }
 
 /* The changed bitmaps of the registered IOMMUs, for cdq_run(). */
@@ -413,10 +651,11 @@ static void cdq_log(const struct crash_dma_quiesce_info *info, unsigned int nr)
 	if (info->cpus_running)
 		printk_deferred("crash_dma_quiesce: %u other CPUs did not stop: they may still change IOMMU state\n",
 				info->cpus_running);
+
 	for (i = 0; i < nr; i++) {
 		const struct crash_dma_quiesce_record *rec = &info->records[i];
 
-		printk_deferred("crash_dma_quiesce: %s at %#llx: mode %s: %s; %u/%u entries changed, %u rejected, %u tables, %u domains, %u commands, invalidation %s, %llu cycles (%llu us)\n",
+		printk_deferred("crash_dma_quiesce: %s at %#llx: mode %s: %s; %u/%u entries changed, %u rejected, %u tables, %u domains, %u commands, invalidation %s, %llu cycles (%llu us), early pass %s\n",
 				cdq_units[i].ops->name, rec->mmio_phys,
 				cdq_mode_names[cdq_mode],
 				cdq_name(cdq_state_names, ARRAY_SIZE(cdq_state_names), rec->state),
@@ -424,7 +663,10 @@ static void cdq_log(const struct crash_dma_quiesce_info *info, unsigned int nr)
 				rec->entries_rejected, rec->tables_changed,
 				rec->domains_invalidated, rec->commands,
 				cdq_name(cdq_inval_names, ARRAY_SIZE(cdq_inval_names), rec->inval),
-				rec->cycles, cdq_cycles_to_us(rec->cycles));
+				rec->cycles, cdq_cycles_to_us(rec->cycles),
+				rec->flags & CRASH_DMA_QUIESCE_F_EARLY ? "done" :
+				rec->flags & CRASH_DMA_QUIESCE_F_EARLY_BUSY ? "lock busy" :
+				"not run");
 	}
 }
 
@@ -465,10 +707,17 @@ void crash_dma_quiesce(void)
 		info->quiesce_end = rdtsc_ordered();
 		return;
 	}
+	/*
+	 * Unconditionally: an early pass stopped half-way by the stop NMI
+	 * (or still running on a CPU that did not stop) gives way here.
+	 */
+	atomic_set(&cdq_owner, CDQ_LATE);
+	/* Pairs with the smp_wmb() of cdq_early_one(). */
+	smp_rmb();
 
 	for (i = 0; i < nr; i++)
 		cdq_maps[i] = cdq_units[i].changed;
-	cdq_run(cdq_mode, false, info->records, cdq_maps, nr);
+	cdq_run(cdq_mode, false, info->records, cdq_maps, nr, cdq_early);
 	info->total_cycles = rdtsc_ordered() - start;
 	info->ran = 1;
 
@@ -554,6 +803,11 @@ static int cdq_dry_run_show(struct seq_file *m, void *unused)
 	int ret = -ENOMEM;
 
 	mutex_lock(&cdq_mutex);
+	/* Not while a crash owns the vendors' state. */
+	if (atomic_cmpxchg(&cdq_owner, CDQ_IDLE, CDQ_DRY_RUN) != CDQ_IDLE) {
+		mutex_unlock(&cdq_mutex);
+		return -EBUSY;
+	}
 	nr = cdq_nr_units;
 	recs = kvcalloc(nr ? nr : 1, sizeof(*recs), GFP_KERNEL);
 	maps = kvcalloc(nr ? nr : 1, sizeof(*maps), GFP_KERNEL);
@@ -564,10 +818,11 @@ static int cdq_dry_run_show(struct seq_file *m, void *unused)
 		if (!maps[i])
 			goto out;
 	}
-	cdq_run(walk, true, recs, maps, nr);
+	cdq_run(walk, true, recs, maps, nr, NULL);
 
-	seq_printf(m, "mode: %s\nbudget_us: %u\niommus: %u\n",
-		   cdq_mode_names[cdq_mode], cdq_budget_us, nr);
+	seq_printf(m, "mode: %s\nbudget_us: %u\nearly: %s\niommus: %u\n",
+		   cdq_mode_names[cdq_mode], cdq_budget_us,
+		   cdq_early_on ? "on" : "off", nr);
 	if (crash_dma_quiesce_info.nr_unregistered)
 		seq_printf(m, "not registered (left unchanged on a crash): %u\n",
 			   crash_dma_quiesce_info.nr_unregistered);
@@ -592,6 +847,7 @@ static int cdq_dry_run_show(struct seq_file *m, void *unused)
 	}
 	ret = 0;
 out:
+	atomic_cmpxchg(&cdq_owner, CDQ_DRY_RUN, CDQ_IDLE);
 	mutex_unlock(&cdq_mutex);
 	for (i = 0; maps && i < nr; i++)
 		kvfree(maps[i]);

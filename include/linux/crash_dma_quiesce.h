@@ -116,6 +116,14 @@ enum crash_dma_quiesce_inval {
 #define CRASH_DMA_QUIESCE_F_FLUSHED	BIT(6)
 /* VT-d scalable mode: root entries point to scalable-mode context tables */
 #define CRASH_DMA_QUIESCE_F_SCALABLE	BIT(7)
+/*
+ * The early pass (crash_dma_quiesce_early(), at panic entry, before the
+ * other CPUs were stopped) revoked permission on this IOMMU and ran its
+ * invalidation; the counts of this record include what it changed
+ */
+#define CRASH_DMA_QUIESCE_F_EARLY	BIT(8)
+/* The early pass left this IOMMU alone: its driver's lock stayed held */
+#define CRASH_DMA_QUIESCE_F_EARLY_BUSY	BIT(9)
 
 /**
  * struct crash_dma_quiesce_record - what the crash path did to one IOMMU
@@ -185,7 +193,9 @@ struct crash_dma_quiesce_record {
  * @cpus_running: other CPUs that had not reported stopped (kdump NMI
  *	callback) when the crash path began; non-zero means another CPU may
  *	still run, e.g. re-grant a permission or queue commands of its own
- * @reserved: zero (keeps @total_cycles 8-byte aligned)
+ * @early_units: IOMMUs the early pass (crash_dma_quiesce_early())
+ *	handled before the other CPUs were stopped (records with
+ *	CRASH_DMA_QUIESCE_F_EARLY); 0 when it did not run
  * @total_cycles: TSC cycles of the whole crash path
  * @shutdown_begin: TSC at the entry of native_machine_crash_shutdown()
  *	(0: the architecture does not stamp it)
@@ -209,7 +219,7 @@ struct crash_dma_quiesce_info {
 	u32 ran;
 	u32 nr_unregistered;
 	u32 cpus_running;
-	u32 reserved;
+	u32 early_units;
 	u64 total_cycles;
 	u64 shutdown_begin;
 	u64 quiesce_begin;
@@ -233,6 +243,16 @@ struct crash_dma_quiesce_unit;
  *	(CRASH_DMA_QUIESCE_MAP_WORDS words, zeroed by the core before the
  *	vendor routine runs): the vendor sets the bit of every source id
  *	whose entry lost write permission in this pass
+ * @carried: NULL, or (the pass after the stop) the source ids whose
+ *	entries in the tables of the IOMMU at hand already lost write
+ *	permission in the early pass (CRASH_DMA_QUIESCE_MAP_WORDS words).
+ *	This pass finds those entries unchanged, yet the IOMMU may still
+ *	cache them writable: the vendor adds them to @changed and
+ *	invalidates them as if this pass had changed them
+ * @max_commands: when non-zero, queue at most this many invalidation
+ *	commands or descriptors (the early pass shares the queue with a
+ *	running driver, see crash_dma_quiesce_ops.early_begin); beyond it
+ *	the invalidation is CRASH_DMA_QUIESCE_INV_UNAVAILABLE
  */
 struct crash_dma_quiesce_ctx {
 	enum crash_dma_quiesce_mode mode;
@@ -241,14 +261,17 @@ struct crash_dma_quiesce_ctx {
 	u32 pass;
 	unsigned int index;
 	u64 *changed;
+	const u64 *carried;
+	u32 max_commands;
 };
 
 /**
  * struct crash_dma_quiesce_ops - what a vendor implements
  * @name: short name for log lines ("AMD-Vi", "DMAR")
  * @quiesce: run one pass on @unit and fill @rec. Called on the crash path
- *	with the other CPUs stopped and interrupts off, and from the debugfs
- *	dry run with @ctx->dry_run set. Must not allocate, sleep or take
+ *	with the other CPUs stopped and interrupts off, from the early pass
+ *	at panic entry (interrupts off, @early_begin succeeded) and from the
+ *	debugfs dry run with @ctx->dry_run set. Must not allocate, sleep or take
  *	locks; must read the live state from the IOMMU registers; must stop
  *	at @ctx->deadline; must survive garbage in the tables.
  * @read_root: fill @rec->root_phys and @rec->root_size from the IOMMU
@@ -256,6 +279,17 @@ struct crash_dma_quiesce_ctx {
  *	locates the tables even when the crash path does nothing (mode off),
  *	and at the start of every pass, before @quiesce, which may rely on
  *	these two fields. Same rules as @quiesce.
+ * @early_begin: optional. For the early pass, run while the other CPUs
+ *	still run the IOMMU driver: take the driver's lock that serialises
+ *	its invalidation submissions to this IOMMU, trying until the TSC
+ *	reaches @deadline (never waiting beyond it), and set @max_commands
+ *	(0: no limit) to what the driver's queue bookkeeping can absorb.
+ *	While the lock is held no table the walk can reach is freed (the
+ *	driver invalidates before it frees, and cannot) and nothing else
+ *	writes to the queue. Return true when the lock is held.
+ * @early_end: undo @early_begin after the early pass over @unit: bring
+ *	the driver's view of its queue in line with the registers (the
+ *	pass queued commands behind its back) and release the lock.
  */
 struct crash_dma_quiesce_ops {
 	const char *name;
@@ -264,6 +298,9 @@ struct crash_dma_quiesce_ops {
 			struct crash_dma_quiesce_record *rec);
 	void (*read_root)(struct crash_dma_quiesce_unit *unit,
 			  struct crash_dma_quiesce_record *rec);
+	bool (*early_begin)(struct crash_dma_quiesce_unit *unit, u64 deadline,
+			    u32 *max_commands);
+	void (*early_end)(struct crash_dma_quiesce_unit *unit);
 };
 
 /**
@@ -277,9 +314,14 @@ struct crash_dma_quiesce_ops {
  *	uses, which is the IVHD copy when it and the register differ)
  * @changed: the IOMMU's changed bitmap (CRASH_DMA_QUIESCE_MAP_WORDS words,
  *	allocated at registration; its physical address is in the record)
+ * @early_changed: the early pass's changed bitmap of this IOMMU (same
+ *	size, allocated with @changed)
  * @wait_slot: memory the IOMMU writes to signal invalidation completion
  *	(AMD COMPLETION_WAIT store, VT-d invalidation wait status write);
  *	naturally 8-byte aligned, as both require
+ * @drv: the driver's own structure for this IOMMU (struct amd_iommu,
+ *	struct intel_iommu), used only by @ops->early_begin and
+ *	@ops->early_end; the crash path after the stop never reads it
  */
 struct crash_dma_quiesce_unit {
 	const struct crash_dma_quiesce_ops *ops;
@@ -288,22 +330,27 @@ struct crash_dma_quiesce_unit {
 	u8 vendor;
 	u64 caps;
 	u64 *changed;
+	u64 *early_changed;
 	u64 wait_slot;
+	void *drv;
 };
 
 #ifdef CONFIG_CRASH_DMA_QUIESCE
+void crash_dma_quiesce_early(void);
 void crash_dma_quiesce(void);
 void crash_dma_quiesce_shutdown_begin(void);
 void crash_dma_quiesce_shutdown_end(void);
 void crash_dma_quiesce_cpu_stopped(void);
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
-			       void __iomem *mmio, u64 mmio_phys, u64 caps);
+			       void __iomem *mmio, u64 mmio_phys, u64 caps,
+			       void *drv);
 enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void);
 bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx);
 u64 crash_dma_quiesce_split(const struct crash_dma_quiesce_ctx *ctx,
 			    unsigned int parts);
 bool crash_dma_quiesce_phys_ok(u64 phys, u64 size);
 #else
+static inline void crash_dma_quiesce_early(void) { }
 static inline void crash_dma_quiesce(void) { }
 static inline void crash_dma_quiesce_shutdown_begin(void) { }
 static inline void crash_dma_quiesce_shutdown_end(void) { }

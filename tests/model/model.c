@@ -20,6 +20,9 @@ u64 model_now = 1000000;	/* any non-zero start */
 unsigned int model_dma_errors, model_mmio_errors, model_clflushes;
 unsigned int model_console_lines, model_log_lines;
 unsigned int model_cpus = 1;
+/* A capture kernel is loaded; crash_kexec_post_notifiers is not set. */
+int model_kexec_crash_loaded = 1;
+bool crash_kexec_post_notifiers;
 int model_alloc_fail_after = -1;
 int model_verbose;
 

@@ -734,6 +734,200 @@ static void no_memory(void)
 	CHECK_EQ(model_name("log-line-per-iommu"), p.log_lines, 2);
 }
 
+/* ------------------------------------------------------------------
+ * The early pass at panic entry (crash_dma_quiesce_early(), issue 13):
+ * the other CPUs still run, the driver owns its command buffer lock.
+ */
+
+/* The driver's view of the ring matches the registers, as at any time. */
+static void driver_in_sync(struct amd_model *m)
+{
+	m->iommu_link->cmd_buf_tail = m->tail;
+	m->iommu_link->cmd_buf_head = m->head;
+}
+
+/* Run the early pass; return the model cycles it took. */
+static u64 early(void)
+{
+	u64 t0 = model_now;
+
+	crash_dma_quiesce_early();
+	return model_now - t0;
+}
+
+static bool changed_bit(unsigned int i, u16 id)
+{
+	return model_rd64(rec(i)->changed_phys + 8 * (id / 64)) >> (id % 64) & 1;
+}
+
+/*
+ * Lock free: before any CPU is stopped the tables and the caches refuse
+ * the writes; the lock is released with the driver's tail moved behind
+ * the pass's commands. The pass after the stop still runs in full and
+ * its record counts the early pass's changes.
+ */
+static void early_healthy(bool ia)
+{
+	struct amd_model *m = one(ia);
+	struct amd_iommu *drv = m->iommu_link;
+	unsigned int lines = model_console_lines;
+	struct model_pass p;
+	u64 t;
+
+	driver_in_sync(m);
+	t = early();
+	CHECK_EQ(model_name("early-refuses-cached"), writable(m, true), 0);
+	CHECK(model_name("early-reads-kept"), amd_model_dma(m, 0x10, IOVA, false, true));
+	CHECK(model_name("early-commands-ran"), m->tail != 0x40 && m->head == m->tail);
+	CHECK_EQ(model_name("early-driver-tail-synced"), drv->cmd_buf_tail, m->tail);
+	CHECK_EQ(model_name("early-lock-released"), drv->lock.locked, 0);
+	CHECK_EQ(model_name("early-units"), crash_dma_quiesce_info.early_units, 1);
+	CHECK(model_name("early-within-budget"), t <= 100000000ULL + MODEL_SLACK);
+	CHECK_EQ(model_name("early-no-console-line"), model_console_lines, lines);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("flag-early"), rec(0)->flags & CRASH_DMA_QUIESCE_F_EARLY);
+	CHECK(model_name("changed-bitmap-has-early"), changed_bit(0, devs[0].id));
+}
+
+static void early_healthy_ia(void) { early_healthy(true); }
+static void early_healthy_noia(void) { early_healthy(false); }
+
+/*
+ * Another CPU holds the command buffer lock for good: the early pass
+ * gives up on this IOMMU after its lock bound (1 ms) without touching
+ * anything, and the pass after the stop does the work.
+ */
+static void early_lock_busy(void)
+{
+	struct amd_model *m = one(true);
+	struct model_pass p;
+	u64 t;
+
+	driver_in_sync(m);
+	m->iommu_link->lock.locked = 1;
+	t = early();
+	CHECK(model_name("busy-tables-untouched"), writable(m, false) > 0);
+	CHECK_EQ(model_name("busy-no-command"), m->ops[AMD_M_OP_COMPLETION_WAIT], 0);
+	CHECK(model_name("busy-bounded"), t >= 1000000 && t <= 1000000 + MODEL_SLACK);
+	CHECK_EQ(model_name("busy-lock-left-held"), m->iommu_link->lock.locked, 1);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("flag-early-busy"),
+	      (rec(0)->flags & (CRASH_DMA_QUIESCE_F_EARLY | CRASH_DMA_QUIESCE_F_EARLY_BUSY)) ==
+	      CRASH_DMA_QUIESCE_F_EARLY_BUSY);
+}
+
+/*
+ * Between the early pass and the stop a running CPU attaches devs[0] to
+ * a new domain with write permission, and the device writes (filling
+ * the caches): the pass after the stop revokes it again.
+ */
+static void early_regrant(void)
+{
+	struct amd_model *m = one(false);
+	const u16 id = devs[0].id;
+	struct model_pass p;
+
+	driver_in_sync(m);
+	early();
+	CHECK(model_name("revoked-early"), !amd_model_dma(m, id, IOVA, true, true));
+	model_wr64(devtab + id * 32ULL, model_rd64(devtab + id * 32ULL) | DTE_IW);
+	model_wr64(devtab + id * 32ULL + 8, 9);	/* new DomainID */
+	/* The driver flushes the DTE, as device_flush_dte() does. */
+	m->dtc[id % AMD_M_CACHE].valid = false;
+	CHECK(model_name("regranted-writes"), amd_model_dma(m, id, IOVA, true, true));
+	extra_changed = 1;
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+}
+
+/*
+ * The driver rewrites a DTE (new page table, write permission) at the
+ * moment the early pass exchanges it: the driver's update is neither torn
+ * nor undone (its root stays), and it loses write permission too.
+ */
+static u64 race_new_w0;
+static void race_hook(u64 *p)
+{
+	if (p != model_mem(devtab + devs[0].id * 32ULL, 8) || !race_new_w0)
+		return;
+	*p = race_new_w0;
+	race_new_w0 = 0;
+}
+
+static void early_race(void)
+{
+	struct amd_model *m = one(true);
+	const u16 id = devs[0].id;
+	u64 root2 = page_table(), w0;
+
+	driver_in_sync(m);
+	race_new_w0 = DTE_V | DTE_TV | DTE_MODE(3) | root2 | DTE_IR | DTE_IW;
+	test_cmpxchg_hook = race_hook;
+	early();
+	test_cmpxchg_hook = NULL;
+	w0 = model_rd64(devtab + id * 32ULL);
+	CHECK(model_name("race-happened"), !race_new_w0);
+	CHECK_EQ(model_name("driver-root-kept"), w0 & 0x000ffffffffff000ULL, root2);
+	CHECK(model_name("driver-entry-lost-write"), !(w0 & DTE_IW) && (w0 & DTE_IR));
+	CHECK_EQ(model_name("refuses-cached"), writable(m, true), 0);
+}
+
+/*
+ * Two IOMMUs share the device table; the first one's lock stays held.
+ * The early pass over the second revokes the shared DTEs, so the pass
+ * after the stop finds nothing left to change, on the first IOMMU (it
+ * walks the table first) as on the second; yet the first IOMMU still
+ * caches them writable, and must invalidate them.
+ */
+static void early_shared_busy(void)
+{
+	struct amd_model *m[2];
+	struct model_pass p;
+
+	build_devtab();
+	m[0] = iommu(false);
+	m[1] = iommu(true);
+	boot(m, 2);
+	driver_in_sync(m[0]);
+	driver_in_sync(m[1]);
+	m[0]->iommu_link->lock.locked = 1;
+	early();
+	CHECK_EQ(model_name("early-one-refuses"), writable(m[1], true), 0);
+	CHECK(model_name("busy-one-still-caches"), writable(m[0], true) > 0);
+	p = model_crash();
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	CHECK_EQ(model_name("busy-one-inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("busy-one-refuses"), writable(m[0], true), 0);
+	CHECK_EQ(model_name("busy-one-per-domain"), m[0]->ops[AMD_M_OP_INV_IOMMU_PAGES], NRW);
+	CHECK(model_name("busy-one-bitmap-carried"), changed_bit(0, devs[0].id));
+	CHECK(model_name("busy-one-flag"), rec(0)->flags & CRASH_DMA_QUIESCE_F_EARLY_BUSY);
+	CHECK(model_name("early-one-flag"), rec(1)->flags & CRASH_DMA_QUIESCE_F_EARLY);
+}
+
+/* Switched off, without a capture kernel, or with post-notifiers: nothing. */
+static void early_not_run(int why)
+{
+	struct amd_model *m = one(true);
+
+	driver_in_sync(m);
+	if (why == 0)
+		CHECK_EQ(model_name("set-off"), model_set_param("crash_dma_quiesce_early", "0"), 0);
+	else if (why == 1)
+		model_kexec_crash_loaded = 0;
+	else
+		crash_kexec_post_notifiers = true;
+	early();
+	CHECK(model_name("stale-write-survives"), writable(m, true) > 0);
+	CHECK_EQ(model_name("no-command"), m->ops[AMD_M_OP_COMPLETION_WAIT], 0);
+	CHECK_EQ(model_name("early-units"), crash_dma_quiesce_info.early_units, 0);
+}
+
+static void early_off(void) { early_not_run(0); }
+static void early_no_image(void) { early_not_run(1); }
+static void early_post_notifiers(void) { early_not_run(2); }
+
 int main(void)
 {
 	model_scenario("amd-healthy-iasup", healthy_ia);
@@ -762,5 +956,14 @@ int main(void)
 	model_scenario("amd-cmdbuf-in-crashk-low", cmdbuf_in_crashk_low);
 	model_scenario("amd-cpu-still-running", cpu_running);
 	model_scenario("amd-registration-no-memory", no_memory);
+	model_scenario("amd-early-healthy-iasup", early_healthy_ia);
+	model_scenario("amd-early-healthy-no-iasup", early_healthy_noia);
+	model_scenario("amd-early-lock-busy", early_lock_busy);
+	model_scenario("amd-early-regrant", early_regrant);
+	model_scenario("amd-early-race", early_race);
+	model_scenario("amd-early-shared-table-busy", early_shared_busy);
+	model_scenario("amd-early-off", early_off);
+	model_scenario("amd-early-no-capture-kernel", early_no_image);
+	model_scenario("amd-early-post-notifiers", early_post_notifiers);
 	return 0;
 }

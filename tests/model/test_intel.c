@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "iommu.h"
 #include "model_kernel.h"
 
 /* CAP: SAGAW 39/48-bit (bits 9, 10), SLLPS 2 MiB + 1 GiB (34, 35); RWBF bit 4. */
@@ -698,6 +699,104 @@ static void stale_iotlb(void)
 	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
 }
 
+/* ------------------------------------------------------------------
+ * The early pass at panic entry (crash_dma_quiesce_early(), issue 13):
+ * the other CPUs still run, the driver owns register_lock and, with
+ * queued invalidation, qi->q_lock and the queue's bookkeeping.
+ */
+static struct q_inval drv_qi;
+static int drv_status[QI_LENGTH];
+
+/* dmar.c's view of an idle queue whose tail is the hardware's. */
+static void driver_qi(struct vtd_model *m)
+{
+	drv_qi.desc = model_mem(m->iqa, 4096);
+	drv_qi.desc_status = drv_status;
+	drv_qi.free_head = drv_qi.free_tail = (int)(m->iqt >> DMAR_IQ_SHIFT);
+	drv_qi.free_cnt = QI_LENGTH;
+	m->iommu->qi = &drv_qi;
+}
+
+static u64 early(void)
+{
+	u64 t0 = model_now;
+
+	crash_dma_quiesce_early();
+	return model_now - t0;
+}
+
+/*
+ * Before any CPU is stopped the tables and the caches refuse the writes;
+ * the descriptors the pass queued are a finished submission in the
+ * driver's accounting (free_head at the new tail, every slot free again).
+ */
+static void early_healthy(bool qi)
+{
+	struct vtd_model *m = one(CAP, qi, true);
+	struct model_pass p;
+
+	if (qi)
+		driver_qi(m);
+	early();
+	CHECK_EQ(model_name("early-refuses-cached"), writable(m, true), 0);
+	CHECK(model_name("early-reads-kept"), vtd_model_dma(m, 0x10, IOVA, false, true));
+	CHECK_EQ(model_name("early-units"), crash_dma_quiesce_info.early_units, 1);
+	CHECK_EQ(model_name("register-lock-released"), m->iommu->register_lock.locked, 0);
+	if (qi) {
+		CHECK(model_name("early-descriptors-ran"), m->iqt != 0x40 && m->iqh == m->iqt);
+		CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi.free_head,
+			 m->iqt >> DMAR_IQ_SHIFT);
+		CHECK_EQ(model_name("driver-slots-reclaimed"), drv_qi.free_cnt, QI_LENGTH);
+		CHECK_EQ(model_name("driver-tail-caught-up"), drv_qi.free_tail, drv_qi.free_head);
+		CHECK_EQ(model_name("queue-lock-released"), drv_qi.q_lock.locked, 0);
+	} else {
+		CHECK_EQ(model_name("register-inval"), m->iotlb_inv, 1);
+	}
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("flag-early"), rec(0)->flags & CRASH_DMA_QUIESCE_F_EARLY);
+}
+
+static void early_healthy_qi(void) { early_healthy(true); }
+static void early_healthy_reg(void) { early_healthy(false); }
+
+/*
+ * The queue lock stays held (another CPU in qi_submit_sync()), or the
+ * driver's free_head is not the hardware tail, or its queue is nearly
+ * full: the early pass leaves the unit alone, releases register_lock
+ * and keeps within its lock bound; the pass after the stop does the work.
+ */
+static void early_refused(int why)
+{
+	struct vtd_model *m = one(CAP, true, true);
+	struct model_pass p;
+	u64 t;
+
+	driver_qi(m);
+	if (why == 0)
+		drv_qi.q_lock.locked = 1;
+	else if (why == 1)
+		drv_qi.free_head++;
+	else
+		drv_qi.free_cnt = 7;
+	t = early();
+	stale(m, nwritable);
+	CHECK(model_name("tables-untouched"), writable(m, false) > 0);
+	CHECK_EQ(model_name("no-descriptor"), m->iqt, 0x40);
+	CHECK_EQ(model_name("register-lock-released"), m->iommu->register_lock.locked, 0);
+	CHECK_EQ(model_name("queue-lock-as-found"), drv_qi.q_lock.locked, why == 0);
+	CHECK(model_name("bounded"), t <= 1000000 + MODEL_SLACK);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("flag-early-busy"),
+	      (rec(0)->flags & (CRASH_DMA_QUIESCE_F_EARLY | CRASH_DMA_QUIESCE_F_EARLY_BUSY)) ==
+	      CRASH_DMA_QUIESCE_F_EARLY_BUSY);
+}
+
+static void early_queue_lock_busy(void) { early_refused(0); }
+static void early_queue_out_of_sync(void) { early_refused(1); }
+static void early_queue_nearly_full(void) { early_refused(2); }
+
 int main(void)
 {
 	model_scenario("intel-healthy-qi", healthy_qi);
@@ -729,5 +828,10 @@ int main(void)
 	model_scenario("intel-context-table-unmapped", ctx_unmapped);
 	model_scenario("intel-context-table-in-crashk-low", ctx_crashk_low);
 	model_scenario("intel-stale-iotlb-tables-unchanged", stale_iotlb);
+	model_scenario("intel-early-healthy-qi", early_healthy_qi);
+	model_scenario("intel-early-healthy-register", early_healthy_reg);
+	model_scenario("intel-early-queue-lock-busy", early_queue_lock_busy);
+	model_scenario("intel-early-queue-out-of-sync", early_queue_out_of_sync);
+	model_scenario("intel-early-queue-nearly-full", early_queue_nearly_full);
 	return 0;
 }

@@ -85,6 +85,7 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_INFO_RAN] = INFO_F(ran),
 	[CDQ_F_INFO_NR_UNREGISTERED] = INFO_F(nr_unregistered),
 	[CDQ_F_INFO_CPUS_RUNNING] = INFO_F(cpus_running),
+	[CDQ_F_INFO_EARLY_UNITS] = INFO_F(early_units),
 	[CDQ_F_INFO_TOTAL_CYCLES] = INFO_F(total_cycles),
 	[CDQ_F_INFO_SHUTDOWN_BEGIN] = INFO_F(shutdown_begin),
 	[CDQ_F_INFO_QUIESCE_BEGIN] = INFO_F(quiesce_begin),
@@ -380,6 +381,8 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 					       CDQ_F_INFO_NR_UNREGISTERED);
 	info->cpus_running = (uint32_t)GETF(buf, len, 0, layout,
 					    CDQ_F_INFO_CPUS_RUNNING);
+	info->early_units = (uint32_t)GETF(buf, len, 0, layout,
+					   CDQ_F_INFO_EARLY_UNITS);
 	info->total_cycles = GETF(buf, len, 0, layout, CDQ_F_INFO_TOTAL_CYCLES);
 	info->shutdown_begin = GETF(buf, len, 0, layout,
 				    CDQ_F_INFO_SHUTDOWN_BEGIN);

@@ -164,7 +164,7 @@ static void cdq_flags_text(char *buf, size_t n, uint32_t flags)
 {
 	static const char *const names[] = {
 		"qi", "inv-all", "dry-run", "identity", "ats-off", "cwwb",
-		"flushed", "scalable",
+		"flushed", "scalable", "early", "early-busy",
 	};
 	size_t used = 0;
 	unsigned int b;
@@ -407,6 +407,10 @@ void cdq_report_human(FILE *f, const struct cdq_report *rep, bool check)
 	if (info->nr_unregistered)
 		fprintf(f, "not handled: %" PRIu32 " IOMMU%s not registered at boot (no memory)\n",
 			info->nr_unregistered, info->nr_unregistered == 1 ? "" : "s");
+	if (info->early_units)
+		fprintf(f, "early pass at panic entry: %" PRIu32 " of %" PRIu32 " IOMMU%s\n",
+			info->early_units, info->nr_records,
+			info->nr_records == 1 ? "" : "s");
 	if (info->cpus_running)
 		fprintf(f, "warning: %" PRIu32 " other CPU%s had not stopped when the crash path ran\n",
 			info->cpus_running, info->cpus_running == 1 ? "" : "s");
@@ -689,12 +693,14 @@ void cdq_report_json(FILE *f, const struct cdq_report *rep)
 		cdq_json_hex(f, rep->info_phys);
 		fprintf(f, ",\"version\":%u,\"mode\":\"%s\",\"ran\":%s,"
 			"\"nr_records\":%" PRIu32 ",\"nr_unregistered\":%" PRIu32
-			",\"cpus_running\":%" PRIu32 ",\"budget_us\":%" PRIu32
+			",\"cpus_running\":%" PRIu32 ",\"early_units\":%" PRIu32
+			",\"budget_us\":%" PRIu32
 			",\"tsc_khz\":%" PRIu32 ",\"total_cycles\":%" PRIu64
 			",\"total_us\":", info->version,
 			cdq_mode_name(info->mode), info->ran ? "true" : "false",
 			info->nr_records, info->nr_unregistered,
-			info->cpus_running, info->budget_us, info->tsc_khz,
+			info->cpus_running, info->early_units, info->budget_us,
+			info->tsc_khz,
 			info->total_cycles);
 		if (us < 0)
 			fprintf(f, "null");

@@ -18,6 +18,11 @@
  * Crash-path rules: no allocation, no locks, no sleeping; every wait is
  * bounded by the pass deadline; table and buffer addresses read from the
  * registers are checked with crash_dma_quiesce_phys_ok() before use.
+ *
+ * The early pass at panic entry (other CPUs still running) runs the same
+ * routine with the driver's command buffer lock held, taken with a
+ * bounded trylock in amd_cq_early_begin(); amd_cq_early_end() moves the
+ * driver's tail to where the pass left the hardware's and releases it.
  */
 
 #define pr_fmt(fmt)	"AMD-Vi: crash quiesce: " fmt
@@ -31,10 +36,12 @@
 #include <linux/minmax.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
 #include <asm/cacheflush.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "amd_iommu_types.h"
 #include "crash_quiesce_hw.h"
@@ -484,7 +491,16 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 		rec->domains_invalidated = w->nr_domains;
 		return;
 	}
-	if (!rec->entries_changed)
+	/*
+	 * DTEs the early pass changed read as unchanged now, yet this
+	 * IOMMU may cache them writable (its own early invalidation may not
+	 * have completed, or another IOMMU's early pass changed them).
+	 */
+	if (ctx->carried) {
+		amd_cq_bitmap_or(w->changed, ctx->carried);
+		amd_cq_collect(w, w->changed);
+	}
+	if (!rec->entries_changed && !ctx->carried)
 		return;
 	if (w->flush)
 		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;
@@ -510,10 +526,51 @@ static void amd_cq_read_root(struct crash_dma_quiesce_unit *unit,
 	rec->root_size = ((u32)(dtb & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * SZ_4K;
 }
 
+/*
+ * Early pass: the driver queues every command under iommu->lock and
+ * publishes it (Command Buffer Tail Register) before letting go, so with
+ * the lock held its cmd_buf_tail is the hardware's and nobody else writes
+ * to the buffer. Try until @deadline only: the holder may be this CPU.
+ */
+static bool amd_cq_early_begin(struct crash_dma_quiesce_unit *unit,
+			       u64 deadline, u32 *max_commands)
+{
+	struct amd_iommu *iommu = unit->drv;
+
+	*max_commands = 0;
+	if (!iommu)
+		return false;
+	for (;;) {
+		if (raw_spin_trylock(&iommu->lock))
+			return true;
+		if (rdtsc_ordered() >= deadline)
+			return false;
+		cpu_relax();
+	}
+}
+
+/*
+ * The pass queued its commands at the hardware tail and published them:
+ * the driver's next command goes after them. Its head is re-read from
+ * the register whenever the driver finds the buffer short of room.
+ */
+static void amd_cq_early_end(struct crash_dma_quiesce_unit *unit)
+{
+	struct amd_iommu *iommu = unit->drv;
+	u32 tail = readl(unit->mmio + AMD_CQ_MMIO_CMD_TAIL) &
+		   AMD_CQ_CMD_PTR_MASK;
+
+	if (tail < CMD_BUFFER_SIZE)
+		iommu->cmd_buf_tail = tail;
+	raw_spin_unlock(&iommu->lock);
+}
+
 static const struct crash_dma_quiesce_ops amd_cq_ops = {
 	.name = "AMD-Vi",
 	.quiesce = amd_cq_quiesce,
 	.read_root = amd_cq_read_root,
+	.early_begin = amd_cq_early_begin,
+	.early_end = amd_cq_early_end,
 };
 
 static int __init amd_cq_init(void)
@@ -529,7 +586,7 @@ static int __init amd_cq_init(void)
 		ret = crash_dma_quiesce_register(CRASH_DMA_QUIESCE_AMD,
 						 &amd_cq_ops, iommu->mmio_base,
 						 iommu->mmio_phys,
-						 iommu->features);
+						 iommu->features, iommu);
 		if (ret)
 			pr_warn("IOMMU at %#llx not registered (%d)\n",
 				iommu->mmio_phys, ret);

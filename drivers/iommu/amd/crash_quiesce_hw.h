@@ -405,6 +405,15 @@ static inline void amd_cq_bitmap_zero(u64 *bitmap)
 		bitmap[i] = 0;
 }
 
+/* @dst |= @src, both AMD_CQ_BITMAP_WORDS words. */
+static inline void amd_cq_bitmap_or(u64 *dst, const u64 *src)
+{
+	u32 i;
+
+	for (i = 0; i < AMD_CQ_BITMAP_WORDS; i++)
+		dst[i] |= src[i];
+}
+
 /**
  * amd_cq_bitmap_next() - next set bit of a 65536-bit bitmap
  * @bitmap: AMD_CQ_BITMAP_WORDS words; bit n is bit (n % 64) of word n / 64

@@ -35,6 +35,7 @@
 #include <linux/printk.h>
 #include <linux/rwsem.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 
 #include <asm/cacheflush.h>
 #include <asm/processor.h>
@@ -133,6 +134,7 @@ struct vtd_cq_qi {
 	struct vtd_cq_iq q;
 	u8 *va;
 	u32 tail;
+	u32 pushed;
 };
 
 /* Hand the descriptors written so far to the hardware. */
@@ -170,6 +172,10 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 {
 	u64 head;
 
+	/* The early pass: no more than the driver's queue can spare. */
+	if (qi->ctx->max_commands && qi->pushed >= qi->ctx->max_commands)
+		return -ENOSPC;
+
 	for (;;) {
 		head = readq(qi->reg + VTD_CQ_REG_IQH);
 		if (!vtd_cq_iq_offset_ok(&qi->q, head))
@@ -185,6 +191,7 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 	}
 	vtd_cq_qi_write(qi, qi->tail, &d);
 	qi->tail = (qi->tail + qi->q.slot) & (qi->q.size - 1);
+	qi->pushed++;
 	qi->rec->commands++;
 	return 0;
 }
@@ -461,6 +468,14 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	else
 		vtd_cq_walk(w, &ops, rec);
 	vtd_cq_memo_used = w->memo_used;
+	/*
+	 * Entries the early pass changed read as unchanged now: they count
+	 * as changed by the crash (the invalidation below covers them, as
+	 * it covers every present entry).
+	 */
+	if (ctx->carried && !ctx->dry_run)
+		for (aw = 0; aw < CRASH_DMA_QUIESCE_MAP_WORDS; aw++)
+			w->changed[aw] |= ctx->carried[aw];
 	written = rec->entries_changed || vtd_cq_sm_written(rec);
 	if (!(w->ecap & VTD_CQ_ECAP_C) && written && !ctx->dry_run)
 		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;
@@ -489,10 +504,93 @@ static void vtd_cq_read_root(struct crash_dma_quiesce_unit *unit,
 		rec->flags |= CRASH_DMA_QUIESCE_F_SCALABLE;
 }
 
+/* Bounded trylock for the early pass: the holder may be this CPU. */
+static bool vtd_cq_trylock(raw_spinlock_t *lock, u64 deadline)
+{
+	for (;;) {
+		if (raw_spin_trylock(lock))
+			return true;
+		if (rdtsc_ordered() >= deadline)
+			return false;
+		cpu_relax();
+	}
+}
+
+/* A driver submission's worth of slots the early pass leaves free. */
+#define VTD_CQ_EARLY_MIN_FREE	8
+
+/*
+ * Early pass: the driver writes the global command register (write buffer
+ * flush) and the register-based invalidation registers under
+ * register_lock, and fills and publishes its invalidation queue under
+ * qi->q_lock (qi_submit_sync() in dmar.c: descriptors at free_head, then
+ * IQT_REG, all before it lets go). With both held the queue's tail is the
+ * driver's free_head; refuse when it is not, or when the driver's queue is
+ * nearly full, and never queue more descriptors than it has free slots
+ * beyond the two each of its submissions needs.
+ */
+static bool vtd_cq_early_begin(struct crash_dma_quiesce_unit *unit,
+			       u64 deadline, u32 *max_commands)
+{
+	struct intel_iommu *iommu = unit->drv;
+	struct q_inval *qi;
+	u64 tail;
+
+	*max_commands = 0;
+	if (!iommu || !vtd_cq_trylock(&iommu->register_lock, deadline))
+		return false;
+	qi = iommu->qi;
+	if (!qi)
+		return true;
+	if (!vtd_cq_trylock(&qi->q_lock, deadline))
+		goto fail;
+	tail = readq(unit->mmio + VTD_CQ_REG_IQT) >> qi_shift(iommu);
+	if (tail != (u64)qi->free_head || qi->free_cnt < VTD_CQ_EARLY_MIN_FREE) {
+		raw_spin_unlock(&qi->q_lock);
+		goto fail;
+	}
+	*max_commands = qi->free_cnt - 2;
+	return true;
+fail:
+	raw_spin_unlock(&iommu->register_lock);
+	return false;
+}
+
+/*
+ * The pass queued its descriptors at the hardware tail: take them into
+ * the driver's accounting as a finished submission (slots QI_FREE, which
+ * they already are, free_head at the new tail), then reclaim as
+ * dmar.c's reclaim_free_desc() does, so that the driver's free count
+ * gets them back once the slots before them are free.
+ */
+static void vtd_cq_early_end(struct crash_dma_quiesce_unit *unit)
+{
+	struct intel_iommu *iommu = unit->drv;
+	struct q_inval *qi = iommu->qi;
+	int n, tail;
+
+	if (qi) {
+		tail = (readq(unit->mmio + VTD_CQ_REG_IQT) >> qi_shift(iommu)) %
+		       QI_LENGTH;
+		n = (tail - qi->free_head + QI_LENGTH) % QI_LENGTH;
+		qi->free_head = tail;
+		qi->free_cnt -= n;
+		while (qi->desc_status[qi->free_tail] == QI_FREE &&
+		       qi->free_tail != qi->free_head) {
+			qi->free_tail = (qi->free_tail + 1) % QI_LENGTH;
+			qi->free_cnt++;
+		}
+		raw_spin_unlock(&qi->q_lock);
+	}
+	raw_spin_unlock(&iommu->register_lock);
+}
+
 static const struct crash_dma_quiesce_ops vtd_cq_ops = {
 	.name = "DMAR",
 	.quiesce = vtd_cq_quiesce,
 	.read_root = vtd_cq_read_root,
+	.early_begin = vtd_cq_early_begin,
+	.early_end = vtd_cq_early_end,
 };
 
 static u64 __init vtd_cq_alloc_table(void)
@@ -631,7 +729,7 @@ static int __init vtd_cq_init(void)
 			continue;
 		if (crash_dma_quiesce_register(CRASH_DMA_QUIESCE_INTEL,
 					       &vtd_cq_ops, iommu->reg,
-					       iommu->reg_phys, 0))
+					       iommu->reg_phys, 0, iommu))
 			continue;
 		nr++;
 		sllps &= iommu->cap;

@@ -1,16 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * drivers/iommu/intel/"iommu.h" for the model: the fields vtd_cq_init()
- * reads (tests/model/model_vtd.c fills one per modelled DMAR unit).
+ * and the early pass use (tests/model/model_vtd.c fills one per modelled DMAR unit).
  */
 #ifndef _MODEL_INTEL_IOMMU_H
 #define _MODEL_INTEL_IOMMU_H
 #include "model_kernel.h"
+
+/* dmar.c's invalidation queue bookkeeping (drivers/iommu/intel/iommu.h). */
+#define DMAR_IQ_SHIFT	4
+#define QI_LENGTH	256
+enum { QI_FREE, QI_IN_USE, QI_DONE, QI_ABORT };
+struct q_inval {
+	raw_spinlock_t q_lock;
+	void *desc;
+	int *desc_status;
+	int free_head;
+	int free_tail;
+	int free_cnt;
+};
+#define qi_shift(iommu)	(DMAR_IQ_SHIFT + !!((iommu)->ecap & (1ULL << 43)))
 
 struct intel_iommu {
 	void __iomem *reg;
 	u64 reg_phys;
 	u64 cap;
 	u64 ecap;
+	raw_spinlock_t register_lock;
+	struct q_inval *qi;
 };
 #endif

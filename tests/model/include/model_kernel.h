@@ -117,6 +117,47 @@ typedef struct {
 #define ATOMIC_INIT(i)		{ (i) }
 #define atomic_inc(v)		((void)((v)->counter++))
 #define atomic_read(v)		((v)->counter)
+#define atomic_set(v, i)	((void)((v)->counter = (i)))
+static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
+{
+	int cur = v->counter;
+
+	if (cur == old)
+		v->counter = new;
+	return cur;
+}
+#define smp_rmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/*
+ * <linux/spinlock.h>: one thread. A scenario sets @locked to model a
+ * driver lock another CPU holds; the code under test only trylocks.
+ */
+typedef struct {
+	int locked;
+} raw_spinlock_t;
+static inline int raw_spin_trylock(raw_spinlock_t *l)
+{
+	if (l->locked)
+		return 0;
+	l->locked = 1;
+	return 1;
+}
+static inline void raw_spin_unlock(raw_spinlock_t *l)
+{
+	l->locked = 0;
+}
+
+/* <linux/irqflags.h>: one CPU, nothing interrupts. */
+#define local_irq_save(f)	((void)((f) = 0))
+#define local_irq_restore(f)	((void)(f))
+
+/* <linux/kexec.h>, <linux/panic.h>: set by scenarios (model.c). */
+extern bool crash_kexec_post_notifiers;
+extern int model_kexec_crash_loaded;
+static inline int kexec_crash_loaded(void)
+{
+	return model_kexec_crash_loaded;
+}
 
 /* <linux/mem_encrypt.h>: no SME in the model. */
 #define __sme_clr(x)	(x)
@@ -171,6 +212,19 @@ static inline int match_string(const char * const *array, size_t n,
 	for (i = 0; i < n; i++)
 		if (array[i] && !strcmp(array[i], string))
 			return (int)i;
+	return -EINVAL;
+}
+
+static inline int kstrtobool(const char *s, bool *res)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "on") || !strcmp(s, "y")) {
+		*res = true;
+		return 0;
+	}
+	if (!strcmp(s, "0") || !strcmp(s, "off") || !strcmp(s, "n")) {
+		*res = false;
+		return 0;
+	}
 	return -EINVAL;
 }
 
