@@ -146,6 +146,48 @@ def test_amd():
     check("amd/crashkernel_range", r["crashkernel"], ["0x2f000000", "0x3effffff"])
 
 
+def test_window():
+    """The post-panic window: from the trigger's last line to the crash
+    path's first completed invalidation (its tagged completion wait; the
+    driver's own waits do not count), and the frames landed after each."""
+    for vendor, ev, ours, drivers in (
+            ("amd", "amdvi_completion_wait", "data 0x444d415100000001", "data 0x2a"),
+            ("intel", "vtd_inv_desc_wait_sw", "data 0x51410001", "data 0x2")):
+        frame = Trace.frame_amd if vendor == "amd" else Trace.frame_vtd
+        t = Trace()
+        t.console("LAB: trigger")
+        t_trig = t.t
+        # landed inside the window (before the crash path's wait)
+        if vendor == "amd":
+            frame(t, 0xffffc000, 0xffea0000, 0x123000, 0xaba000)
+        else:
+            frame(t, 0xffffc000, 0xffea0000, 0x123003)
+        t.ev(ev, f"store address 0x1000 {drivers}")     # the driver's: ignored
+        t.ev(ev, f"store address 0x1000 {ours}")
+        t_q = t.t
+        t.console("[    4.8] Kernel panic - not syncing: edu_dma: no DMA armed (arm=0)")
+        # landed after the panic line (a stale translation, say)
+        if vendor == "amd":
+            frame(t, 0xffffc010, 0xffea1000, 0x234000, 0xaba000)
+        else:
+            frame(t, 0xffffc010, 0xffea1000, 0x234003)
+        t.console("LAB: capture done: makedumpfile rc=0 in 0.25 s")
+        r = labtrace.analyze(rundir(vendor, t))
+        e = r["e1000e"]
+        check(f"window/{vendor}/ms", round(r["window_ms"], 3), round((t_q - t_trig) * 1000, 3))
+        check(f"window/{vendor}/before_panic_line", r["quiesced_before_panic_line"], True)
+        check(f"window/{vendor}/landed", e["landed_ram"], 2)
+        check(f"window/{vendor}/after_quiesce", e["landed_after_quiesce"], 1)
+        check(f"window/{vendor}/after_panic_line", e["landed_after_panic_line"], 1)
+    # No tagged wait: no window, nothing counted as after the quiesce.
+    t = Trace()
+    t.console("LAB: trigger")
+    t.ev("amdvi_completion_wait", "store address 0x1000 data 0x2a")
+    t.console("[    4.8] Kernel panic - not syncing: x")
+    r = labtrace.analyze(rundir("amd", t))
+    check("window/untagged_only", (r["window_ms"], r["quiesced_before_panic_line"]), (None, None))
+
+
 def test_amd_no_quiesce_line():
     """The crash path logs to the log buffer only (record version 3): the
     capture kernel's banner separates its register reads from the crash
@@ -252,7 +294,7 @@ def test_takeover_window():
 
 
 if __name__ == "__main__":
-    for t in (test_amd, test_amd_no_quiesce_line, test_vtd, test_serial_and_fallbacks, test_edu,
+    for t in (test_amd, test_window, test_amd_no_quiesce_line, test_vtd, test_serial_and_fallbacks, test_edu,
               test_takeover_window, test_shutdown_cycles):
         run_case(t)
     sys.exit(1 if failed else 0)

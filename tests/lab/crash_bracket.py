@@ -18,6 +18,17 @@ about itself:
   end    the last IOMMU register access or command / descriptor the
          IOMMU executed after start and before purgatory's line.
 
+With the early pass at panic entry (crash_dma_quiesce_early) the trace
+holds two passes: the early one ends with the crash path's own completion
+wait (AMD store data 0x444d4151........, VT-d status data 0x5141....),
+and the pass after the stop begins with the next table-pointer read. The
+early pass then gets its own bracket (early_found, early_start,
+early_end, early_span_us, early_waits, early_events, and
+early_before_panic_line: whether it ended before the first byte of the
+"Kernel panic - not syncing" line; None when that line never reached the
+console, as with a panic in NMI context) and start/end/span_us are the
+pass after the stop's.
+
 Fields: found (a start was seen), start, end (QEMU clock, seconds),
 span_us, closed (purgatory's line was seen after start), purgatory_us
 (from start to purgatory's line: the crash path plus what is left of the
@@ -43,7 +54,10 @@ TRAFFIC = {
               "vtd_inv_desc_cc_domain", "vtd_inv_desc_cc_device",
               "vtd_inv_desc_iotlb_global", "vtd_inv_desc_iotlb_domain",
               "vtd_inv_desc_iotlb_pages", "vtd_inv_desc_wait_sw",
-              "vtd_context_cache_reset", "vtd_iotlb_reset"),
+              "vtd_context_cache_reset", "vtd_iotlb_reset",
+              # QEMU rebuilding a device's address space when a context
+              # entry changes between pass-through and translated
+              "vtd_switch_address_space"),
 }
 WAITS = {"amdvi_completion_wait": re.compile(r"data 0x([0-9a-f]+)"),
          "vtd_inv_desc_wait_sw": re.compile(r"data 0x([0-9a-f]+)")}
@@ -56,6 +70,23 @@ def is_table_read(vendor, ev, args):
     return ev == "vtd_reg_read" and VTD_RTADDR.search(args + " ") is not None
 
 
+# The crash path's own completion-wait values: AMD store data with
+# "DMAQ" (0x444d4151) in the upper half, VT-d status data 0x5141xxxx.
+TAGGED = {"amd": "0x444d4151", "intel": "0x5141"}
+
+
+def tagged(vendor, ev, args):
+    m = WAITS.get(ev)
+    return bool(m and m.search(args) and m.search(args).group(1).startswith(TAGGED[vendor][2:]))
+
+
+def count(res, prefix, ev, args):
+    res[prefix + "events"][ev] = res[prefix + "events"].get(ev, 0) + 1
+    m = WAITS.get(ev)
+    if m and m.search(args):
+        res[prefix + "waits"].append("0x" + m.search(args).group(1))
+
+
 def bracket(text, vendor):
     lines = qtrace.console_lines(text)
     t_armed = None
@@ -64,32 +95,42 @@ def bracket(text, vendor):
             t_armed = t
     res = {"found": False, "t_armed": t_armed, "start": None, "end": None,
            "span_us": None, "closed": False, "purgatory_us": None, "events": {},
-           "waits": []}
+           "waits": [], "early_found": False, "early_start": None, "early_end": None,
+           "early_span_us": None, "early_waits": [], "early_events": {},
+           "t_panic": None, "early_before_panic_line": None}
     if t_armed is None:
         return res
-    evs = [e for e in qtrace.events(text, TRAFFIC[vendor]) if e[0] is not None]
-    start = limit = None
-    for t, ev, args in evs:
-        if t < t_armed:
-            continue
-        if start is None:
-            if not is_table_read(vendor, ev, args):
-                continue
-            start = end = t
-            res["found"] = True
-            limit, _ = qtrace.find_line(lines, "I'm in purgatory", after=start)
-            res["closed"] = limit is not None
-            if limit is not None:
-                res["purgatory_us"] = round((limit - start) * 1e6)
-        elif limit is not None and t >= limit:
-            break
-        end = t
-        res["events"][ev] = res["events"].get(ev, 0) + 1
-        m = WAITS.get(ev)
-        if m and m.search(args):
-            res["waits"].append("0x" + m.search(args).group(1))
-    if start is not None:
-        res.update(start=start, end=end, span_us=round((end - start) * 1e6))
+    t_panic, _ = qtrace.find_line(lines, "Kernel panic - not syncing", after=t_armed)
+    res["t_panic"] = t_panic
+    evs = [e for e in qtrace.events(text, TRAFFIC[vendor]) if e[0] is not None and e[0] >= t_armed]
+    # Table-pointer reads after the arming, up to purgatory's line.
+    reads = [i for i, (t, ev, args) in enumerate(evs) if is_table_read(vendor, ev, args)]
+    if not reads:
+        return res
+    limit, _ = qtrace.find_line(lines, "I'm in purgatory", after=evs[reads[0]][0])
+    res["closed"] = limit is not None
+    n = len(evs) if limit is None else next((i for i, e in enumerate(evs) if e[0] >= limit), len(evs))
+    # Two passes when a table read follows a crash-path wait: the early
+    # pass ends before that read, the pass after the stop starts there.
+    first = reads[0]
+    wait = next((i for i in range(first, n) if tagged(vendor, evs[i][1], evs[i][2])), None)
+    second = next((i for i in reads if wait is not None and wait < i < n), None)
+    if second is not None:
+        res.update(early_found=True, early_start=evs[first][0], early_end=evs[second - 1][0])
+        for t, ev, args in evs[first:second]:
+            count(res, "early_", ev, args)
+        res["early_span_us"] = round((res["early_end"] - res["early_start"]) * 1e6)
+        if t_panic is not None:
+            res["early_before_panic_line"] = res["early_end"] < t_panic
+        first = second
+    if first >= n:
+        return res
+    res.update(found=True, start=evs[first][0], end=evs[n - 1][0])
+    for t, ev, args in evs[first:n]:
+        count(res, "", ev, args)
+    res["span_us"] = round((res["end"] - res["start"]) * 1e6)
+    if limit is not None:
+        res["purgatory_us"] = round((limit - res["start"]) * 1e6)
     return res
 
 

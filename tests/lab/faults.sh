@@ -36,11 +36,13 @@
 #   - capture: the capture completes and crash(8) opens the dump;
 #   - bracket: the crash path's own IOMMU traffic in the QEMU trace, on
 #     QEMU's clock (tests/lab/crash_bracket.py): from its read of the
-#     table-pointer register after the crash-time DMA was armed to its
-#     last register access or executed command before the capture
-#     kernel's read of that register. Its span must be within the budget
-#     plus 10 ms: a bound on the crash path itself, from outside it, that
-#     does not include panic(), the kexec or the next kernel's boot;
+#     table-pointer register after the panic line to its last register
+#     access or executed command before purgatory's line. Its span must
+#     be within the budget plus 10 ms: a bound on the crash path itself,
+#     from outside it, that does not include panic(), the kexec or the
+#     next kernel's boot. The early pass at panic entry, when the trace
+#     shows it (traffic between the arming and the panic line), is
+#     bounded the same way (row early-bracket);
 #   - translation-on: the QEMU trace shows no write turning translation
 #     off between the trigger and the end of the capture (AMD
 #     amdvi_control_status IommuEn, VT-d vtd_dmar_enable);
@@ -72,6 +74,8 @@ printf '%-10s %-6s %-10s %-12s %-16s %s\n' scenario vendor state inval record_us
 # Slack of the bracket over the budget: the last poll step and QEMU's
 # own scheduling between two register accesses.
 slack_us=10000
+# The early pass may first try its driver lock for up to 1 ms per IOMMU.
+early_lock_us=1000
 
 if ! "$top/userspace/lab/prepare.sh"; then
 	echo "FAIL lab-faults-prepare: kernel, module or initramfs missing"
@@ -115,7 +119,7 @@ window() {
 # common VENDOR BUDGET_US: the checks every scenario shares. Sets $us
 # (the record's time, microseconds) and $span (the bracket's).
 common() {
-	local v=$1 budget=$2 before off cyc khz us2
+	local v=$1 budget=$2 before off cyc khz us2 espan
 	if [ "$(j '.qemu.timeout')" = true ]; then
 		notok capture "QEMU timed out after $timeout s"
 	elif [ "$(j '.capture.ok')" != true ]; then
@@ -134,6 +138,14 @@ common() {
 		notok bracket "crash path traffic spans $span us on QEMU's clock, want at most $budget + $slack_us us"
 	else
 		ok bracket "$span us on QEMU's clock, budget $budget us"
+	fi
+	if [ "$(b '.early_found')" = true ]; then
+		espan=$(b '.early_span_us')
+		if ! isnum "$espan" || [ "$espan" -gt $((budget + early_lock_us + slack_us)) ]; then
+			notok early-bracket "early pass traffic spans $espan us, want at most $budget + $early_lock_us + $slack_us us"
+		else
+			ok early-bracket "$espan us on QEMU's clock"
+		fi
 	fi
 	read -r before _ off < <(window "$v")
 	if ! isnum "$before" || [ "$before" = 0 ]; then
@@ -215,6 +227,30 @@ row() { # scenario vendor
 		"$(d '.iommus[0].inval')" "${us:-?}" "${span:-?}" >>"$table"
 }
 
+# early_ran yes|busy: the early pass at panic entry ran: the trace holds
+# two passes of the crash path (crash_bracket.py: a table-pointer read
+# after the crash path's own completion wait), the first with that wait,
+# and the record says "early"; busy: one pass only, and the record says
+# the early pass found its lock busy. (A panic in NMI context never
+# prints its panic line: its consoles are flushed after the kexec.)
+early_ran() {
+	local tag=0x5141 flags
+	[ "$v" = amd ] && tag=0x444d4151
+	flags=$(d '.iommus[0].flags')
+	if [ "$1" = yes ]; then
+		if [ "$(b "[.early_waits[] | select(startswith(\"$tag\"))] | length")" -ge 1 ] 2>/dev/null &&
+			[[ ",$flags," == *,early,* ]]; then
+			ok early-pass "own wait $(b '.early_waits | join(",")') in the early pass, $(b '.early_span_us') us; flags $flags"
+		else
+			notok early-pass "early waits $(b '.early_waits'), record flags $flags: the early pass did not run"
+		fi
+	elif [ "$(b '.early_found')" = false ] && [[ ",$flags," == *,early-busy,* ]]; then
+		ok early-pass-skipped "one pass only; flags $flags"
+	else
+		notok early-pass-skipped "early pass in the trace: $(b '.early_found'), record flags $flags"
+	fi
+}
+
 check_nmi() { # vendor
 	local v=$1 name="lab-$1-fault-nmi-panic"
 	run "$name" "$v" LAB_APPEND=lab.nmi=1 || return
@@ -226,6 +262,7 @@ check_nmi() { # vendor
 		notok in-nmi "the crashed kernel's log shows no panic from NMI context"
 	fi
 	common "$v" 100000
+	early_ran yes
 	waits_ran 1
 	writes_are blocked cached
 	record_is "done" ok
@@ -312,6 +349,8 @@ check_lockheld() { # vendor
 	else
 		notok held-command-never-ran "the unpublished command (domain 0xfffe) ran $stale time(s)"
 	fi
+	# The lock stays held: the early pass must leave this IOMMU alone.
+	early_ran busy
 	writes_are blocked cached
 	record_is "done" ok
 	row lockheld "$v"

@@ -17,7 +17,14 @@
 #   capture the capture kernel writes a dump that crash(8) opens ("sys"
 #           and "log" run), and can itself still DMA through an edu
 #           device the crash path quiesced (read-back);
-#   record  the crash path's record in the dump agrees with the oracles.
+#   record  the crash path's record in the dump agrees with the oracles;
+#   early   write / all: the early pass at panic entry ran before the
+#           panic was printed: the QEMU trace shows the IOMMU executing
+#           the crash path's own completion wait (AMD store value
+#           0x444d4151..., VT-d status 0x5141....) after the arming, and
+#           that pass's traffic ending before the panic line's first byte
+#           (tests/lab/crash_bracket.py); off: no crash-path pass before
+#           the one after the stop.
 # for VENDOR in amd intel, VT-d in legacy and in scalable mode (runs named
 # lab-intel-sm-*), and first-kernel MODE in translated pt; in scalable
 # mode also write runs where both edu devices write, one behind the root
@@ -120,8 +127,29 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 
 	# The edu read (RAM -> device buffer), when one was armed.
 	[ -n "$two" ] || check_read
+	check_early "${v%-sm}"
 	check_capture
 	case_end "$((SECONDS - t0)) s"
+}
+
+check_early() { # vendor
+	local br tag=0x5141 n found
+	[ "$1" = amd ] && tag=0x444d4151
+	br=$(python3 "$top/tests/lab/crash_bracket.py" "$out" "$1")
+	echo "$br" >"$out/crash-bracket.json"
+	n=$(jq -r "[.early_waits[] | select(startswith(\"$tag\"))] | length" <<<"$br")
+	found=$(jq -r '.early_found' <<<"$br")
+	if [ "$s" = off ]; then
+		if [ "$found" = false ]; then
+			ok no-early-pass "no crash-path IOMMU traffic before the panic line"
+		else
+			notok no-early-pass "crash-path IOMMU traffic before the panic line in mode off"
+		fi
+	elif [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$(jq -r '.early_before_panic_line' <<<"$br")" = true ]; then
+		ok early-pass "own wait $(jq -r '.early_waits | join(",")' <<<"$br") before the panic line, early traffic $(jq -r '.early_span_us' <<<"$br") us"
+	else
+		notok early-pass "no completion wait of the crash path before the panic line (early pass: $found, waits: $(jq -c '.early_waits' <<<"$br"), before the panic line: $(jq -r '.early_before_panic_line' <<<"$br"))"
+	fi
 }
 
 check_read() {

@@ -5,31 +5,43 @@
    VT-d table walks over full-size synthetic tables against a plain
    read-and-write scan of the same memory; ns per entry, the ratio, and the
    invalidation commands each variant issues.
-2. In the lab guest, per vendor, from single runs (userspace/lab/run.sh,
-   kernel frozen once as in make compare):
-   - crash_dma_quiesce=write with the e1000e receiving: the crash path's
-     total_cycles against the whole native_machine_crash_shutdown(), both
-     from the result record read from the dump (record version 2: TSC
-     stamps at the entry and the end of the shutdown and of the quiesce;
-     TCG's TSC follows the host clock). Also the share with the quiesce's
-     log lines, and the span on QEMU's clock from the panic line to the
-     quiesce's log line on the serial console as an outside cross-check
-     (it also holds the end of panic() before the shutdown). The stock run
-     of the next item gives the shutdown without the quiesce;
-   - capture-kernel takeover against stock Linux 6.1 copying: in each run
-     the QEMU-timed window from the capture kernel's first to its last
-     access to the IOMMU's table-base register (AMD Device Table Base,
-     VT-d RTADDR) during its boot, i.e. from reading the old table pointer
-     to installing its own. Stock: crash_dma_quiesce=off, 6.1 copy. The
-     new takeovers (iommu_kdump_retire=reset, iommu_kdump_quiesce=1) when
-     the kernel has them; otherwise reported unsupported. VT-d also gives
-     the stock copy from the capture kernel's printk timestamps.
+2. In the lab guest, per vendor, from lab runs (userspace/lab/run.sh, kernel
+   frozen once as in make compare, the e1000e receiving across the crash),
+   interleaved: BENCH_RUNS rounds, each one run of every configuration in
+   turn, so that a change in host speed hits them alike:
+     stock       crash_dma_quiesce=off (Linux 6.1)
+     late        crash_dma_quiesce=write crash_dma_quiesce_early=0 (the
+                 quiesce after the other CPUs are stopped only)
+     quiesce     crash_dma_quiesce=write (early pass at panic entry too)
+     both        quiesce, and the capture kernel's takeover with
+                 iommu_kdump_retire=reset
+   Per run (labtrace.analyze):
+   - the post-panic window on QEMU's clock: from the trigger's last console
+     line to the crash path's first completed invalidation (its tagged
+     COMPLETION_WAIT / wait descriptor in the QEMU trace), and the e1000e
+     frames that landed in RAM after the trigger, after the panic line and
+     after that invalidation;
+   - trigger -> "LAB: capture done" on QEMU's clock, whose ratios to the
+     same round's stock run give the capture's cost (mean and min-max over
+     the rounds);
+   - the resets retirement performs at driver bind (capture kernel lines
+     "iommu kdump: reset in N us"): count and total time;
+   - the crash path's time after the stop from its record in the dump.
+   Then one run per vendor with the first kernel in pass-through mode
+   (MODE=pt) beside the translated quiesce run: the crash path's time
+   from the record, and the IOMMU traffic of the pass after the stop on
+   QEMU's clock (tests/lab/crash_bracket.py's late bracket, counted by
+   event), to tell guest work from the emulator's.
+   Stock 6.1 copying against the capture-kernel takeover: the QEMU-timed
+   window from the capture kernel's first to its last access to the
+   IOMMU's table-base register, from the stock and both runs.
 Figures go to stdout and to RESULTS/bench-<time>/bench.json. No pass/fail.
 
-Usage: bench.py [--vendors amd,intel] [--iters N] [--no-guest] [--results DIR]
+Usage: bench.py [--vendors amd,intel] [--iters N] [--rounds N] [--no-guest] [--results DIR]
 """
 import argparse
 import datetime
+import gzip
 import json
 import os
 import subprocess
@@ -41,10 +53,6 @@ TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "userspace", "compare"))
 import compare  # noqa: E402
 import labtrace  # noqa: E402
-
-TAKEOVERS = [("retire-reset", "iommu_kdump_retire", "iommu_kdump_retire=reset"),
-             ("bringup-quiesce", "iommu_kdump_quiesce", "iommu_kdump_quiesce=1")]
-
 
 def log(msg):
     print(msg, flush=True)
@@ -59,68 +67,113 @@ def walk_part(outdir, iters):
         return json.load(f)
 
 
-def guest_part(outdir, vendors, timeout):
+CONFIGS = [
+    # name, STRATEGY, first-kernel append, capture-kernel append
+    ("stock", "off", "", ""),
+    ("late", "write", "crash_dma_quiesce_early=0", ""),
+    ("quiesce", "write", "", ""),
+    ("both", "write", "", "iommu_kdump_retire=reset"),
+]
+
+
+def spread(vals, f="{:.3f}"):
+    """'mean (min-max, n=N)' of the numbers in @vals."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "—"
+    m = sum(vals) / len(vals)
+    if len(vals) == 1:
+        return f.format(m) + " (n=1)"
+    return f"{f.format(m)} ({f.format(min(vals))}-{f.format(max(vals))}, n={len(vals)})"
+
+
+def run_figures(r):
+    e = r.get("e1000e") or {}
+    return {"dir": r.get("dir"), "error": r.get("error"), "capture_ok": r.get("capture_ok"),
+            "window_ms": r.get("window_ms"),
+            "quiesced_before_panic_line": r.get("quiesced_before_panic_line"),
+            "landed_after_trigger": e.get("landed_ram"),
+            "landed_after_panic_line": e.get("landed_after_panic_line"),
+            "landed_after_quiesce": e.get("landed_after_quiesce"),
+            "trigger_to_done_s": r.get("trigger_to_capture_done_s"),
+            "resets": r.get("resets"), "reset_us": r.get("reset_us"),
+            "crash_path_us": r.get("crash_path_us"), "takeover_ms": r.get("takeover_ms")}
+
+
+def pt_part(args, frozen, v, outdir):
+    """The crash path with the first kernel in pass-through mode."""
+    sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+    import crash_bracket  # noqa: E402
+    out = {}
+    for mode in ("translated", "pt"):
+        r = compare.one_run(args, frozen, v, "write", "e1000e", "", first_mode=mode)
+        f = run_figures(r)
+        try:
+            with gzip.open(os.path.join(r["dir"], "trace.log.gz"), "rt", errors="replace") as fh:
+                text = fh.read()
+        except (OSError, KeyError, TypeError):
+            text = ""
+        b = crash_bracket.bracket(text, v) if text else {}
+        f["late_bracket_us"] = b.get("span_us")
+        f["late_events"] = b.get("events")
+        f["early_bracket_us"] = b.get("early_span_us")
+        f["early_events"] = b.get("early_events")
+        out[mode] = f
+        log(f"guest {v} {mode}: crash path after the stop {fmt(f['crash_path_us'], '{:.0f}')} us "
+            f"(record); its IOMMU traffic {fmt(f['late_bracket_us'], '{:.0f}')} us on QEMU's clock "
+            f"{f['late_events']}; early pass {fmt(f['early_bracket_us'], '{:.0f}')} us "
+            f"{f['early_events']}")
+    return out
+
+
+def guest_part(outdir, vendors, timeout, rounds):
     frozen = os.path.join(outdir, "build")
     kernel = compare.freeze_kernel(frozen)
     args = types.SimpleNamespace(timeout=timeout, runs_dir=os.path.join(outdir, "runs"),
                                  keep_dumps=False)
     os.makedirs(args.runs_dir, exist_ok=True)
-    res = {"kernel": kernel, "vendors": {}}
+    res = {"kernel": kernel, "rounds": rounds, "vendors": {}}
     for v in vendors:
-        g = {}
-        # (a) the quiesce's share of native_machine_crash_shutdown()
-        r = compare.one_run(args, frozen, v, "write", "e1000e", "")
-        serial_s = r.get("panic_to_quiesce_line_s")
-        q, share = r.get("crash_path_us"), r.get("crash_path_share")
-        g["quiesce"] = {"dir": r.get("dir"), "crash_path_us": q,
-                        "crash_path_cycles": r.get("crash_path_cycles"),
-                        "shutdown_us": r.get("shutdown_us"),
-                        "ratio": share,
-                        "ratio_with_log": r.get("quiesce_with_log_share"),
-                        "panic_to_quiesce_line_us": serial_s * 1e6 if serial_s else None,
-                        "error": r.get("error")}
-        if q and share:
-            log(f"guest {v}: crash path (quiesce) {q:.0f} us = {share:.4f} of "
-                f"native_machine_crash_shutdown() ({r['shutdown_us']:.0f} us; with the "
-                f"quiesce's log lines {fmt(r.get('quiesce_with_log_share'), '{:.4f}')}), "
-                f"TSC stamps from one run's dump; console span panic line -> quiesce line "
-                f"{fmt(g['quiesce']['panic_to_quiesce_line_us'], '{:.0f}')} us (QEMU clock)")
-        else:
-            log(f"guest {v}: quiesce share not measured "
-                f"({r.get('error') or 'record without consistent shutdown stamps'})")
-
-        # (b) capture-kernel takeover against stock 6.1 copying
-        r = compare.one_run(args, frozen, v, "off", "e1000e", "")
-        cap = labtrace.read(os.path.join(r.get("dir", ""), "capture-dmesg.txt"))
-        stock = {"dir": r.get("dir"), "takeover_ms": r.get("takeover_ms"),
-                 "shutdown_us": r.get("shutdown_us"),
-                 "capture_ok": r.get("capture_ok"), "error": r.get("error")}
-        log(f"guest {v}: stock crash shutdown (crash_dma_quiesce=off) "
-            f"{fmt(stock['shutdown_us'], '{:.0f}')} us, from the same record stamps")
-        if v == "intel":
-            pt = labtrace.printk_times(cap, {"start": "trying to copy translation structures",
-                                             "end": "Copied translation tables"})
-            if "start" in pt and "end" in pt:
-                stock["printk_copy_ms"] = (pt["end"] - pt["start"]) * 1000
-        g["stock"] = stock
-        log(f"guest {v}: stock 6.1 takeover (copy) {fmt(stock['takeover_ms'])} ms in QEMU time"
-            + (f", {stock['printk_copy_ms']:.2f} ms by printk" if "printk_copy_ms" in stock else ""))
-        g["takeover"] = {}
-        for name, param, opt in TAKEOVERS:
-            if param not in kernel["params"]:
-                g["takeover"][name] = {"unsupported": f"unsupported by this kernel: {param} "
-                                                      "not found in vmlinux"}
-                log(f"guest {v}: takeover {name}: unsupported by this kernel ({param} not in vmlinux)")
-                continue
-            r = compare.one_run(args, frozen, v, "off", "e1000e", opt)
-            t = r.get("takeover_ms")
-            s = stock["takeover_ms"]
-            g["takeover"][name] = {"dir": r.get("dir"), "capture_append": opt, "takeover_ms": t,
-                                   "capture_ok": r.get("capture_ok"),
-                                   "ratio_to_stock": t / s if t and s else None,
-                                   "error": r.get("error")}
-            log(f"guest {v}: takeover {name} ({opt}) {fmt(t)} ms, "
-                f"{fmt(t / s if t and s else None, '{:.2f}')} x stock")
+        runs = {name: [] for name, *_ in CONFIGS}
+        for i in range(rounds):
+            for name, strategy, first, cap in CONFIGS:
+                f = run_figures(compare.one_run(args, frozen, v, strategy, "e1000e", cap,
+                                                first_append=first))
+                runs[name].append(f)
+                log(f"guest {v} round {i + 1}/{rounds} {name}: window {fmt(f['window_ms'])} ms"
+                    f" (before the panic line: {f['quiesced_before_panic_line']}), frames landed"
+                    f" after trigger/panic line/quiesce {f['landed_after_trigger']}/"
+                    f"{f['landed_after_panic_line']}/{f['landed_after_quiesce']},"
+                    f" trigger->capture done {fmt(f['trigger_to_done_s'], '{:.3f}')} s,"
+                    f" resets {f['resets']} ({fmt(f['reset_us'], '{:.0f}')} us)")
+        g = {"runs": runs, "ratio": {}, "window": {}}
+        for name in ("late", "quiesce", "both"):
+            rs = [q["trigger_to_done_s"] / s["trigger_to_done_s"]
+                  for q, s in zip(runs[name], runs["stock"])
+                  if q["trigger_to_done_s"] and s["trigger_to_done_s"]]
+            g["ratio"][name] = rs
+            log(f"guest {v}: capture cost {name}/stock (trigger -> capture done, same round) "
+                f"{spread(rs)}")
+        for name in ("late", "quiesce"):
+            w = [f["window_ms"] for f in runs[name]]
+            g["window"][name] = {
+                "window_ms": w,
+                "landed_after_panic_line": sum(f["landed_after_panic_line"] or 0 for f in runs[name]),
+                "landed_after_quiesce": sum(f["landed_after_quiesce"] or 0 for f in runs[name]),
+                "landed_after_trigger": sum(f["landed_after_trigger"] or 0 for f in runs[name])}
+            log(f"guest {v}: window ({name}) {spread(w, '{:.2f}')} ms; frames landed in RAM after "
+                f"the trigger {g['window'][name]['landed_after_trigger']}, after the panic line "
+                f"{g['window'][name]['landed_after_panic_line']}, after the quiesce "
+                f"{g['window'][name]['landed_after_quiesce']} (all rounds)")
+        resets = [f["resets"] for f in runs["both"]]
+        reset_us = [f["reset_us"] for f in runs["both"]]
+        log(f"guest {v}: retirement resets at bind {spread(resets, '{:.0f}')}, their time "
+            f"{spread(reset_us, '{:.0f}')} us per capture")
+        tk = [f["takeover_ms"] for f in runs["both"]]
+        st = [f["takeover_ms"] for f in runs["stock"]]
+        log(f"guest {v}: takeover window {spread(tk, '{:.2f}')} ms, stock 6.1 copy "
+            f"{spread(st, '{:.2f}')} ms (QEMU clock)")
+        g["pt"] = pt_part(args, frozen, v, outdir)
         res["vendors"][v] = g
     return res
 
@@ -137,6 +190,7 @@ def main():
                     default=os.environ.get("BENCH_GUEST", "1") == "0")
     ap.add_argument("--results", default=os.environ.get("RESULTS", os.path.join(TOP, "results")))
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("LAB_TIMEOUT", 60)))
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
     args = ap.parse_args()
     vendors = [v for v in args.vendors.split(",") if v]
     outdir = os.path.abspath(os.path.join(
@@ -145,7 +199,7 @@ def main():
     out = {"walk": walk_part(outdir, args.iters)}
     if not args.no_guest:
         subprocess.run([os.path.join(TOP, "userspace/build/deps.sh"), "lab"], check=True)
-        out["guest"] = guest_part(outdir, vendors, args.timeout)
+        out["guest"] = guest_part(outdir, vendors, args.timeout, args.rounds)
     path = os.path.join(outdir, "bench.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)

@@ -174,9 +174,10 @@ def plan_cells(args, kernel):
     return cells
 
 
-def lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova=None):
+def lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova=None,
+            first_append="", first_mode="translated"):
     env = dict(os.environ)
-    append = []
+    append = [first_append] if first_append else []
     if workload == "e1000e":
         append.append("lab.arm=0")
         env["LAB_FRAMES"] = "1"
@@ -186,7 +187,7 @@ def lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova=Non
     if crash_iova is not None:
         append.append(f"lab.crash_iova={crash_iova:#x}")
     env.update({
-        "VENDOR": vendor, "MODE": "translated", "STRATEGY": mode, "READER": "-1",
+        "VENDOR": vendor, "MODE": first_mode, "STRATEGY": mode, "READER": "-1",
         "LAB_TIMEOUT": str(args.timeout), "RESULTS": args.runs_dir,
         "LAB_APPEND": " ".join(append), "CAPTURE_APPEND": capture_append,
         "LAB_TRACE_EXTRA": labtrace.TRACE_EXTRA, "KEEP_DUMP": "1" if args.keep_dumps else "0",
@@ -194,8 +195,13 @@ def lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova=Non
     return env
 
 
-def one_run(args, frozen, vendor, mode, workload, capture_append, crash_iova=None):
-    env = lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova)
+def one_run(args, frozen, vendor, mode, workload, capture_append, crash_iova=None,
+            first_append="", first_mode="translated"):
+    """One lab run (userspace/lab/run.sh) analysed by labtrace.analyze().
+    @first_append: more first-kernel command-line words; @first_mode: the
+    first kernel's IOMMU mode (translated, pt)."""
+    env = lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova,
+                  first_append, first_mode)
     t0 = time.time()
     p = subprocess.run([os.path.join(TOP, "userspace/lab/run.sh")], env=env,
                        capture_output=True, text=True, errors="replace")

@@ -26,7 +26,19 @@ TRACE_EXTRA (run.sh LAB_TRACE_EXTRA):
                     IOMMU register accesses (QEMU 7.2 traces AMD-Vi register
                     writes as amdvi_mmio_read too) and VT-d IOTLB hits.
 
-e1000e frames after the crash (t >= the panic line) are judged one by one:
+The post-panic window: the panic starts at the trigger's last console line
+(init.sh's "LAB: trigger", or the last edu_dma buffer line after it: the
+module panics right after printing it). It ends when the crash path's
+first invalidation completes: the first COMPLETION_WAIT (AMD,
+amdvi_completion_wait) or wait descriptor (VT-d, vtd_inv_desc_wait_sw)
+after the trigger whose store value carries the crash path's tag (AMD:
+upper half "DMAQ", 0x444d4151; VT-d: 0x5141 in the upper 16 bits of the
+status data), which the driver's own waits never use. With the early
+pass (crash_dma_quiesce_early=1) that is before the panic line; without
+it, after the other CPUs were stopped.
+
+e1000e frames after the crash (t >= the trigger; the panic line when the
+run has no trigger line) are judged one by one:
   landed        a translation of the buffer succeeded (AMD: a
                 translation result with a host address; VT-d: an IOTLB
                 fill or hit): the data went to that host address
@@ -51,10 +63,14 @@ import sys
 # The lab's own file helpers (userspace/lab/analyze.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 from analyze import keyvals, read  # noqa: E402
-from qtrace import LINE_RE, find_line, serial_lines  # noqa: E402,F401
+from qtrace import LINE_RE, find_line, last_line, serial_lines  # noqa: E402,F401
 
 TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
                "amdvi_mmio_read vtd_reg_read vtd_reg_write vtd_iotlb_page_hit")
+
+# The crash path's own completion-wait values (see the module docstring).
+CQ_WAIT = {"amdvi_completion_wait": re.compile(r"data 0x444d4151[0-9a-f]{8}\b"),
+           "vtd_inv_desc_wait_sw": re.compile(r"data 0x5141[0-9a-f]{4}\b")}
 
 E1000E = "00:06.0"
 E1000E_SID = 6 << 3
@@ -78,6 +94,7 @@ RAMDISK_RE = re.compile(r"RAMDISK: \[mem 0x(?P<s>[0-9a-f]+)-0x(?P<e>[0-9a-f]+)\]
 PROBE_RE = re.compile(
     r"edu_dma: probe phys=0x(?P<phys>[0-9a-f]+) pattern_words=(?P<n>\d+)")
 CK_LOG_RE = re.compile(r"Reserving (?P<size>\d+)MB of memory at (?P<at>\d+)MB for crashkernel")
+RESET_RE = re.compile(r"iommu kdump: reset in (\d+) us")
 TS_RE = re.compile(r"^\[\s*(?P<ts>[0-9]+\.[0-9]+)\]\s*(?P<msg>.*)$")
 
 # AMD-Vi Device Table Base Address register, VT-d RTADDR_REG (+4: high half)
@@ -128,6 +145,14 @@ class Frame:
 
     def in_desc(self, addr):
         return self.desc <= addr < self.desc + 16
+
+
+NEWLINE_RE = re.compile(r"addr 0x00 val 0x0a\b")
+
+
+def line_end(args):
+    """True for a serial_write event writing a newline to the UART."""
+    return NEWLINE_RE.search(args) is not None
 
 
 def quiesce_line(lines, t_panic):
@@ -206,6 +231,23 @@ def analyze(d):
                 lines_cache.append((t, ev, args))
     lines = serial_lines(serial_ev)
     t_panic, panic_text = find_line(lines, "Kernel panic - not syncing")
+    t_trigger = None
+    if t_panic is not None:
+        t_trig, _ = last_line(lines, "LAB: trigger", before=t_panic)
+        t_edu, _ = last_line(lines, "edu_dma: dev=", before=t_panic)
+        cands = [x for x in (t_trig, t_edu) if x is not None and (t_trig is None or x >= t_trig)]
+        t_trigger = max(cands) if cands else None
+    if t_trigger is not None:
+        # The end of that line: its newline byte (the panic follows it).
+        t_trigger = next((t for t, a in serial_ev if t >= t_trigger and line_end(a)), t_trigger)
+    t_start = t_trigger if t_trigger is not None else t_panic
+    # The crash path's first completed invalidation after the trigger.
+    t_quiesced = None
+    if t_start is not None:
+        for t, ev, args in lines_cache:
+            if t >= t_start and ev in CQ_WAIT and CQ_WAIT[ev].search(args):
+                t_quiesced = t
+                break
     t_qline = quiesce_line(lines, t_panic)
     t_up, _ = find_line(lines, "LAB: capture kernel up", after=t_panic) if t_panic else (None, None)
     t_done, _ = find_line(lines, "LAB: capture done", after=t_panic) if t_panic else (None, None)
@@ -230,7 +272,7 @@ def analyze(d):
                 mm = VTD_REG_RE.match(args)
                 if mm and int(mm.group("addr"), 16) in VTD_RTADDR:
                     table_regs.append((t, "write" if ev == "vtd_reg_write" else "access"))
-        if t < t_panic or (t_done is not None and t > t_done):
+        if t < t_start or (t_done is not None and t > t_done):
             continue
         if ev == "e1000e_rx_descr":
             mm = DESCR_RE.search(args)
@@ -291,7 +333,10 @@ def analyze(d):
     # --- e1000e ------------------------------------------------------------
     e = {"fetches": len(frames), "frames": 0, "landed_ram": 0, "landed_crashkernel": 0, "landed_nowhere": 0,
          "blocked": 0, "untranslated": 0, "faulted": 0, "wb_landed": None, "wb_blocked": None,
-         "first_landed_ms": [], "last_landed_ms": None}
+         "first_landed_ms": [], "last_landed_ms": None,
+         # landed in RAM after the panic line / after the crash path's
+         # first completed invalidation (t_quiesced)
+         "landed_after_panic_line": 0, "landed_after_quiesce": 0}
     if vendor == "amd":
         e["wb_landed"] = e["wb_blocked"] = 0
     for fr in frames:
@@ -312,7 +357,11 @@ def analyze(d):
             e["landed_crashkernel"] += 1
         elif "ram" in where:
             e["landed_ram"] += 1
-            ms = round((fr.t - t_panic) * 1000, 2)
+            if fr.t >= t_panic:
+                e["landed_after_panic_line"] += 1
+            if t_quiesced is not None and fr.t >= t_quiesced:
+                e["landed_after_quiesce"] += 1
+            ms = round((fr.t - t_start) * 1000, 2)
             if len(e["first_landed_ms"]) < 5:
                 e["first_landed_ms"].append(ms)
             e["last_landed_ms"] = ms
@@ -385,9 +434,23 @@ def analyze(d):
         "crashkernel": [hex(x) for x in ck] if ck else None,
         "t_panic": t_panic,
         "panic_line": panic_text,
+        "t_trigger": t_trigger,
+        "t_quiesced": t_quiesced,
+        # the post-panic DMA window: trigger -> first completed crash-path
+        # invalidation, and whether that came before the panic line
+        "window_ms": ((t_quiesced - t_start) * 1000
+                      if t_quiesced is not None and t_start is not None else None),
+        "quiesced_before_panic_line": (t_quiesced < t_panic
+                                       if t_quiesced is not None and t_panic is not None else None),
         "panic_to_quiesce_line_s": (t_qline - t_panic) if t_panic and t_qline else None,
         "panic_to_capture_up_s": (t_up - t_panic) if t_panic and t_up else None,
         "panic_to_capture_done_s": (t_done - t_panic) if t_panic and t_done else None,
+        # from the trigger (or the panic line): includes the early pass
+        "trigger_to_capture_done_s": (t_done - t_start) if t_start and t_done else None,
+        # retirement's resets at driver bind in the capture kernel
+        # ("iommu kdump: reset in N us" lines): count and total time
+        "resets": len(RESET_RE.findall(capture_log or "")),
+        "reset_us": sum(int(x) for x in RESET_RE.findall(capture_log or "")),
         "crash_path_us": crash_us,
         "crash_path_cycles": cycles,
         "shutdown_us": shutdown * 1000.0 / khz if shutdown and khz else None,
