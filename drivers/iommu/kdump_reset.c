@@ -47,6 +47,7 @@
 #include <linux/init.h>
 #include <linux/iommu.h>
 #include <linux/iommu_kdump.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -446,6 +447,7 @@ static void ik_bind(struct pci_dev *pdev)
 	bool quiesced = false;
 	struct iommu_kdump_unit *u;
 	unsigned long flags;
+	ktime_t t0;
 	int ret;
 
 	ik_clear_dev(pdev, false, &live);
@@ -460,10 +462,15 @@ static void ik_bind(struct pci_dev *pdev)
 			spin_unlock_irqrestore(&ik_lock, flags);
 		}
 		if (!quiesced && pdev->reset_methods[0]) {
+			/* What retirement costs at bind: one line per reset. */
+			t0 = ktime_get();
 			ret = pci_reset_function_locked(pdev);
 			if (ret)
 				pci_warn(pdev, "iommu kdump: reset failed (%d)\n",
 					 ret);
+			else
+				pci_info(pdev, "iommu kdump: reset in %lld us\n",
+					 ktime_us_delta(ktime_get(), t0));
 		} else if (!quiesced) {
 			pci_info(pdev, "iommu kdump: no reset method\n");
 		}
