@@ -28,10 +28,12 @@
      "iommu kdump: reset in N us"): count and total time;
    - the crash path's time after the stop from its record in the dump.
    Then one run per vendor with the first kernel in pass-through mode
-   (MODE=pt) beside the translated quiesce run: the crash path's time
-   from the record, and the IOMMU traffic of the pass after the stop on
-   QEMU's clock (tests/lab/crash_bracket.py's late bracket, counted by
-   event), to tell guest work from the emulator's.
+   (MODE=pt) beside one translated, both with the edu DMA armed: the
+   crash path's time after the stop from the record, and on QEMU's clock
+   the IOMMU traffic of each pass (tests/lab/crash_bracket.py: the early
+   pass and the pass after the stop, counted by event; VT-d
+   vtd_switch_address_space is QEMU rebuilding a device's address space),
+   to tell guest work from the emulator's.
    Stock 6.1 copying against the capture-kernel takeover: the QEMU-timed
    window from the capture kernel's first to its last access to the
    IOMMU's table-base register, from the stock and both runs.
@@ -106,7 +108,8 @@ def pt_part(args, frozen, v, outdir):
     import crash_bracket  # noqa: E402
     out = {}
     for mode in ("translated", "pt"):
-        r = compare.one_run(args, frozen, v, "write", "e1000e", "", first_mode=mode)
+        # edu DMA armed at the trigger: crash_bracket.py starts from it
+        r = compare.one_run(args, frozen, v, "write", "edu", "", first_mode=mode)
         f = run_figures(r)
         try:
             with gzip.open(os.path.join(r["dir"], "trace.log.gz"), "rt", errors="replace") as fh:
