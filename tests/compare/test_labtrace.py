@@ -155,8 +155,12 @@ def test_window():
             ("intel", "vtd_inv_desc_wait_sw", "data 0x51410001", "data 0x2")):
         frame = Trace.frame_amd if vendor == "amd" else Trace.frame_vtd
         t = Trace()
-        t.console("LAB: trigger")
-        t_trig = t.t
+        # The shell's line loses its newline to the kernel's output (the
+        # tty had not sent it yet): per-character times still place both.
+        for ch in "LAB: trigger":
+            t.ev("serial_write", f"write addr 0x00 val 0x{ord(ch):02x}")
+        t.console("[    4.7] edu_dma: trigger: panic now")
+        t_trig = t.t - 0.002      # its last character, before \r\n
         # landed inside the window (before the crash path's wait)
         if vendor == "amd":
             frame(t, 0xffffc000, 0xffea0000, 0x123000, 0xaba000)

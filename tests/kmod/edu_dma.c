@@ -517,6 +517,12 @@ static void edu_panic(unsigned int armed)
 {
 	if (lock_held)
 		edu_hold_iommu_lock();
+	/*
+	 * The lab's time reference for the start of the panic (the QEMU
+	 * trace times every console byte): printed synchronously, right
+	 * before the panic or the NMI that raises it.
+	 */
+	pr_emerg("trigger: panic now\n");
 	if (nmi) {
 		if (register_nmi_handler(NMI_LOCAL, edu_nmi_handler, 0, "edu_dma"))
 			panic("edu_dma: cannot register the NMI handler");

@@ -100,7 +100,11 @@ def bracket(text, vendor):
            "t_panic": None, "early_before_panic_line": None}
     if t_armed is None:
         return res
-    t_panic, _ = qtrace.find_line(lines, "Kernel panic - not syncing", after=t_armed)
+    # The panic's own text, timed by its first character: a line the
+    # shell left without its newline may start earlier.
+    t_panic = qtrace.text_time(qtrace.serial_text(
+        [(t, a) for t, _, a in qtrace.events(text, ("serial_write",)) if t is not None]),
+        "Kernel panic - not syncing", after=t_armed)
     res["t_panic"] = t_panic
     evs = [e for e in qtrace.events(text, TRAFFIC[vendor]) if e[0] is not None and e[0] >= t_armed]
     # Table-pointer reads after the arming, up to purgatory's line.

@@ -26,9 +26,14 @@ TRACE_EXTRA (run.sh LAB_TRACE_EXTRA):
                     IOMMU register accesses (QEMU 7.2 traces AMD-Vi register
                     writes as amdvi_mmio_read too) and VT-d IOTLB hits.
 
-The post-panic window: the panic starts at the trigger's last console line
-(init.sh's "LAB: trigger", or the last edu_dma buffer line after it: the
-module panics right after printing it). It ends when the crash path's
+The post-panic window: the panic starts at the trigger's own console
+marker, "edu_dma: trigger: panic now", which the lab module prints (from
+the trigger's write, synchronously) right before it calls panic(); the
+time of its last character. (Without it, runs of an older module: the end
+of init.sh's "LAB: trigger".) Times are per character, not per line: the
+shell's line can be left without its newline when the kernel's panic
+output takes over the console, so the panic's own text is timed by its
+first character, "Kernel panic - not syncing". The window ends when the crash path's
 first invalidation completes: the first COMPLETION_WAIT (AMD,
 amdvi_completion_wait) or wait descriptor (VT-d, vtd_inv_desc_wait_sw)
 after the trigger whose store value carries the crash path's tag (AMD:
@@ -63,7 +68,7 @@ import sys
 # The lab's own file helpers (userspace/lab/analyze.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 from analyze import keyvals, read  # noqa: E402
-from qtrace import LINE_RE, find_line, last_line, serial_lines  # noqa: E402,F401
+from qtrace import LINE_RE, find_line, last_line, serial_lines, serial_text, text_time  # noqa: E402,F401
 
 TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
                "amdvi_mmio_read vtd_reg_read vtd_reg_write vtd_iotlb_page_hit")
@@ -71,6 +76,9 @@ TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
 # The crash path's own completion-wait values (see the module docstring).
 CQ_WAIT = {"amdvi_completion_wait": re.compile(r"data 0x444d4151[0-9a-f]{8}\b"),
            "vtd_inv_desc_wait_sw": re.compile(r"data 0x5141[0-9a-f]{4}\b")}
+
+# tests/kmod/edu_dma.c prints it right before its panic().
+TRIGGER_MARK = "edu_dma: trigger: panic now"
 
 E1000E = "00:06.0"
 E1000E_SID = 6 << 3
@@ -145,14 +153,6 @@ class Frame:
 
     def in_desc(self, addr):
         return self.desc <= addr < self.desc + 16
-
-
-NEWLINE_RE = re.compile(r"addr 0x00 val 0x0a\b")
-
-
-def line_end(args):
-    """True for a serial_write event writing a newline to the UART."""
-    return NEWLINE_RE.search(args) is not None
 
 
 def quiesce_line(lines, t_panic):
@@ -230,16 +230,14 @@ def analyze(d):
                     continue
                 lines_cache.append((t, ev, args))
     lines = serial_lines(serial_ev)
-    t_panic, panic_text = find_line(lines, "Kernel panic - not syncing")
+    stream = serial_text(serial_ev)
+    _, panic_text = find_line(lines, "Kernel panic - not syncing")
+    t_panic = text_time(stream, "Kernel panic - not syncing")
     t_trigger = None
     if t_panic is not None:
-        t_trig, _ = last_line(lines, "LAB: trigger", before=t_panic)
-        t_edu, _ = last_line(lines, "edu_dma: dev=", before=t_panic)
-        cands = [x for x in (t_trig, t_edu) if x is not None and (t_trig is None or x >= t_trig)]
-        t_trigger = max(cands) if cands else None
-    if t_trigger is not None:
-        # The end of that line: its newline byte (the panic follows it).
-        t_trigger = next((t for t, a in serial_ev if t >= t_trigger and line_end(a)), t_trigger)
+        t_trigger = text_time(stream, TRIGGER_MARK, before=t_panic, last=True, end=True)
+        if t_trigger is None:
+            t_trigger = text_time(stream, "LAB: trigger", before=t_panic, last=True, end=True)
     t_start = t_trigger if t_trigger is not None else t_panic
     # The crash path's first completed invalidation after the trigger.
     t_quiesced = None

@@ -84,6 +84,43 @@ def serial_lines(evs):
     return out
 
 
+def serial_text(evs):
+    """The console as one string from serial_write events [(t, args)],
+    with the QEMU time of each of its characters: (text, [t, ...]).
+    Carriage returns are dropped; other control bytes become '?'."""
+    chars, times = [], []
+    for t, args in evs:
+        m = SERIAL_RE.search(args)
+        if not m or m.group("addr") != "00":
+            continue
+        c = int(m.group("val"), 16)
+        if c == 0x0D:
+            continue
+        chars.append("\n" if c == 0x0A else chr(c) if 0x20 <= c < 0x7F else "?")
+        times.append(t)
+    return "".join(chars), times
+
+
+def text_time(stream, needle, after=None, before=None, last=False, end=False):
+    """QEMU time of the first character of @needle in the console
+    @stream (serial_text()), of its first occurrence starting at or after
+    @after (or of the last one starting before @before, with @last); of
+    its last character with @end. None when there is none."""
+    text, times = stream
+    hits = []
+    i = text.find(needle)
+    while i >= 0:
+        if (after is None or times[i] >= after) and (before is None or times[i] < before):
+            hits.append(i)
+            if not last:
+                break
+        i = text.find(needle, i + 1)
+    if not hits:
+        return None
+    i = hits[-1] if last else hits[0]
+    return times[i + len(needle) - 1] if end else times[i]
+
+
 def console_lines(text):
     """The console lines of a trace text, with QEMU's timestamps."""
     return serial_lines([(t, a) for t, _, a in events(text, ("serial_write",))])
