@@ -25,7 +25,10 @@
      same round's stock run give the capture's cost (mean and min-max over
      the rounds);
    - the resets retirement performs at driver bind (capture kernel lines
-     "iommu kdump: reset in N us"): count and total time;
+     "iommu kdump: reset in N us"): count and total time. Every run has
+     an NVMe controller (LAB_NVME=1; BENCH_NVME=0 leaves it out), QEMU's
+     device with Function Level Reset, which the capture kernel's
+     retirement resets by FLR when the nvme driver binds;
    - the crash path's time after the stop from its record in the dump.
    Then one run per vendor with the first kernel in pass-through mode
    (MODE=pt) beside one translated, both with the edu DMA armed: the
@@ -130,6 +133,10 @@ def pt_part(args, frozen, v, outdir):
 
 
 def guest_part(outdir, vendors, timeout, rounds):
+    # An NVMe controller in every run: QEMU's device with Function Level
+    # Reset, so that retirement's resets include an FLR (BENCH_NVME=0: not).
+    if os.environ.get("BENCH_NVME", "1") != "0":
+        os.environ["LAB_NVME"] = "1"
     frozen = os.path.join(outdir, "build")
     kernel = compare.freeze_kernel(frozen)
     args = types.SimpleNamespace(timeout=timeout, runs_dir=os.path.join(outdir, "runs"),

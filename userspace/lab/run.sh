@@ -32,6 +32,7 @@
 #                              holds (a frozen kernel and initramfs)
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
 #                              PCI-PCI bridge (resettable by a bus reset)
+#   LAB_NVME=1                 add an NVMe controller (00:03.0, FLR-capable)
 #   LAB_EDU_EXTRA=N            N more edu devices (write role) on the root
 #                              bus: one per free slot (24), then further
 #                              functions of those slots
@@ -143,6 +144,17 @@ esac
 slots=(0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 02 03)
 case "$VENDOR" in amd) slots+=(05) ;; intel) slots+=(01) ;; esac
 extra=()
+# LAB_NVME=1: an NVMe controller at 00:03.0 (16 MiB sparse image in the
+# results directory): QEMU's NVMe device has Function Level Reset, so the
+# capture kernel's retirement resets it by FLR at its driver's bind.
+if [ "${LAB_NVME:-0}" = 1 ]; then
+	truncate -s 16M "$out/nvme.img"
+	extra+=(-drive "file=$out/nvme.img,if=none,id=nvme0,format=raw"
+		-device "nvme,drive=nvme0,serial=lab0,bus=pcie.0,addr=0x3")
+	free=()
+	for s in "${slots[@]}"; do [ "$s" = 03 ] || free+=("$s"); done
+	slots=("${free[@]}")
+fi
 nextra=${LAB_EDU_EXTRA:-0}
 case "$nextra" in '' | *[!0-9]*) die "LAB_EDU_EXTRA must be a number" ;; esac
 [ "$nextra" -le $((8 * ${#slots[@]})) ] || die "LAB_EDU_EXTRA: at most $((8 * ${#slots[@]})) here"
