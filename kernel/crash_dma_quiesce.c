@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) "crash_dma_quiesce: " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/crash_core.h>
 #include <linux/crash_dma_quiesce.h>
@@ -413,8 +414,8 @@ static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
 
 /*
  * The pass after the stop over an IOMMU the early pass handled: its
- * record counts what both passes changed, and says how the caches were
- * invalidated when this pass had nothing new to invalidate.
+ * record says how the caches were invalidated when this pass had nothing
+ * new to invalidate, and counts the commands of both passes.
  */
 static void cdq_merge_early(struct crash_dma_quiesce_record *rec,
 			    const struct cdq_early_result *early)
@@ -424,12 +425,24 @@ static void cdq_merge_early(struct crash_dma_quiesce_record *rec,
 	if (!early->ran)
 		return;
 	rec->flags |= CRASH_DMA_QUIESCE_F_EARLY;
-	rec->entries_changed += early->entries_changed;
 	rec->commands += early->commands;
 	if (rec->inval == CRASH_DMA_QUIESCE_INV_NONE && early->entries_changed) {
 		rec->inval = early->inval;
 		rec->domains_invalidated = early->domains;
 	}
+}
+
+/* @map |= @carried (CRASH_DMA_QUIESCE_MAP_WORDS words); its bits set. */
+static u32 cdq_union_weight(u64 *map, const u64 *carried)
+{
+	unsigned int k;
+	u32 n = 0;
+
+	for (k = 0; k < CRASH_DMA_QUIESCE_MAP_WORDS; k++) {
+		map[k] |= carried[k];
+		n += hweight64(map[k]);
+	}
+	return n;
 }
 
 /*
@@ -508,8 +521,17 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 			unit->ops->quiesce(unit, &ctx, rec);
 			rec->cycles = rdtsc_ordered() - t0;
 		}
-		if (early)
-			cdq_merge_early(rec, &early[i]);
+		if (!early)
+			continue;
+		cdq_merge_early(rec, &early[i]);
+		/*
+		 * What lost write permission on the crash path, in either
+		 * pass: this pass finds the early pass's entries unchanged
+		 * (or, for pass-through entries it cannot tell from its own,
+		 * changed again), so count the union once.
+		 */
+		if (ctx.carried)
+			rec->entries_changed = cdq_union_weight(maps[i], ctx.carried);
 	}
 }
 

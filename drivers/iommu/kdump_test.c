@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "iommu kdump: " fmt
 
+#include <linux/bottom_half.h>
 #include <linux/crash_dump.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -121,9 +122,9 @@ static void ik_test_holder(void *arg)
  * (in an IPI, interrupts off) and write one command that it never
  * publishes, then keep spinning with the lock held: the state a CPU stopped
  * by the crash NMI half-way through a submission leaves. Waits at most one
- * second for it. Returns with interrupts disabled on this CPU, so that it
- * can take no IOMMU lock itself before the panic its caller must raise
- * next.
+ * second for it. Returns with interrupts and bottom halves disabled on this
+ * CPU, so that it can take no IOMMU lock itself before the panic its caller
+ * must raise next.
  *
  * Return: 0 when the lock is held, -ENODEV without a vendor handler or a
  * second CPU, -ETIMEDOUT when the holder did not answer, or the handler's
@@ -141,6 +142,13 @@ int iommu_kdump_test_hold_lock(void)
 		put_cpu();
 		return -ENODEV;
 	}
+	/*
+	 * No softirq here from now on: once the holder has the lock, a NAPI
+	 * poll on this CPU (say) mapping a receive buffer would flush
+	 * through the same lock and spin on it for good, before the panic.
+	 * The panic follows with bottom halves still disabled.
+	 */
+	local_bh_disable();
 	smp_call_function_single(cpu, ik_test_holder, &s, 0);
 	local_irq_disable();
 	put_cpu();

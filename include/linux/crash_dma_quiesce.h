@@ -247,8 +247,10 @@ struct crash_dma_quiesce_unit;
  *	entries in the tables of the IOMMU at hand already lost write
  *	permission in the early pass (CRASH_DMA_QUIESCE_MAP_WORDS words).
  *	This pass finds those entries unchanged, yet the IOMMU may still
- *	cache them writable: the vendor adds them to @changed and
- *	invalidates them as if this pass had changed them
+ *	cache them writable: the vendor invalidates them as if this pass
+ *	had changed them (VT-d invalidates globally in any case). The core
+ *	adds them to @changed afterwards and counts the union in the
+ *	record's entries_changed
  * @max_commands: when non-zero, queue at most this many invalidation
  *	commands or descriptors (the early pass shares the queue with a
  *	running driver, see crash_dma_quiesce_ops.early_begin); beyond it

@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "iommu.h"
 
 /* CAP: SAGAW 39/48-bit (9, 10), SLLPS 2M/1G (34, 35), FL5LP (60). */
 #define CAP	((1ULL << 9) | (1ULL << 10) | (1ULL << 34) | (1ULL << 35) | (1ULL << 60))
@@ -448,6 +449,35 @@ static void bad_pointers(void)
 		 model_rd64(sl) & 2, 2);
 }
 
+/*
+ * The early pass at panic entry, then the pass after the stop: every
+ * write refused, and each device counted once although the pass after
+ * the stop finds the pass-through entries pointing at the replacement
+ * table and counts them as changed again.
+ */
+static void early_then_late(void)
+{
+	static struct q_inval drv_qi;
+	static int drv_status[QI_LENGTH];
+	struct vtd_model *m = std_unit(true);
+	struct model_pass p;
+
+	drv_qi.desc_status = drv_status;
+	drv_qi.free_head = drv_qi.free_tail = (int)(m->iqt >> (DMAR_IQ_SHIFT + 1));
+	drv_qi.free_cnt = QI_LENGTH;
+	m->iommu->qi = &drv_qi;
+	crash_dma_quiesce_early();
+	CHECK_EQ(model_name("early-ran"), crash_dma_quiesce_info.early_units, 1);
+	CHECK_EQ(model_name("early-refuses"), count(m, accs, NACC, true, true), 0);
+	CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi.free_head,
+		 m->iqt >> (DMAR_IQ_SHIFT + 1));
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	all_refused(m);
+	CHECK_EQ(model_name("devices-changed-once"), rec()->entries_changed, NDEV);
+	CHECK(model_name("flag-early"), rec()->flags & CRASH_DMA_QUIESCE_F_EARLY);
+}
+
 int main(void)
 {
 	model_scenario("intel-sm-healthy", healthy);
@@ -460,5 +490,6 @@ int main(void)
 	model_scenario("intel-sm-selfcheck-pasid-cache", pc_ignored);
 	model_scenario("intel-sm-selfcheck-pasid-iotlb", piotlb_ignored);
 	model_scenario("intel-sm-selfcheck-iotlb", iotlb_ignored);
+	model_scenario("intel-sm-early-then-late", early_then_late);
 	return 0;
 }

@@ -468,14 +468,6 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	else
 		vtd_cq_walk(w, &ops, rec);
 	vtd_cq_memo_used = w->memo_used;
-	/*
-	 * Entries the early pass changed read as unchanged now: they count
-	 * as changed by the crash (the invalidation below covers them, as
-	 * it covers every present entry).
-	 */
-	if (ctx->carried && !ctx->dry_run)
-		for (aw = 0; aw < CRASH_DMA_QUIESCE_MAP_WORDS; aw++)
-			w->changed[aw] |= ctx->carried[aw];
 	written = rec->entries_changed || vtd_cq_sm_written(rec);
 	if (!(w->ecap & VTD_CQ_ECAP_C) && written && !ctx->dry_run)
 		rec->flags |= CRASH_DMA_QUIESCE_F_FLUSHED;

@@ -128,6 +128,9 @@ static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
 }
 #define smp_rmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
+/* <linux/bitops.h> */
+#define hweight64(w)	((unsigned int)__builtin_popcountll(w))
+
 /*
  * <linux/spinlock.h>: one thread. A scenario sets @locked to model a
  * driver lock another CPU holds; the code under test only trylocks.
