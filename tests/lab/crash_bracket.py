@@ -21,11 +21,13 @@ about itself:
 With the early pass at panic entry (crash_dma_quiesce_early) the trace
 holds two passes: the early one ends with the crash path's own completion
 wait (AMD store data 0x444d4151........, VT-d status data 0x5141....),
-and the pass after the stop begins with the next table-pointer read. The
-early pass then gets its own bracket (early_found, early_start,
+and the pass after the stop begins with the next table-pointer read (in
+between, a CPU not yet stopped may still drive the IOMMU itself: that
+traffic belongs to neither). The early pass then gets its own bracket,
+from its first table-pointer read to its wait (early_found, early_start,
 early_end, early_span_us, early_waits, early_events, and
-early_before_panic_line: whether it ended before the first byte of the
-"Kernel panic - not syncing" line; None when that line never reached the
+early_before_panic_line: whether its wait ran before the first byte of
+the "Kernel panic - not syncing" text; None when that never reached the
 console, as with a panic in NMI context) and start/end/span_us are the
 pass after the stop's.
 
@@ -120,8 +122,10 @@ def bracket(text, vendor):
     wait = next((i for i in range(first, n) if tagged(vendor, evs[i][1], evs[i][2])), None)
     second = next((i for i in reads if wait is not None and wait < i < n), None)
     if second is not None:
-        res.update(early_found=True, early_start=evs[first][0], early_end=evs[second - 1][0])
-        for t, ev, args in evs[first:second]:
+        # The early pass ends with its own wait: what follows until the
+        # next table read may be the still running driver's traffic.
+        res.update(early_found=True, early_start=evs[first][0], early_end=evs[wait][0])
+        for t, ev, args in evs[first:wait + 1]:
             count(res, "early_", ev, args)
         res["early_span_us"] = round((res["early_end"] - res["early_start"]) * 1e6)
         if t_panic is not None:
