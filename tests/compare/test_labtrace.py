@@ -218,13 +218,14 @@ def test_vtd():
     t.frame_vtd(0xffffc010, 0xffea1400, 0x234003)    # landed: slpte address + offset
     t.frame_vtd(0xffffc020, 0xffea2000, None)        # fault
     t.frame_vtd(0xffffc030, 0xffea3000, 0x3e000003)  # into the crashkernel region
+    t.frame_vtd(0xffffc040, 0xffea4000, 0x00400001)  # read-only leaf: refused
     t.ev("vtd_reg_read", "addr 0x20 size 0x8")
     t.ev("vtd_reg_write", "addr 0x20 size 0x8 value 0x1000")
     r = labtrace.analyze(rundir("intel", t))
     e = r["e1000e"]
-    check("vtd/frames", e["frames"], 3)
+    check("vtd/frames", e["frames"], 4)
     check("vtd/landed_ram", e["landed_ram"], 1)
-    check("vtd/blocked", e["blocked"], 1)
+    check("vtd/blocked_incl_read_only_leaf", e["blocked"], 2)
     check("vtd/landed_crashkernel", e["landed_crashkernel"], 1)
     check("vtd/writebacks_not_judged", e["wb_landed"], None)
     check("vtd/takeover_window_ms", round(r["takeover_ms"], 3), 1.0)

@@ -47,7 +47,9 @@ run has no trigger line) are judged one by one:
   landed        a translation of the buffer succeeded (AMD: a
                 translation result with a host address; VT-d: an IOTLB
                 fill or hit): the data went to that host address
-  blocked       every translation of the buffer faulted
+  blocked       every translation of the buffer faulted (VT-d: or hit a
+                leaf without write permission, which QEMU refuses without
+                a fault record: the pass-through replacement table)
   untranslated  no IOMMU event at all: translation was off, so the IOVA
                 was used as a physical address
 and the physical address reached is placed: the crashkernel region (from
@@ -84,6 +86,7 @@ E1000E = "00:06.0"
 E1000E_SID = 6 << 3
 PAGE = ~0xFFF
 SLPTE_ADDR = 0x000FFFFFFFFFF000
+SLPTE_W = 0x2   # VT-d second-level PTE bit 1: write
 
 DESCR_RE = re.compile(r"PA: 0x(?P<pa>[0-9a-f]+), length: (?P<len>\d+)")
 BUFW_RE = re.compile(r"addr: 0x(?P<addr>[0-9a-f]+), offset: (?P<off>\d+), .*length: (?P<len>\d+)")
@@ -325,8 +328,15 @@ def analyze(d):
             if not mm or int(mm.group("sid"), 16) != E1000E_SID:
                 continue
             iova = int(mm.group("iova"), 16)
-            if (iova & PAGE) in cur.buf_pages():
-                cur.ok.append((int(mm.group("slpte"), 16) & SLPTE_ADDR) | (iova & 0xFFF))
+            slpte = int(mm.group("slpte"), 16)
+            if (iova & PAGE) not in cur.buf_pages():
+                continue
+            if slpte & SLPTE_W:
+                cur.ok.append((slpte & SLPTE_ADDR) | (iova & 0xFFF))
+            else:
+                # A read-only leaf (the crash path's identity table for
+                # pass-through entries): QEMU refuses the write, silently.
+                cur.faults += 1
 
     # --- e1000e ------------------------------------------------------------
     e = {"fetches": len(frames), "frames": 0, "landed_ram": 0, "landed_crashkernel": 0, "landed_nowhere": 0,
