@@ -55,6 +55,10 @@ run has no trigger line) are judged one by one:
 and the physical address reached is placed: the crashkernel region (from
 the first kernel's /proc/iomem), the rest of the crashed kernel's RAM
 (e820 "usable" ranges of the crashed kernel), or no RAM (dropped).
+AMD pass-through entries (DTE Mode 0) are traced by QEMU 7.2 with a host
+address whatever their permission (the crash path leaves them IR only),
+so AMD frames of a MODE=pt run would read as landed: make compare, bench
+and soak judge e1000e frames in translated mode only.
 Descriptor write-backs (a write to the descriptor the device has just read)
 are counted apart: on AMD, QEMU 7.2's IOTLB keeps the leaf permission of
 the read translation, so they pass even after DTE.IW was cleared (an
