@@ -45,7 +45,7 @@ if (cd "$work/pristine" && git -c user.name=t -c user.email=t@t am -q "$work"/se
 else
 	echo "FAIL patches-git-am: $(head -n 3 "$work/am.log" | tr '\n' ' ')"
 fi
-if (cd "$work/quilt" && QUILT_PATCHES="$work/series" quilt push -aq) >"$work/quilt.log" 2>&1; then
+if (cd "$work/quilt" && QUILT_PATCHES="$work/series" quilt push -aq --fuzz=0) >"$work/quilt.log" 2>&1; then
 	echo "PASS patches-quilt-push"
 else
 	echo "FAIL patches-quilt-push: $(tail -n 3 "$work/quilt.log" | tr '\n' ' ')"

@@ -45,7 +45,7 @@ if [ "$want" != "$have" ]; then
 	if [ -n "$have" ]; then
 		log "series changed: reverting the applied patches"
 		for p in $(printf '%s\n' "$have" | awk '{print $2}' | tac); do
-			if ! patch -d "$src" -p1 -R -s -f <"$build/applied/$p" >/dev/null; then
+			if ! patch -d "$src" -p1 -R -s -f --fuzz=0 <"$build/applied/$p" >/dev/null; then
 				log "cannot revert $p: re-extracting"
 				rm -f "$src/.extracted"
 				exec "$0" "$@"
@@ -57,13 +57,14 @@ if [ "$want" != "$have" ]; then
 	: >"$build/applied.series"
 	for p in $(printf '%s\n' "$want" | awk 'NF {print $2}'); do
 		log "applying $p"
-		# All or nothing: a patch that fails half-way would leave hunks
+		# Zero fuzz: a hunk applied with fuzz can land in the wrong function
+		# without a word. All or nothing: a patch that fails half-way would leave hunks
 		# behind that the next run cannot revert.
-		if ! err=$(patch -d "$src" -p1 -s -N --dry-run <"$top/patches/$p" 2>&1); then
+		if ! err=$(patch -d "$src" -p1 -s -N --fuzz=0 --dry-run <"$top/patches/$p" 2>&1); then
 			log "patches/$p does not apply to the kernel source: $err"
 			exit 1
 		fi
-		patch -d "$src" -p1 -s -N <"$top/patches/$p"
+		patch -d "$src" -p1 -s -N --fuzz=0 <"$top/patches/$p"
 		cp "$top/patches/$p" "$build/applied/$p"
 		grep " $p\$" <<<"$want" >>"$build/applied.series"
 	done
