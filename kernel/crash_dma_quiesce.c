@@ -28,6 +28,7 @@
 #include <linux/init.h>
 #include <linux/irqflags.h>
 #include <linux/kexec.h>
+#include <linux/limits.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -55,6 +56,18 @@ static bool cdq_early_on = true;
  */
 #define CDQ_EARLY_LOCK_US	1000
 
+/*
+ * At most this long the pass after the stop waits for an early pass still
+ * running on another CPU (one that did not answer the stop NMI) to leave
+ * the IOMMU it is working on: it gives way at its next deadline check,
+ * and it may first have to give up a bounded trylock (CDQ_EARLY_LOCK_US).
+ * An early pass that does not leave in time is taken to be halted.
+ */
+#define CDQ_EARLY_YIELD_US	(2 * CDQ_EARLY_LOCK_US)
+
+/* cdq_early_unit when the early pass is in no IOMMU. */
+#define CDQ_NO_UNIT		UINT_MAX
+
 /* Who runs a pass over the vendor routines' static state (cdq_owner). */
 enum {
 	CDQ_IDLE,
@@ -69,14 +82,24 @@ static atomic_t cdq_owner = ATOMIC_INIT(CDQ_IDLE);
 struct cdq_early_result {
 	u64 root_phys;
 	u32 entries_changed;
+	u32 entries_blocked;
 	u32 commands;
 	u32 domains;
 	u8 inval;
 	u8 ran;
+	u8 ok;
 	u8 busy;
 };
 
 static struct cdq_early_result cdq_early[CRASH_DMA_QUIESCE_MAX_IOMMUS];
+/*
+ * The IOMMU the early pass is working on (CDQ_NO_UNIT: none). With
+ * cdq_owner it is the handshake that keeps the early pass, the pass after
+ * the stop and crash_dma_quiesce_unregister() out of each other's way:
+ * each side first publishes itself, then (after a full barrier) looks at
+ * the other, so at least one of them sees the other.
+ */
+static unsigned int cdq_early_unit = CDQ_NO_UNIT;
 /* Scratch record of the early pass (the exported ones are the late pass's). */
 static struct crash_dma_quiesce_record cdq_early_rec;
 /* Pass number of the last pass (struct crash_dma_quiesce_ctx.pass). */
@@ -124,6 +147,7 @@ static const char * const cdq_state_names[] = {
 	[CRASH_DMA_QUIESCE_TIMEOUT] = "out of time budget",
 	[CRASH_DMA_QUIESCE_DISABLED] = "translation disabled",
 	[CRASH_DMA_QUIESCE_NO_MEMORY] = "not handled: no memory for its bitmap at boot",
+	[CRASH_DMA_QUIESCE_REMOVED] = "hot-removed, not handled",
 };
 
 static const char * const cdq_inval_names[] = {
@@ -202,10 +226,11 @@ enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void)
  * @drv: the driver's structure for this IOMMU, for @ops->early_begin and
  *	@ops->early_end (may be NULL when the vendor has no early pass)
  *
- * Called by IOMMU drivers at boot, once per IOMMU. Registering the same
- * register block twice is harmless. Allocates the IOMMU's changed bitmaps
- * (16 KiB: the exported one and the early pass's); the crash path itself
- * allocates nothing.
+ * Called by IOMMU drivers at boot, once per IOMMU, and when an IOMMU is
+ * hot-added. Registering the same register block twice is harmless; one
+ * that was unregistered (hot-removed) gets its record and bitmaps back.
+ * Allocates the IOMMU's changed bitmaps (16 KiB: the exported one and the
+ * early pass's); the crash path itself allocates nothing.
  *
  * Return: 0 on success; -ENOMEM when the bitmap cannot be allocated (the
  * IOMMU is then left unchanged on a crash; its record says so, with state
@@ -228,9 +253,27 @@ int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *op
 
 	mutex_lock(&cdq_mutex);
 	cdq_info_init();
-	for (i = 0; i < cdq_nr_units; i++)
-		if (cdq_units[i].mmio_phys == mmio_phys)
-			goto out;
+	for (i = 0; i < cdq_nr_units; i++) {
+		unit = &cdq_units[i];
+		if (unit->mmio_phys != mmio_phys)
+			continue;
+		if (READ_ONCE(unit->gone)) {
+			/* Hot-added again: back under the crash path. */
+			unit->ops = ops;
+			unit->mmio = mmio;
+			unit->caps = caps;
+			unit->drv = drv;
+			rec = &crash_dma_quiesce_info.records[i];
+			rec->state = unit->changed ? CRASH_DMA_QUIESCE_NOT_RUN :
+				     CRASH_DMA_QUIESCE_NO_MEMORY;
+			if (ops->read_root)
+				ops->read_root(unit, rec);
+			/* The unit is complete before a pass may use it. */
+			smp_wmb();
+			WRITE_ONCE(unit->gone, false);
+		}
+		goto out;
+	}
 	if (cdq_nr_units == CRASH_DMA_QUIESCE_MAX_IOMMUS) {
 		ret = -ENOSPC;
 		goto fail;
@@ -277,6 +320,39 @@ out:
 }
 
 /**
+ * crash_dma_quiesce_unregister() - an IOMMU goes away
+ * @mmio_phys: physical address of its register block, as registered
+ *
+ * Called by an IOMMU driver before it frees the structures of an IOMMU it
+ * registered (DMAR unit hot-removal), in process context. From then on no
+ * pass touches the IOMMU (its record says CRASH_DMA_QUIESCE_REMOVED). An
+ * early pass that is working on it at this moment, on another CPU, is
+ * waited for: it is bounded by its time budget. Unknown addresses are
+ * ignored.
+ */
+void crash_dma_quiesce_unregister(u64 mmio_phys)
+{
+	struct crash_dma_quiesce_unit *unit;
+	unsigned int i;
+
+	mutex_lock(&cdq_mutex);
+	for (i = 0; i < cdq_nr_units; i++) {
+		unit = &cdq_units[i];
+		if (unit->mmio_phys != mmio_phys || unit->gone)
+			continue;
+		WRITE_ONCE(unit->gone, true);
+		crash_dma_quiesce_info.records[i].state = CRASH_DMA_QUIESCE_REMOVED;
+		/* Pairs with the barrier in cdq_early_enter(). */
+		smp_mb();
+		while (READ_ONCE(cdq_early_unit) == i)
+			cpu_relax();
+		pr_info("%s at %#llx unregistered\n", unit->ops->name, mmio_phys);
+		break;
+	}
+	mutex_unlock(&cdq_mutex);
+}
+
+/**
  * crash_dma_quiesce_cpu_stopped() - note that another CPU stopped for kdump
  *
  * Called by each other CPU from the kdump NMI callback of
@@ -293,13 +369,33 @@ void crash_dma_quiesce_cpu_stopped(void)
  * crash_dma_quiesce_expired() - has a pass run out of its time budget?
  * @ctx: the pass
  *
- * Safe on the crash path: reads the TSC only.
+ * Safe on the crash path: reads the TSC (and, for the early pass, who
+ * owns the crash path) only.
  *
- * Return: true once the TSC has reached @ctx->deadline.
+ * Return: true once the TSC has reached @ctx->deadline, or, in the early
+ * pass, once the pass after the stop has begun.
  */
 bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx)
 {
+	if (crash_dma_quiesce_yielded(ctx))
+		return true;
 	return rdtsc_ordered() >= ctx->deadline;
+}
+
+/**
+ * crash_dma_quiesce_yielded() - has the early pass given way?
+ * @ctx: the pass
+ *
+ * The pass after the stop owns the crash path as soon as it begins; an
+ * early pass still running on another CPU (one that did not answer the
+ * stop NMI) must then queue no more commands and hand no more to the
+ * IOMMU: the vendors check this before each. Lock-free.
+ *
+ * Return: true in the early pass once the pass after the stop has begun.
+ */
+bool crash_dma_quiesce_yielded(const struct crash_dma_quiesce_ctx *ctx)
+{
+	return ctx->early && atomic_read(&cdq_owner) != CDQ_EARLY;
 }
 
 /**
@@ -415,7 +511,8 @@ static void cdq_reset_record(struct crash_dma_quiesce_record *rec,
 /*
  * The pass after the stop over an IOMMU the early pass handled: its
  * record says how the caches were invalidated when this pass had nothing
- * new to invalidate, and counts the commands of both passes.
+ * new to invalidate, and counts the commands of both passes. "Early" only
+ * when the early pass's invalidation completed (or had nothing to do).
  */
 static void cdq_merge_early(struct crash_dma_quiesce_record *rec,
 			    const struct cdq_early_result *early)
@@ -424,7 +521,8 @@ static void cdq_merge_early(struct crash_dma_quiesce_record *rec,
 		rec->flags |= CRASH_DMA_QUIESCE_F_EARLY_BUSY;
 	if (!early->ran)
 		return;
-	rec->flags |= CRASH_DMA_QUIESCE_F_EARLY;
+	if (early->ok)
+		rec->flags |= CRASH_DMA_QUIESCE_F_EARLY;
 	rec->commands += early->commands;
 	if (rec->inval == CRASH_DMA_QUIESCE_INV_NONE && early->entries_changed) {
 		rec->inval = early->inval;
@@ -500,6 +598,12 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		struct crash_dma_quiesce_record *rec = &recs[i];
 
 		cdq_reset_record(rec, unit, mode);
+		if (READ_ONCE(unit->gone)) {
+			rec->state = CRASH_DMA_QUIESCE_REMOVED;
+			continue;
+		}
+		/* Registration completed the unit before it cleared gone. */
+		smp_rmb();
 		if (dry_run)
 			rec->flags |= CRASH_DMA_QUIESCE_F_DRY_RUN;
 		if (unit->ops->read_root)
@@ -532,6 +636,9 @@ static void cdq_run(enum crash_dma_quiesce_mode mode, bool dry_run,
 		 */
 		if (ctx.carried)
 			rec->entries_changed = cdq_union_weight(maps[i], ctx.carried);
+		/* Blocked entries stay blocked: a later pass finds nothing. */
+		rec->entries_blocked = max(rec->entries_blocked,
+					   early[i].entries_blocked);
 	}
 }
 
@@ -549,6 +656,7 @@ static bool cdq_early_one(unsigned int i, unsigned int nr, u32 pass, u64 end,
 	struct cdq_early_result *res = &cdq_early[i];
 	struct crash_dma_quiesce_ctx ctx = {
 		.mode = cdq_mode,
+		.early = true,
 		/* One pass over every IOMMU: vendors share tables across them. */
 		.pass = pass,
 		.index = i,
@@ -569,13 +677,52 @@ static bool cdq_early_one(unsigned int i, unsigned int nr, u32 pass, u64 end,
 	unit->ops->quiesce(unit, &ctx, rec);
 	res->root_phys = rec->root_phys;
 	res->entries_changed = rec->entries_changed;
+	res->entries_blocked = rec->entries_blocked;
 	res->commands = rec->commands;
 	res->domains = rec->domains_invalidated;
 	res->inval = rec->inval;
+	/*
+	 * Handled early: the walk finished (not cut short by the budget nor
+	 * by the pass after the stop) and its invalidation completed.
+	 */
+	res->ok = rec->state != CRASH_DMA_QUIESCE_TIMEOUT &&
+		  !crash_dma_quiesce_yielded(&ctx) &&
+		  (rec->inval == CRASH_DMA_QUIESCE_INV_OK ||
+		   (rec->inval == CRASH_DMA_QUIESCE_INV_NONE &&
+		    !rec->entries_changed));
 	/* Visible to a pass after the stop on another CPU once complete. */
 	smp_wmb();
 	WRITE_ONCE(res->ran, 1);
-	return true;
+	return res->ok;
+}
+
+/*
+ * The early pass is done with its IOMMU: everything it wrote is visible
+ * to whoever then sees cdq_early_unit change (cdq_wait_early(),
+ * crash_dma_quiesce_unregister()).
+ */
+static void cdq_early_leave(void)
+{
+	/* Its writes before the unit: pairs with cdq_wait_early()'s smp_rmb(). */
+	smp_store_release(&cdq_early_unit, CDQ_NO_UNIT);
+}
+
+/*
+ * The early pass announces that it works on IOMMU @i, then checks that
+ * it still may: the pass after the stop has not begun and the IOMMU was
+ * not unregistered. Pairs with the barriers of crash_dma_quiesce() and
+ * crash_dma_quiesce_unregister(), which publish themselves first.
+ */
+static bool cdq_early_enter(unsigned int i)
+{
+	WRITE_ONCE(cdq_early_unit, i);
+	/* Publish the unit before looking at the other side's flags. */
+	smp_mb();
+	if (atomic_read(&cdq_owner) == CDQ_EARLY &&
+	    !READ_ONCE(cdq_units[i].gone))
+		return true;
+	cdq_early_leave();
+	return false;
 }
 
 /**
@@ -589,10 +736,12 @@ static bool cdq_early_one(unsigned int i, unsigned int nr, u32 pass, u64 end,
  * driver's invalidation submissions) it can take within
  * %CDQ_EARLY_LOCK_US microseconds: the same walk, the same invalidation,
  * the same time budget, while the other CPUs still run. Holding that lock
- * keeps every table the walk reaches alive (the driver frees a table only
- * after invalidating it) and the queue to itself; every table update is an
- * atomic compare-and-exchange that only clears permission, so a driver
- * update racing with it is neither torn nor undone. The lock is released
+ * keeps the queue to itself and the tables the walk reaches allocated (the
+ * drivers free them only after an invalidation, which needs the lock; see
+ * crash_dma_quiesce_ops.early_begin for the one 6.1 exception); every
+ * table or entry update is an atomic compare-and-exchange that only
+ * clears permission, so a driver update racing with it is neither torn
+ * nor undone. The lock is released
  * afterwards (a console driver on this CPU may still unmap DMA), after the
  * vendor brought the driver's queue bookkeeping in line with the
  * registers. An IOMMU whose lock stays held is left to crash_dma_quiesce()
@@ -602,7 +751,12 @@ static bool cdq_early_one(unsigned int i, unsigned int nr, u32 pass, u64 end,
  *
  * Runs at most once, on the first CPU to call it; not with
  * crash_kexec_post_notifiers (the panic notifiers run first and may need
- * device DMA). Interrupts are off while it runs.
+ * device DMA). Interrupts are off while it runs. It gives way, between
+ * two deadline checks, to the pass after the stop (which waits for it to
+ * leave the IOMMU it is working on), and an IOMMU that is being
+ * unregistered is left alone. An IOMMU counts as handled early
+ * (crash_dma_quiesce_info.early_units, record flag "early") only when its
+ * invalidation completed.
  */
 void crash_dma_quiesce_early(void)
 {
@@ -611,7 +765,7 @@ void crash_dma_quiesce_early(void)
 	unsigned long flags;
 	u64 end, now, lock_end, lock_cycles;
 	u32 max_commands, pass;
-	bool ran;
+	bool ok;
 
 	if (!cdq_early_on || !nr || crash_kexec_post_notifiers ||
 	    !kexec_crash_loaded())
@@ -631,25 +785,33 @@ void crash_dma_quiesce_early(void)
 		struct crash_dma_quiesce_unit *unit = &cdq_units[i];
 
 		/* The pass after the stop has begun: it owns the state now. */
-		if (atomic_read(&cdq_owner) != CDQ_EARLY)
-			break;
-		if (!unit->early_changed || !unit->ops->early_begin ||
-		    !unit->ops->early_end)
+		if (!cdq_early_enter(i)) {
+			if (atomic_read(&cdq_owner) != CDQ_EARLY)
+				break;
 			continue;
+		}
+		/* The unit is complete (registration's smp_wmb()). */
+		smp_rmb();
 		now = rdtsc_ordered();
-		if (now >= end)
-			break;
+		if (!unit->early_changed || !unit->ops->early_begin ||
+		    !unit->ops->early_end || now >= end) {
+			cdq_early_leave();
+			if (now >= end)
+				break;
+			continue;
+		}
 		lock_end = min_t(u64, end, now + lock_cycles);
 		max_commands = 0;
 		if (!unit->ops->early_begin(unit, lock_end, &max_commands)) {
 			cdq_early[i].busy = 1;
+			cdq_early_leave();
 			continue;
 		}
-		ran = cdq_early_one(i, nr, pass, end, max_commands);
+		ok = cdq_early_one(i, nr, pass, end, max_commands);
 		unit->ops->early_end(unit);
-		if (!ran)
-			break;
-		info->early_units++;
+		cdq_early_leave();
+		if (ok)
+			info->early_units++;
 	}
 	local_irq_restore(flags);
 }
@@ -676,20 +838,48 @@ static void cdq_log(const struct crash_dma_quiesce_info *info, unsigned int nr)
 
 	for (i = 0; i < nr; i++) {
 		const struct crash_dma_quiesce_record *rec = &info->records[i];
+		const char *early = "not run";
 
-		printk_deferred("crash_dma_quiesce: %s at %#llx: mode %s: %s; %u/%u entries changed, %u rejected, %u tables, %u domains, %u commands, invalidation %s, %llu cycles (%llu us), early pass %s\n",
+		if (rec->flags & CRASH_DMA_QUIESCE_F_EARLY)
+			early = "done";
+		else if (rec->flags & CRASH_DMA_QUIESCE_F_EARLY_BUSY)
+			early = "refused (driver lock or queue busy)";
+		else if (cdq_early[i].ran)
+			early = "invalidation incomplete";
+		printk_deferred("crash_dma_quiesce: %s at %#llx: mode %s: %s; %u/%u entries changed (%u blocked), %u rejected, %u tables, %u domains, %u commands, invalidation %s, %llu cycles (%llu us), early pass %s\n",
 				cdq_units[i].ops->name, rec->mmio_phys,
 				cdq_mode_names[cdq_mode],
 				cdq_name(cdq_state_names, ARRAY_SIZE(cdq_state_names), rec->state),
 				rec->entries_changed, rec->entries_scanned,
+				rec->entries_blocked,
 				rec->entries_rejected, rec->tables_changed,
 				rec->domains_invalidated, rec->commands,
 				cdq_name(cdq_inval_names, ARRAY_SIZE(cdq_inval_names), rec->inval),
-				rec->cycles, cdq_cycles_to_us(rec->cycles),
-				rec->flags & CRASH_DMA_QUIESCE_F_EARLY ? "done" :
-				rec->flags & CRASH_DMA_QUIESCE_F_EARLY_BUSY ? "lock busy" :
-				"not run");
+				rec->cycles, cdq_cycles_to_us(rec->cycles), early);
 	}
+}
+
+/*
+ * An early pass still working on an IOMMU on another CPU (one that did
+ * not stop) sees the pass after the stop at its next deadline check and
+ * leaves: wait for that, at most CDQ_EARLY_YIELD_US. One that does not
+ * leave in time was halted by the stop NMI (or interrupted on this CPU)
+ * and never resumes.
+ */
+static void cdq_wait_early(void)
+{
+	u64 end;
+
+	if (READ_ONCE(cdq_early_unit) != CDQ_NO_UNIT) {
+		end = rdtsc_ordered() +
+		      div_u64((u64)CDQ_EARLY_YIELD_US *
+			      (tsc_khz ? tsc_khz : 1000000), 1000);
+		while (READ_ONCE(cdq_early_unit) != CDQ_NO_UNIT &&
+		       rdtsc_ordered() < end)
+			cpu_relax();
+	}
+	/* What it wrote before it left. */
+	smp_rmb();
 }
 
 /**
@@ -734,8 +924,9 @@ void crash_dma_quiesce(void)
 	 * (or still running on a CPU that did not stop) gives way here.
 	 */
 	atomic_set(&cdq_owner, CDQ_LATE);
-	/* Pairs with the smp_wmb() of cdq_early_one(). */
-	smp_rmb();
+	/* Pairs with cdq_early_enter() and the smp_wmb() of cdq_early_one(). */
+	smp_mb();
+	cdq_wait_early();
 
 	for (i = 0; i < nr; i++)
 		cdq_maps[i] = cdq_units[i].changed;
@@ -860,8 +1051,9 @@ static int cdq_dry_run_show(struct seq_file *m, void *unused)
 			   rec->root_phys, rec->root_size);
 		seq_printf(m, "  state: %s\n",
 			   cdq_name(cdq_state_names, ARRAY_SIZE(cdq_state_names), rec->state));
-		seq_printf(m, "  entries scanned: %u\n  would change: %u\n  would reject: %u\n  tables: %u\n  domains: %u\n  walk us: %llu\n",
+		seq_printf(m, "  entries scanned: %u\n  would change: %u\n  would block (reads too): %u\n  would reject: %u\n  tables: %u\n  domains: %u\n  walk us: %llu\n",
 			   rec->entries_scanned, rec->entries_changed,
+			   rec->entries_blocked,
 			   rec->entries_rejected, rec->tables_changed,
 			   rec->domains_invalidated, cdq_cycles_to_us(rec->cycles));
 		seq_puts(m, "  would lose write:");

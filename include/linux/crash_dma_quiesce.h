@@ -30,7 +30,7 @@
 #define CRASH_DMA_QUIESCE_MAP_WORDS	(CRASH_DMA_QUIESCE_NR_SIDS / 64)
 
 #define CRASH_DMA_QUIESCE_MAGIC		0x51414d44	/* "DMAQ" */
-#define CRASH_DMA_QUIESCE_VERSION	3
+#define CRASH_DMA_QUIESCE_VERSION	4
 
 /**
  * enum crash_dma_quiesce_mode - what the crash path does to the IOMMUs
@@ -72,6 +72,8 @@ enum crash_dma_quiesce_vendor {
  * @CRASH_DMA_QUIESCE_DISABLED: translation turned off (mode disable)
  * @CRASH_DMA_QUIESCE_NO_MEMORY: registration found no memory for the
  *	IOMMU's changed bitmap at boot: not handled, left unchanged
+ * @CRASH_DMA_QUIESCE_REMOVED: the IOMMU was hot-removed (DMAR unit
+ *	hot-unplug): no longer handled
  */
 enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_NOT_RUN,
@@ -83,6 +85,7 @@ enum crash_dma_quiesce_state {
 	CRASH_DMA_QUIESCE_TIMEOUT,
 	CRASH_DMA_QUIESCE_DISABLED,
 	CRASH_DMA_QUIESCE_NO_MEMORY,
+	CRASH_DMA_QUIESCE_REMOVED,
 };
 
 /**
@@ -122,7 +125,11 @@ enum crash_dma_quiesce_inval {
  * invalidation; the counts of this record include what it changed
  */
 #define CRASH_DMA_QUIESCE_F_EARLY	BIT(8)
-/* The early pass left this IOMMU alone: its driver's lock stayed held */
+/*
+ * The early pass left this IOMMU alone: its driver's lock stayed held, or
+ * the driver's queue was in no state to share (VT-d: an invalidation queue,
+ * time-out or completion error pending, or too few free slots)
+ */
 #define CRASH_DMA_QUIESCE_F_EARLY_BUSY	BIT(9)
 
 /**
@@ -153,6 +160,14 @@ enum crash_dma_quiesce_inval {
  *	allocated at registration): by source id (bus << 8 | devfn), the
  *	entries that lost write permission in the last pass; bit n is bit
  *	(n % 64) of little-endian 64-bit word n / 64
+ * @entries_blocked: devices (source ids) of which at least one entry
+ *	now blocks reads too although the mode is write: VT-d scalable-mode
+ *	first-level PASID entries, made not present because the crash path
+ *	never writes a first-level table (it may be a CPU page table); AMD
+ *	V=1, TV=0 DTEs rewritten on an IOMMU with SNP enabled, which
+ *	prohibits DTE Mode 0 with TV=1. Counted in @entries_changed too.
+ *	(Version 4.)
+ * @reserved: zero
  *
  * Lives in static memory; a dump reader finds it through vmcoreinfo
  * (SYMBOL(crash_dma_quiesce_info), SIZE() and OFFSET() lines).
@@ -175,6 +190,8 @@ struct crash_dma_quiesce_record {
 	u32 flags;
 	u64 cycles;
 	u64 changed_phys;
+	u32 entries_blocked;
+	u32 reserved;
 };
 
 /**
@@ -253,12 +270,17 @@ struct crash_dma_quiesce_unit;
  *	record's entries_changed
  * @max_commands: when non-zero, queue at most this many invalidation
  *	commands or descriptors (the early pass shares the queue with a
- *	running driver, see crash_dma_quiesce_ops.early_begin); beyond it
- *	the invalidation is CRASH_DMA_QUIESCE_INV_UNAVAILABLE
+ *	running driver, see crash_dma_quiesce_ops.early_begin); a vendor
+ *	changes no more entries than it can then invalidate and leaves the
+ *	rest to the pass after the stop
+ * @early: the early pass (crash_dma_quiesce_early()): it gives way, as
+ *	if its deadline had passed, as soon as the pass after the stop
+ *	begins (crash_dma_quiesce_expired())
  */
 struct crash_dma_quiesce_ctx {
 	enum crash_dma_quiesce_mode mode;
 	bool dry_run;
+	bool early;
 	u64 deadline;
 	u32 pass;
 	unsigned int index;
@@ -286,9 +308,17 @@ struct crash_dma_quiesce_ctx {
  *	its invalidation submissions to this IOMMU, trying until the TSC
  *	reaches @deadline (never waiting beyond it), and set @max_commands
  *	(0: no limit) to what the driver's queue bookkeeping can absorb.
- *	While the lock is held no table the walk can reach is freed (the
- *	driver invalidates before it frees, and cannot) and nothing else
- *	writes to the queue. Return true when the lock is held.
+ *	While it is held nothing else writes to the queue, and a table the
+ *	walk reaches stays allocated: the drivers free root, context, PASID
+ *	and top-level page tables only after the invalidation that drops
+ *	them from the IOMMU's caches, which needs this lock, and the AMD
+ *	device table is never freed. (One 6.1 path frees without an
+ *	invalidation: prepare_domain_attach_device() drops the top levels
+ *	of a domain being attached to a VT-d unit with a narrower address
+ *	width; a unit the domain is already attached to still points at the
+ *	freed page, and the walk may clear W bits in it if it still
+ *	validates as a second-level table.) Return true when the lock is
+ *	held.
  * @early_end: undo @early_begin after the early pass over @unit: bring
  *	the driver's view of its queue in line with the registers (the
  *	pass queued commands behind its back) and release the lock.
@@ -324,12 +354,15 @@ struct crash_dma_quiesce_ops {
  * @drv: the driver's own structure for this IOMMU (struct amd_iommu,
  *	struct intel_iommu), used only by @ops->early_begin and
  *	@ops->early_end; the crash path after the stop never reads it
+ * @gone: the IOMMU was unregistered (hot-removed): @mmio and @drv may be
+ *	freed; no pass touches it (crash_dma_quiesce_unregister())
  */
 struct crash_dma_quiesce_unit {
 	const struct crash_dma_quiesce_ops *ops;
 	void __iomem *mmio;
 	u64 mmio_phys;
 	u8 vendor;
+	bool gone;
 	u64 caps;
 	u64 *changed;
 	u64 *early_changed;
@@ -346,8 +379,10 @@ void crash_dma_quiesce_cpu_stopped(void);
 int crash_dma_quiesce_register(u8 vendor, const struct crash_dma_quiesce_ops *ops,
 			       void __iomem *mmio, u64 mmio_phys, u64 caps,
 			       void *drv);
+void crash_dma_quiesce_unregister(u64 mmio_phys);
 enum crash_dma_quiesce_mode crash_dma_quiesce_mode(void);
 bool crash_dma_quiesce_expired(const struct crash_dma_quiesce_ctx *ctx);
+bool crash_dma_quiesce_yielded(const struct crash_dma_quiesce_ctx *ctx);
 u64 crash_dma_quiesce_split(const struct crash_dma_quiesce_ctx *ctx,
 			    unsigned int parts);
 bool crash_dma_quiesce_phys_ok(u64 phys, u64 size);

@@ -31,6 +31,8 @@
 #define __GFP_ZERO		0
 #define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b)		((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define max(a, b)		((a) > (b) ? (a) : (b))
+#define UINT_MAX		(~0U)
 
 static inline u64 div_u64(u64 a, u32 b) { return a / b; }
 static inline unsigned long __ffs64(u64 w) { return __builtin_ctzll(w); }
@@ -39,6 +41,9 @@ static inline unsigned long __ffs64(u64 w) { return __builtin_ctzll(w); }
 #define mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define wmb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_wmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_store_release(p, v) \
+	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 
 /*
  * <linux/init.h>: initcalls and early parameters register themselves at
