@@ -6,7 +6,7 @@
  * image.
  *
  * Input: byte 0 = flags (bit 0: mode all instead of write; bit 1: also
- * run a dry run first), bytes 1..2 = after how many calls of the deadline
+ * run a dry run first; bit 2: SNP enabled), bytes 1..2 = after how many calls of the deadline
  * check the budget is exhausted (0xffff: never), the rest = the device
  * table, 32 bytes per DTE (a partial last DTE is dropped).
  *
@@ -25,7 +25,8 @@
  *  - a dry run writes nothing and reports the same counts as the real
  *    walk;
  *  - counts are consistent: entries_changed equals the DTEs that differ
- *    and the bits of the changed bitmap; nr_domains / nr_ats equal the
+ *    and the bits of the changed bitmap; entries_blocked, with SNP, the
+ *    changed DTEs that had V=0 or TV=0 (0 without); nr_domains / nr_ats equal the
  *    bits of their bitmaps and the DomainIDs / ATS DeviceIDs recomputed
  *    here; entries_scanned matches the deadline schedule;
  *  - a walk stopped at the deadline and continued ends where a walk
@@ -85,10 +86,13 @@ struct run {
 	struct amd_cq_walk w;
 };
 
+static bool fz_snp;
+
 static void walk(struct run *r, u64 *table, u32 count,
 		 enum crash_dma_quiesce_mode mode, bool dry, u32 limit)
 {
 	memset(r, 0xa5, sizeof(*r));	/* the walk must zero what it uses */
+	r->w.snp = fz_snp;
 	r->w.table = table;
 	r->w.count = count;
 	r->w.mode = mode;
@@ -142,7 +146,7 @@ static void check_changed(const u64 *o, const u64 *n,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum crash_dma_quiesce_mode mode;
-	u32 count, limit, i, scanned, changed = 0;
+	u32 count, limit, i, scanned, changed = 0, blocked = 0;
 	u64 *orig, *table, *full;
 	size_t bytes;
 	bool dry_first;
@@ -151,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0] & 1 ? CRASH_DMA_QUIESCE_ALL : CRASH_DMA_QUIESCE_WRITE;
 	dry_first = data[0] & 2;
+	fz_snp = data[0] & 4;
 	limit = data[1] | (u32)data[2] << 8;
 	if (limit == 0xffff)
 		limit = UINT32_MAX;
@@ -201,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		changed++;
+		blocked += fz_snp && !tv;
 		CHECK(bit(ra.changed, i));
 		check_changed(o, n, mode);
 		dom = tv ? (u32)(o[1] & 0xffff) : 0;
@@ -209,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ats_ref[i / 64] |= 1ULL << (i % 64);
 	}
 	CHECK(ra.rec.entries_changed == changed);
+	CHECK(ra.rec.entries_blocked == blocked);
 	CHECK(popcount_map(ra.changed, AMD_CQ_BITMAP_WORDS) == changed);
 	CHECK(!memcmp(ra.domains, dom_ref, sizeof(dom_ref)));
 	CHECK(!memcmp(ra.ats, ats_ref, sizeof(ats_ref)));

@@ -12,6 +12,7 @@
 #include "amd_iommu_types.h"
 
 struct amd_iommu *model_amd_iommu_list;
+bool amd_iommu_snp_en;
 
 #define ADDR_51_12	0x000ffffffffff000ULL
 

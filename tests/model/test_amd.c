@@ -17,6 +17,7 @@
 #include "model.h"
 #include "model_kernel.h"
 #include "amd_iommu_types.h"
+#include "amd_iommu.h"
 
 #define DTE_V		(1ULL << 0)
 #define DTE_TV		(1ULL << 1)
@@ -907,6 +908,190 @@ static void early_shared_busy(void)
 }
 
 /* Switched off, without a capture kernel, or with post-notifiers: nothing. */
+static u32 ops_total(const struct amd_model *m)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < 16; i++)
+		n += m->ops[i];
+	return n;
+}
+
+/*
+ * Two IOMMUs share the device table (several IOMMUs of one PCI segment),
+ * both locks free: the first early-quiesces the table, the second finds
+ * it already changed and must still invalidate its own caches before the
+ * stop, not skip it because the counts it took over read zero (issue 18,
+ * AMD shared table in the early pass).
+ */
+static void early_shared_two(void)
+{
+	struct amd_model *m[2];
+	struct model_pass p;
+
+	build_devtab();
+	m[0] = iommu(false);
+	m[1] = iommu(false);
+	boot(m, 2);
+	driver_in_sync(m[0]);
+	driver_in_sync(m[1]);
+	early();
+	CHECK_EQ(model_name("early-first-refuses"), writable(m[0], true), 0);
+	CHECK_EQ(model_name("early-second-refuses"), writable(m[1], true), 0);
+	CHECK_EQ(model_name("early-second-per-domain"),
+		 m[1]->ops[AMD_M_OP_INV_IOMMU_PAGES], NRW);
+	CHECK_EQ(model_name("early-second-waited"),
+		 m[1]->ops[AMD_M_OP_COMPLETION_WAIT], 1);
+	CHECK_EQ(model_name("early-units"), crash_dma_quiesce_info.early_units, 2);
+	p = model_crash();
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	CHECK(model_name("both-flag-early"),
+	      (rec(0)->flags & rec(1)->flags & CRASH_DMA_QUIESCE_F_EARLY));
+	CHECK_EQ(model_name("second-counts-the-table"), rec(1)->entries_changed, NRW);
+	CHECK_EQ(model_name("second-refuses"), writable(m[1], true), 0);
+}
+
+/*
+ * The early pass queues more commands than the 8 KiB ring holds (no
+ * IASup: two per changed DTE) to a slow IOMMU, so its tail wraps past
+ * the head the driver last read. The driver must then not see the
+ * buffer as nearly empty: its cached head is re-read from the register,
+ * and the room __iommu_queue_command_sync() computes from it never
+ * exceeds the real one (issue 18, stale cmd_buf_head).
+ */
+static void early_stale_head(void)
+{
+	struct amd_model *m;
+	struct amd_iommu *drv;
+	u32 room_drv, room_hw;
+	unsigned int i;
+
+	u64 big;
+
+	/* A 16 KiB table (512 DTEs): devs[] as usual, 0x40-0x1ff writable. */
+	build_devtab();
+	big = model_alloc_page();
+	for (i = 1; i < 4; i++)
+		model_alloc_page();	/* contiguous */
+	for (i = 0; i < 512; i++) {
+		model_wr64(big + i * 32ULL, i < NDTE ? model_rd64(devtab + i * 32ULL) :
+			   DTE_V | DTE_TV);
+		model_wr64(big + i * 32ULL + 8, i < NDTE ? model_rd64(devtab + i * 32ULL + 8) : 0);
+		if (i >= 0x40) {
+			model_wr64(big + i * 32ULL, DTE_V | DTE_TV | DTE_IR | DTE_IW);
+			model_wr64(big + i * 32ULL + 8, 0x100 + i);
+		}
+	}
+	devtab = big;
+	m = iommu(false);
+	m->devtab = devtab | 3;		/* Size 3: 16 KiB */
+	/* The driver's ring: 8 KiB (CMD_BUFFER_SIZE), ComLen 9. */
+	m->cmdbuf = model_alloc_page() | (9ULL << 56);
+	model_alloc_page();
+	m->cmd_cycles = 3000;
+	boot(&m, 1);
+	drv = m->iommu_link;
+	driver_in_sync(m);
+	early();
+	CHECK(model_name("early-wrapped-past-driver-head"),
+	      ops_total(m) > 8192 / 16);
+	CHECK_EQ(model_name("early-driver-head-synced"), drv->cmd_buf_head, m->head);
+	CHECK_EQ(model_name("early-driver-tail-synced"), drv->cmd_buf_tail, m->tail);
+	room_drv = (drv->cmd_buf_head - (drv->cmd_buf_tail + 16)) % CMD_BUFFER_SIZE;
+	room_hw = (m->head - (m->tail + 16)) % CMD_BUFFER_SIZE;
+	CHECK(model_name("driver-room-not-overstated"), room_drv <= room_hw);
+}
+
+/*
+ * The early pass's invalidation does not complete (the command processor
+ * stopped): the IOMMU is not counted as handled early and its record
+ * does not say "early", although the early pass ran on it.
+ */
+static void early_inval_fails(void)
+{
+	struct amd_model *m = one(true);
+
+	driver_in_sync(m);
+	m->stopped = true;
+	early();
+	CHECK_EQ(model_name("early-units-zero"), crash_dma_quiesce_info.early_units, 0);
+	CHECK(model_name("early-changed-tables"), writable(m, false) == 0);
+	model_crash();
+	CHECK(model_name("no-flag-early"), !(rec(0)->flags & CRASH_DMA_QUIESCE_F_EARLY));
+	CHECK(model_name("no-flag-early-busy"),
+	      !(rec(0)->flags & CRASH_DMA_QUIESCE_F_EARLY_BUSY));
+}
+
+/*
+ * The pass after the stop begins on another CPU while the early pass is
+ * in the middle of a walk (its CPU did not answer the stop NMI): played
+ * by a hook at the early pass's first DTE exchange that runs
+ * crash_dma_quiesce() (at the second exchange: the early pass has changed
+ * one DTE and will want to invalidate it). The pass after the stop waits at most its bound
+ * for the early pass to leave the IOMMU (here it cannot: it is below on
+ * the stack), then does the work; the early pass, when it continues,
+ * queues and publishes no command any more (the ring is the pass after
+ * the stop's) and writes nothing the pass after the stop did not.
+ */
+static struct amd_model *overlap_m;
+static u32 overlap_tail, overlap_ops;
+static u64 overlap_late_elapsed;
+
+static void overlap_hook(u64 *p)
+{
+	static unsigned int calls;
+	struct model_pass lp;
+
+	(void)p;
+	/* After the early pass changed its first DTE (devs[0]). */
+	if (++calls < 2)
+		return;
+	test_cmpxchg_hook = NULL;
+	lp = model_crash();
+	overlap_late_elapsed = lp.elapsed;
+	overlap_tail = overlap_m->tail;
+	overlap_ops = ops_total(overlap_m);
+}
+
+static void early_overlap(void)
+{
+	struct amd_model *m = one(true);
+
+	overlap_m = m;
+	driver_in_sync(m);
+	test_cmpxchg_hook = overlap_hook;
+	early();
+	test_cmpxchg_hook = NULL;
+	CHECK(model_name("late-ran-inside"), overlap_ops != 0);
+	CHECK_EQ(model_name("late-inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("late-waited-bounded"),
+	      overlap_late_elapsed >= 2000000 &&
+	      overlap_late_elapsed <= 2000000 + 2000000 + MODEL_SLACK);
+	CHECK_EQ(model_name("early-queued-nothing-after"), ops_total(m), overlap_ops);
+	CHECK_EQ(model_name("early-published-nothing-after"), m->tail, overlap_tail);
+	CHECK_EQ(model_name("refuses-cached"), writable(m, true), 0);
+	CHECK_EQ(model_name("early-units-zero"), crash_dma_quiesce_info.early_units, 0);
+}
+
+/*
+ * SNP enabled at boot: the rewrite of a V=1, TV=0 entry (TV=1, Mode 0)
+ * is a DTE an SNP IOMMU refuses, blocking reads too; the record counts
+ * that device as blocked. Without SNP nothing is counted blocked.
+ */
+static void snp_tv0(bool snp)
+{
+	struct amd_model *m;
+	struct model_pass p;
+
+	amd_iommu_snp_en = snp;
+	m = one(true);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("devices-blocked"), rec(0)->entries_blocked, snp ? 1 : 0);
+}
+static void snp_on(void) { snp_tv0(true); }
+static void snp_off(void) { snp_tv0(false); }
+
 static void early_not_run(int why)
 {
 	struct amd_model *m = one(true);
@@ -962,6 +1147,12 @@ int main(void)
 	model_scenario("amd-early-regrant", early_regrant);
 	model_scenario("amd-early-race", early_race);
 	model_scenario("amd-early-shared-table-busy", early_shared_busy);
+	model_scenario("amd-early-shared-table-two", early_shared_two);
+	model_scenario("amd-early-stale-head", early_stale_head);
+	model_scenario("amd-early-inval-fails", early_inval_fails);
+	model_scenario("amd-early-late-overlap", early_overlap);
+	model_scenario("amd-snp-tv0-blocked", snp_on);
+	model_scenario("amd-no-snp-none-blocked", snp_off);
 	model_scenario("amd-early-off", early_off);
 	model_scenario("amd-early-no-capture-kernel", early_no_image);
 	model_scenario("amd-early-post-notifiers", early_post_notifiers);

@@ -44,6 +44,7 @@
 #include <asm/tsc.h>
 
 #include "amd_iommu_types.h"
+#include "amd_iommu.h"
 #include "crash_quiesce_hw.h"
 
 /* Every IOMMU the driver can have is recorded. */
@@ -68,19 +69,31 @@ static u32 amd_cq_seq;
  * 6.1 gives all IOMMUs of a PCI segment one device table: the first IOMMU
  * to reach it changes the DTEs, every IOMMU still has to invalidate its
  * own caches. A walk that stopped at its IOMMU's deadline is continued by
- * the next IOMMU of the same table.
+ * the next IOMMU of the same table. The counts of the walk so far are
+ * kept here, not in a record: the early pass reuses one scratch record
+ * for every IOMMU.
  */
 struct amd_cq_seen {
 	u64 root_phys;
 	u32 root_size;
 	u32 next;
-	struct crash_dma_quiesce_record *rec;
+	u32 scanned;
+	u32 changed_count;
+	u32 rejected;
+	u32 blocked;
+	u32 flags;
 	u64 *changed;
 };
 
 static struct amd_cq_seen amd_cq_seen[MAX_IOMMUS];
 static u32 amd_cq_nr_seen;
 static u32 amd_cq_pass;
+/*
+ * SNP was enabled at boot (amd_iommu_snp_en, final before the IOMMUs
+ * were enabled): such an IOMMU prohibits DTE Mode 0 with TV=1, so the
+ * rewrite of a V=1, TV=0 or V=0 entry blocks its reads too.
+ */
+static bool amd_cq_snp;
 /* Table whose walk filled amd_cq_ats in this pass, if any. */
 static struct amd_cq_seen *amd_cq_ats_of;
 
@@ -111,6 +124,20 @@ static struct amd_cq_seen *amd_cq_remember(u64 root, u32 size)
 	seen->root_phys = root;
 	seen->root_size = size;
 	return seen;
+}
+
+/* What the walk over @seen's table found so far, from @rec and @w. */
+static void amd_cq_seen_update(struct amd_cq_seen *seen,
+			       const struct amd_cq_walk *w,
+			       const struct crash_dma_quiesce_record *rec)
+{
+	seen->next = w->next;
+	seen->changed = w->changed;
+	seen->scanned = rec->entries_scanned;
+	seen->changed_count = rec->entries_changed;
+	seen->rejected = rec->entries_rejected;
+	seen->blocked = rec->entries_blocked;
+	seen->flags = rec->flags & CRASH_DMA_QUIESCE_F_ATS_OFF;
 }
 
 /*
@@ -165,10 +192,13 @@ static bool amd_cq_ring_open(struct amd_cq_ring *r, void __iomem *mmio,
 	return true;
 }
 
-/* Hand the commands written so far to the IOMMU. */
+/*
+ * Hand the commands written so far to the IOMMU; not once the early pass
+ * has given way to the pass after the stop, which owns the ring then.
+ */
 static void amd_cq_ring_kick(struct amd_cq_ring *r)
 {
-	if (r->published == r->tail)
+	if (r->published == r->tail || crash_dma_quiesce_yielded(r->ctx))
 		return;
 	/* Commands in memory before the IOMMU is told to fetch them. */
 	wmb();
@@ -184,6 +214,9 @@ static void amd_cq_ring_kick(struct amd_cq_ring *r)
 static bool amd_cq_push(struct amd_cq_ring *r, const struct amd_cq_cmd *cmd)
 {
 	u32 next = (r->tail + AMD_CQ_CMD_SIZE) & (r->size - 1);
+
+	if (crash_dma_quiesce_yielded(r->ctx))
+		return false;
 
 	while (next == r->head) {
 		amd_cq_ring_kick(r);
@@ -385,15 +418,14 @@ static void amd_cq_flush(void *addr, u64 size)
 static void amd_cq_reuse(struct amd_cq_seen *seen, struct amd_cq_walk *w,
 			 struct crash_dma_quiesce_record *rec)
 {
-	const struct crash_dma_quiesce_record *first = seen->rec;
-
 	if (w->changed != seen->changed)
 		memcpy(w->changed, seen->changed,
 		       CRASH_DMA_QUIESCE_MAP_WORDS * sizeof(u64));
-	rec->entries_scanned = first->entries_scanned;
-	rec->entries_changed = first->entries_changed;
-	rec->entries_rejected = first->entries_rejected;
-	rec->flags |= first->flags & CRASH_DMA_QUIESCE_F_ATS_OFF;
+	rec->entries_scanned = seen->scanned;
+	rec->entries_changed = seen->changed_count;
+	rec->entries_rejected = seen->rejected;
+	rec->entries_blocked = seen->blocked;
+	rec->flags |= seen->flags;
 	if (amd_cq_ats_of != seen) {
 		amd_cq_bitmap_zero(w->ats);
 		w->nr_ats = 0;
@@ -402,9 +434,7 @@ static void amd_cq_reuse(struct amd_cq_seen *seen, struct amd_cq_walk *w,
 	w->next = seen->next;
 	if (w->next < w->count) {
 		amd_cq_walk(w, rec);
-		seen->next = w->next;
-		seen->rec = rec;
-		seen->changed = w->changed;
+		amd_cq_seen_update(seen, w, rec);
 	}
 	w->timed_out = seen->next < w->count;
 	amd_cq_collect(w, w->changed);
@@ -461,6 +491,7 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->changed = ctx->changed;
 	w->domains = amd_cq_domains;
 	w->ats = amd_cq_ats;
+	w->snp = amd_cq_snp;
 
 	if (!ctx->dry_run)
 		seen = amd_cq_find_seen(ctx, root, size);
@@ -471,11 +502,8 @@ static void amd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 		amd_cq_walk(w, rec);
 		if (!ctx->dry_run) {
 			seen = amd_cq_remember(root, size);
-			if (seen) {
-				seen->next = w->next;
-				seen->rec = rec;
-				seen->changed = w->changed;
-			}
+			if (seen)
+				amd_cq_seen_update(seen, w, rec);
 			amd_cq_ats_of = seen;
 		}
 	}
@@ -551,17 +579,24 @@ static bool amd_cq_early_begin(struct crash_dma_quiesce_unit *unit,
 
 /*
  * The pass queued its commands at the hardware tail and published them:
- * the driver's next command goes after them. Its head is re-read from
- * the register whenever the driver finds the buffer short of room.
+ * the driver's next command goes after them. The driver computes the
+ * room left from its cached head (__iommu_queue_command_sync() re-reads
+ * the register only when that room looks short): once the tail has moved
+ * past a stale head, the room would look almost the whole buffer and the
+ * driver could overwrite commands the IOMMU has not fetched. Both come
+ * from the registers.
  */
 static void amd_cq_early_end(struct crash_dma_quiesce_unit *unit)
 {
 	struct amd_iommu *iommu = unit->drv;
 	u32 tail = readl(unit->mmio + AMD_CQ_MMIO_CMD_TAIL) &
 		   AMD_CQ_CMD_PTR_MASK;
+	u32 head = readl(unit->mmio + AMD_CQ_MMIO_CMD_HEAD) &
+		   AMD_CQ_CMD_PTR_MASK;
 
 	if (tail < CMD_BUFFER_SIZE)
 		iommu->cmd_buf_tail = tail;
+	iommu->cmd_buf_head = head % CMD_BUFFER_SIZE;
 	raw_spin_unlock(&iommu->lock);
 }
 
@@ -578,6 +613,7 @@ static int __init amd_cq_init(void)
 	struct amd_iommu *iommu;
 	int ret;
 
+	amd_cq_snp = amd_iommu_snp_en;
 	for_each_iommu(iommu) {
 		/*
 		 * iommu->features is the Extended Feature Register as Linux

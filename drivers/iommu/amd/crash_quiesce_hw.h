@@ -468,6 +468,10 @@ static inline bool amd_cq_replace(u64 *p, u64 old, u64 new)
  * @flush: when the IOMMU does not snoop (Control Coherent clear): write
  *	back the CPU caches over a changed DTE (not called in a dry run);
  *	NULL otherwise
+ * @snp: SNP is enabled: the IOMMU prohibits DTE Mode 0 with TV=1, so a
+ *	V=0 or V=1, TV=0 entry the walk rewrites (TV=1, Mode 0) blocks the
+ *	device's reads too; such entries are counted in the record's
+ *	entries_blocked
  * @changed: out: bitmap of the DeviceIDs whose DTE changed
  *	(AMD_CQ_BITMAP_WORDS words)
  * @domains: out: bitmap of the DomainIDs of the changed DTEs, as they were
@@ -483,7 +487,8 @@ static inline bool amd_cq_replace(u64 *p, u64 old, u64 new)
  * amd_cq_walk_begin() clears the outputs; amd_cq_walk() then walks from
  * @next on and adds to them, so that a walk stopped at the deadline can
  * be continued later in the same pass. The record passed to amd_cq_walk()
- * gets entries_scanned, entries_changed and entries_rejected added.
+ * gets entries_scanned, entries_changed, entries_blocked and
+ * entries_rejected added.
  */
 struct amd_cq_walk {
 	u64 *table;
@@ -493,6 +498,7 @@ struct amd_cq_walk {
 	bool (*expired)(const struct crash_dma_quiesce_ctx *ctx);
 	const struct crash_dma_quiesce_ctx *expired_arg;
 	void (*flush)(void *addr, u64 size);
+	bool snp;
 	u64 *changed;
 	u64 *domains;
 	u64 *ats;
@@ -516,6 +522,7 @@ static inline void amd_cq_walk_begin(struct amd_cq_walk *w,
 	rec->entries_scanned = 0;
 	rec->entries_changed = 0;
 	rec->entries_rejected = 0;
+	rec->entries_blocked = 0;
 }
 
 /*
@@ -542,7 +549,9 @@ static inline void amd_cq_note_changed(struct amd_cq_walk *w, u32 devid,
  * Revoke one DTE: words 3 to 1 (those that change) first, word 0 last,
  * each with a compare-and-exchange against the value read. When another
  * CPU changed the entry meanwhile, start over from what is in memory.
- * Return: 1 changed, 0 nothing to change, -1 the entry kept changing.
+ * Return: 1 changed, 2 changed and now blocking reads too (a V=0 or TV=0
+ * entry rewritten with @w->snp), 0 nothing to change, -1 the entry kept
+ * changing.
  */
 static inline int amd_cq_walk_dte(struct amd_cq_walk *w, u64 *dte, u32 devid)
 {
@@ -569,6 +578,9 @@ static inline int amd_cq_walk_dte(struct amd_cq_walk *w, u64 *dte, u32 devid)
 			w->flush(dte, AMD_CQ_DTE_SIZE);
 changed:
 		amd_cq_note_changed(w, devid, old);
+		if (w->snp && (!(old[0] & AMD_CQ_DTE_V) ||
+			       !(old[0] & AMD_CQ_DTE_TV)))
+			return 2;
 		return 1;
 	}
 	return -1;
@@ -606,6 +618,8 @@ static inline void amd_cq_walk(struct amd_cq_walk *w,
 				    devid);
 		if (r > 0)
 			rec->entries_changed++;
+		if (r > 1)
+			rec->entries_blocked++;
 		else if (r < 0)
 			rec->entries_rejected++;
 	}
