@@ -452,3 +452,25 @@ bool vtd_model_dma(struct vtd_model *m, u16 sid, u64 iova, bool write,
 		tlb_put(m->atc, sid, page, perm);
 	return perm & need;
 }
+
+/*
+ * dmar.c's qi_account_crash_descs() as the series adds it to Linux
+ * 6.1.192 (patch 0004): the @n slots from free_head on become a finished
+ * submission (QI_FREE, as qi_submit_sync() leaves its own), then the
+ * driver's own reclaim, reclaim_free_desc() of 6.1.192.
+ */
+void qi_account_crash_descs(struct intel_iommu *iommu, int n)
+{
+	struct q_inval *qi = iommu->qi;
+	int i;
+
+	for (i = 0; i < n; i++)
+		qi->desc_status[(qi->free_head + i) % QI_LENGTH] = QI_FREE;
+	qi->free_head = (qi->free_head + n) % QI_LENGTH;
+	qi->free_cnt -= n;
+	while (qi->desc_status[qi->free_tail] == QI_FREE &&
+	       qi->free_tail != qi->free_head) {
+		qi->free_tail = (qi->free_tail + 1) % QI_LENGTH;
+		qi->free_cnt++;
+	}
+}

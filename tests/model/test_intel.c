@@ -30,6 +30,7 @@
 #define QIES		(1U << 26)
 #define IQE		(1U << 4)
 #define ITE		(1U << 6)
+#define ICE		(1U << 5)
 #define RW		3ULL	/* second-level R | W */
 #define IOVA		0x10000000ULL
 #define PT_IOVA		0x200000ULL	/* pass-through: a RAM address */
@@ -245,7 +246,12 @@ static void iqe_at_crash(void)
 	CHECK_EQ(model_name("old-desc-run"), m->desc[4], 1);
 }
 
-/* The hardware rejects the IOTLB descriptor: IQE during the pass. */
+/*
+ * The hardware rejects the IOTLB descriptor: IQE during the pass, on the
+ * pass's own descriptor. It is replaced and the queue resumes (a later
+ * submitter would otherwise find the queue stopped on a descriptor that
+ * is not its own); the outcome is an error all the same.
+ */
 static void iqe_in_pass(void)
 {
 	struct vtd_model *m = one(CAP, true, true);
@@ -254,7 +260,10 @@ static void iqe_in_pass(void)
 	m->bad_type = VTD_M_DESC_IOTLB;
 	p = model_crash();
 	common(m, &p, CRASH_DMA_QUIESCE_INV_ERROR);
-	CHECK(model_name("iqe-raised"), m->iqe == 1 && (m->fsts & IQE));
+	CHECK_EQ(model_name("iqe-raised-once"), m->iqe, 1);
+	CHECK(model_name("iqe-repaired"), !(m->fsts & IQE));
+	CHECK_EQ(model_name("queue-drained"), m->iqh, m->iqt);
+	CHECK_EQ(model_name("wait-ran"), m->desc[VTD_M_DESC_WAIT], 1);
 	CHECK(model_name("no-wait"), p.elapsed < p.budget / 100);
 	/* The translated devices' IOTLB entries stay. */
 	CHECK(model_name("oracle-stale-writes-survive"), writable(m, true) > 0);
@@ -763,8 +772,12 @@ static void early_healthy_reg(void) { early_healthy(false); }
 /*
  * The queue lock stays held (another CPU in qi_submit_sync()), or the
  * driver's free_head is not the hardware tail, or its queue is nearly
- * full: the early pass leaves the unit alone, releases register_lock
- * and keeps within its lock bound; the pass after the stop does the work.
+ * full, or FSTS reports an error another CPU's qi_submit_sync() must
+ * recover from in qi_check_fault() (ITE, IQE, ICE: it drops and retakes
+ * q_lock while it waits, and would never see the error again if the
+ * early pass cleared it): the early pass leaves the unit alone, the
+ * error as it found it, releases register_lock and keeps within its lock
+ * bound; the pass after the stop does the work.
  */
 static void early_refused(int why)
 {
@@ -777,9 +790,13 @@ static void early_refused(int why)
 		drv_qi.q_lock.locked = 1;
 	else if (why == 1)
 		drv_qi.free_head++;
-	else
+	else if (why == 2)
 		drv_qi.free_cnt = 7;
+	else
+		m->fsts = why == 3 ? ITE : ICE;
 	t = early();
+	if (why >= 3)
+		CHECK_EQ(model_name("error-left-for-driver"), m->fsts, why == 3 ? ITE : ICE);
 	stale(m, nwritable);
 	CHECK(model_name("tables-untouched"), writable(m, false) > 0);
 	CHECK_EQ(model_name("no-descriptor"), m->iqt, 0x40);
@@ -796,6 +813,34 @@ static void early_refused(int why)
 static void early_queue_lock_busy(void) { early_refused(0); }
 static void early_queue_out_of_sync(void) { early_refused(1); }
 static void early_queue_nearly_full(void) { early_refused(2); }
+static void early_queue_ite(void) { early_refused(3); }
+static void early_queue_ice(void) { early_refused(4); }
+
+/*
+ * A hot-removed unit (DMAR unit hot-unplug: dmar.c's free_iommu()
+ * unregisters it before freeing it): no pass touches it, early or after
+ * the stop, and its record says why; registered again (hot-added), it is
+ * quiesced as before.
+ */
+static void unit_removed(void)
+{
+	struct vtd_model *m = one(CAP, true, true);
+	struct model_pass p;
+
+	driver_qi(m);
+	vtd_cq_unregister_unit(m->iommu);
+	early();
+	p = model_crash();
+	CHECK_EQ(model_name("state-removed"), rec(0)->state, CRASH_DMA_QUIESCE_REMOVED);
+	CHECK(model_name("tables-untouched"), writable(m, false) > 0);
+	CHECK_EQ(model_name("no-descriptor"), m->iqt, 0x40);
+	CHECK_EQ(model_name("no-early-unit"), crash_dma_quiesce_info.early_units, 0);
+	CHECK_EQ(model_name("log-line-still"), p.log_lines, 1);
+	CHECK_EQ(model_name("re-register"), vtd_cq_register_unit(m->iommu), 0);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("one-record"), crash_dma_quiesce_info.nr_records, 1);
+}
 
 int main(void)
 {
@@ -833,5 +878,8 @@ int main(void)
 	model_scenario("intel-early-queue-lock-busy", early_queue_lock_busy);
 	model_scenario("intel-early-queue-out-of-sync", early_queue_out_of_sync);
 	model_scenario("intel-early-queue-nearly-full", early_queue_nearly_full);
+	model_scenario("intel-early-queue-ite", early_queue_ite);
+	model_scenario("intel-early-queue-ice", early_queue_ice);
+	model_scenario("intel-unit-removed", unit_removed);
 	return 0;
 }

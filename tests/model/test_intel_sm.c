@@ -115,12 +115,52 @@ static void sl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 	model_wr64(t + 8 * ((iova >> 12) & 511), (pa & ~0xfffULL) | 3);
 }
 
+/*
+ * Every page of a first-level hierarchy, and its contents once the
+ * entries are built: the crash path must never write one (it may be a
+ * CPU page table, VT-d 9.7 being the CPU's IA-32e format).
+ */
+#define FL_MAX_PAGES	64
+static u64 fl_all[FL_MAX_PAGES];
+static unsigned int nr_fl;
+static u8 fl_copy[FL_MAX_PAGES][4096];
+
+static void fl_note(u64 page)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_fl; i++)
+		if (fl_all[i] == page)
+			return;
+	if (nr_fl == FL_MAX_PAGES)
+		abort();
+	fl_all[nr_fl++] = page;
+}
+
+static void fl_snapshot(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_fl; i++)
+		memcpy(fl_copy[i], model_mem(fl_all[i], 4096), 4096);
+}
+
+static unsigned int fl_written(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr_fl; i++)
+		n += !!memcmp(fl_copy[i], model_mem(fl_all[i], 4096), 4096);
+	return n;
+}
+
 /* The same for first-level tables: P | R/W | U/S (9.7). */
 static void fl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 {
 	u64 t = top, e, slot;
 	unsigned int l;
 
+	fl_note(top);
 	for (l = levels; l > 1; l--) {
 		slot = t + 8 * ((iova >> (12 + 9 * (l - 1))) & 511);
 		e = model_rd64(slot);
@@ -129,6 +169,7 @@ static void fl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 			model_wr64(slot, e);
 		}
 		t = e & ~0xfffULL;
+		fl_note(t);
 	}
 	model_wr64(t + 8 * ((iova >> 12) & 511), (pa & ~0xfffULL) | 7);
 }
@@ -203,9 +244,11 @@ static struct vtd_model *unit(u64 cap, u64 ecap, bool qi, const struct acc *list
 	unsigned int i;
 
 	memset(dirs, 0, sizeof(dirs));
+	nr_fl = 0;
 	root_phys = model_alloc_page();
 	for (i = 0; i < n; i++)
 		build(&list[i]);
+	fl_snapshot();
 	m->rtaddr = root_phys | 1ULL << 10;	/* TTM 01b: scalable mode */
 	m->iqa = model_alloc_page() | 1ULL << 11;	/* DW: 256-bit descriptors */
 	m->iqh = m->iqt = 0x40;
@@ -260,6 +303,7 @@ static void common(struct vtd_model *m, const struct model_pass *p, u8 inval, u8
 	CHECK(model_name("translation-on"), m->gsts & TES);
 	CHECK_EQ(model_name("no-bad-access"), model_dma_errors + model_mmio_errors, 0);
 	CHECK_EQ(model_name("no-iqe"), m->iqe, 0);
+	CHECK_EQ(model_name("fl-tables-never-written"), fl_written(), 0);
 }
 
 /* Every write refused, from the tables and through the caches. */
@@ -280,17 +324,19 @@ static void healthy(void)
 	CHECK_EQ(model_name("devices-scanned"), rec()->entries_scanned, NDEV);
 	CHECK(model_name("flag-identity"), rec()->flags & CRASH_DMA_QUIESCE_F_IDENTITY);
 	/*
-	 * Reads are kept: second level, first level, pass-through (identity);
-	 * all but the ATS device's, which its ATC issues as a translated
-	 * request: refused once DTE is clear (no device-TLB invalidation is
-	 * sent, as in legacy mode).
+	 * Reads are kept: second level, nested, pass-through (identity); not
+	 * the two first-level sources (their PASID entries are blocked: the
+	 * first-level table is never written) nor the ATS device's, which its
+	 * ATC issues as a translated request: refused once DTE is clear (no
+	 * device-TLB invalidation is sent, as in legacy mode).
 	 */
-	CHECK_EQ(model_name("reads-kept"), count(m, accs, NACC, false, true), NACC - 1);
+	CHECK_EQ(model_name("reads-kept"), count(m, accs, NACC, false, true), NACC - 3);
+	CHECK_EQ(model_name("devices-blocked"), rec()->entries_blocked, 2);
 	CHECK_EQ(model_name("cc-desc"), m->desc[VTD_M_DESC_CC], 1);
-	/* One per domain id of a changed PASID entry: 1-8. */
-	CHECK_EQ(model_name("pc-desc"), m->desc[VTD_M_DESC_PC], 8);
-	/* (1, 0) pass-through, (4, 5) and (5, 0) first level, (6, 0) nested. */
-	CHECK_EQ(model_name("piotlb-desc"), m->desc[VTD_M_DESC_PIOTLB], 4);
+	/* One global PASID-cache invalidation. */
+	CHECK_EQ(model_name("pc-desc"), m->desc[VTD_M_DESC_PC], 1);
+	/* (1, 0) pass-through, (4, 5) and (5, 0) first level. */
+	CHECK_EQ(model_name("piotlb-desc"), m->desc[VTD_M_DESC_PIOTLB], 3);
 	CHECK_EQ(model_name("iotlb-desc"), m->desc[VTD_M_DESC_IOTLB], 1);
 	CHECK_EQ(model_name("dev-tlb-desc"), m->desc[VTD_M_DESC_DEV_TLB], 0);
 	CHECK_EQ(model_name("wait-desc"), m->desc[VTD_M_DESC_WAIT], 1);
@@ -408,7 +454,8 @@ static void no_slts(void)
 	CHECK_EQ(model_name("tables-refuse-writes"), count(m, list, 2, true, false), 0);
 	CHECK_EQ(model_name("oracle-writes-refused"), count(m, list, 2, true, true), 0);
 	CHECK(model_name("pt-blocked-reads-too"), !dma(m, &list[0], false, true));
-	CHECK(model_name("fl-reads-kept"), dma(m, &list[1], false, true));
+	CHECK(model_name("fl-blocked-reads-too"), !dma(m, &list[1], false, true));
+	CHECK_EQ(model_name("devices-blocked"), rec()->entries_blocked, 2);
 	CHECK(model_name("no-identity-flag"), !(rec()->flags & CRASH_DMA_QUIESCE_F_IDENTITY));
 }
 
@@ -478,6 +525,117 @@ static void early_then_late(void)
 	CHECK(model_name("flag-early"), rec()->flags & CRASH_DMA_QUIESCE_F_EARLY);
 }
 
+/* dmar.c's view of an idle queue whose tail is the hardware's. */
+static struct q_inval drv_qi2;
+static int drv_status2[QI_LENGTH];
+
+static void driver_qi(struct vtd_model *m)
+{
+	drv_qi2.desc_status = drv_status2;
+	drv_qi2.free_head = drv_qi2.free_tail = (int)(m->iqt >> (DMAR_IQ_SHIFT + 1));
+	drv_qi2.free_cnt = QI_LENGTH;
+	m->iommu->qi = &drv_qi2;
+}
+
+/* Can PASID @pasid of 00:02.0 write IOVA (first-level entries below)? */
+static bool fl_writes(struct vtd_model *m, u32 pasid, bool cached)
+{
+	return vtd_sm_model_dma(m, 0x010, pasid, IOVA, true, cached, false);
+}
+
+#define MANY	300
+
+/*
+ * The early pass with 300 domain ids (issue 18): 300 first-level PASID
+ * entries of one device, each with its own domain id, beside a
+ * second-level entry at RID_PASID, and the driver's whole queue free
+ * (256 slots, 254 for the pass). The early pass queues the context-cache,
+ * PASID-cache, IOTLB and wait descriptors whatever happens, and blocks
+ * only as many first-level entries as it has slots left for their
+ * PASID-based IOTLB invalidations; the rest stays for the pass after the
+ * stop, which blocks them and invalidates every pair. Before, per-domain
+ * descriptors came first and the limit cut the IOTLB flush and the wait.
+ */
+static void early_many_dids(void)
+{
+	static const struct acc sl0 = { 0x010, VTD_SM_NO_PASID, SL, 4, 2, false, false, 0 };
+	struct vtd_model *m = unit(CAP, ECAP, true, &sl0, 1);
+	u64 fl = model_alloc_page(), pe, q = model_alloc_page();
+	unsigned int i, left, pairs_early;
+	struct model_pass p;
+
+	/* The driver's 256-slot queue of 256-bit descriptors: 2 pages, QS 1. */
+	model_alloc_page();
+	m->iqa = q | 1ULL << 11 | 1;
+	fl_map(fl, 4, IOVA, DATA);
+	fl_snapshot();
+	for (i = 1; i <= MANY; i++) {
+		pe = pasid_entry(dirs[0x010], i);
+		model_wr64(pe, 1 | 1 << 6);		/* P, PGTT 001b */
+		model_wr64(pe + 8, 100 + i);		/* DID */
+		model_wr64(pe + 16, fl);		/* FLPTPTR, 4-level */
+	}
+	CHECK_EQ(model_name("boot-writers"), boot(m, &sl0, 1), 1);
+	CHECK(model_name("boot-fl-writes"), fl_writes(m, 1, true) && fl_writes(m, MANY, true));
+	driver_qi(m);
+	crash_dma_quiesce_early();
+	CHECK_EQ(model_name("early-cc"), m->desc[VTD_M_DESC_CC], 1);
+	CHECK_EQ(model_name("early-pc"), m->desc[VTD_M_DESC_PC], 1);
+	CHECK_EQ(model_name("early-iotlb"), m->desc[VTD_M_DESC_IOTLB], 1);
+	CHECK_EQ(model_name("early-wait"), m->desc[VTD_M_DESC_WAIT], 1);
+	pairs_early = m->desc[VTD_M_DESC_PIOTLB];
+	CHECK_EQ(model_name("early-within-driver-slots"),
+		 m->desc[VTD_M_DESC_CC] + m->desc[VTD_M_DESC_PC] +
+		 m->desc[VTD_M_DESC_IOTLB] + m->desc[VTD_M_DESC_WAIT] + pairs_early,
+		 QI_LENGTH - 2);
+	CHECK(model_name("early-sl-refused"), !dma(m, &sl0, true, true));
+	for (i = 1, left = 0; i <= MANY; i++)
+		left += fl_writes(m, i, true);
+	CHECK_EQ(model_name("early-blocked-what-it-invalidated"), left, MANY - pairs_early);
+	CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi2.free_head,
+		 m->iqt >> (DMAR_IQ_SHIFT + 1));
+	CHECK_EQ(model_name("driver-slots-reclaimed"), drv_qi2.free_cnt, QI_LENGTH);
+	CHECK_EQ(model_name("early-not-counted"), crash_dma_quiesce_info.early_units, 0);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	for (i = 1, left = 0; i <= MANY; i++)
+		left += fl_writes(m, i, true) + fl_writes(m, i, false);
+	CHECK_EQ(model_name("late-all-refused"), left, 0);
+	CHECK(model_name("late-sl-refused"), !dma(m, &sl0, true, true));
+	CHECK_EQ(model_name("late-every-pair"), m->desc[VTD_M_DESC_PIOTLB] - pairs_early, MANY);
+	CHECK_EQ(model_name("device-blocked"), rec()->entries_blocked, 1);
+}
+
+/*
+ * The unit refuses the pass's own descriptor (the global PASID-cache
+ * invalidation, as a unit without it would): IQE stops the queue on it.
+ * The early pass puts a context-cache invalidation in its place and
+ * clears IQE before it lets the driver's lock go, so that no later
+ * submitter spins on a queue stopped on a descriptor that is not its own
+ * (6.1's qi_submit_sync() has no time-out); its outcome is an error.
+ */
+static void early_own_iqe(void)
+{
+	struct vtd_model *m = std_unit(true);
+
+	m->bad_type = VTD_M_DESC_PC;
+	driver_qi(m);
+	crash_dma_quiesce_early();
+	CHECK_EQ(model_name("iqe-raised"), m->iqe, 1);
+	CHECK(model_name("iqe-cleared-before-unlock"), !(m->fsts & (1U << 4)));
+	CHECK_EQ(model_name("queue-drained"), m->iqh, m->iqt);
+	CHECK_EQ(model_name("wait-ran"), m->desc[VTD_M_DESC_WAIT], 1);
+	CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi2.free_head,
+		 m->iqt >> (DMAR_IQ_SHIFT + 1));
+	CHECK_EQ(model_name("locks-released"),
+		 drv_qi2.q_lock.locked + m->iommu->register_lock.locked, 0);
+	CHECK_EQ(model_name("early-not-counted"), crash_dma_quiesce_info.early_units, 0);
+	model_crash();
+	CHECK_EQ(model_name("late-inval-error"), rec()->inval, CRASH_DMA_QUIESCE_INV_ERROR);
+	CHECK(model_name("late-iqe-cleared"), !(m->fsts & (1U << 4)));
+	CHECK(model_name("no-flag-early"), !(rec()->flags & CRASH_DMA_QUIESCE_F_EARLY));
+}
+
 int main(void)
 {
 	model_scenario("intel-sm-healthy", healthy);
@@ -491,5 +649,7 @@ int main(void)
 	model_scenario("intel-sm-selfcheck-pasid-iotlb", piotlb_ignored);
 	model_scenario("intel-sm-selfcheck-iotlb", iotlb_ignored);
 	model_scenario("intel-sm-early-then-late", early_then_late);
+	model_scenario("intel-sm-early-300-domains", early_many_dids);
+	model_scenario("intel-sm-early-own-iqe-repaired", early_own_iqe);
 	return 0;
 }

@@ -68,7 +68,6 @@ static void fake_flush(void *priv, void *addr, u64 size)
 static struct crash_dma_quiesce_record rec;
 static u64 ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 dids[65536 / 64];
-static u64 pc_dids[65536 / 64];
 static u64 memo[64];
 static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 pairs[16];
@@ -90,7 +89,6 @@ static void walk_init(struct vtd_cq_walk *w, struct vtd_cq_sm *sm, int mode,
 	memset(&rec, 0, sizeof(rec));
 	memset(ats, 0, sizeof(ats));
 	memset(dids, 0, sizeof(dids));
-	memset(pc_dids, 0, sizeof(pc_dids));
 	memset(memo, 0, sizeof(memo));		/* a new pass */
 	memset(changed, 0, sizeof(changed));
 	w->root_phys = PG(0);
@@ -107,7 +105,6 @@ static void walk_init(struct vtd_cq_walk *w, struct vtd_cq_sm *sm, int mode,
 	/* Identity roots: AW 1 page 20, AW 2 page 21; mode all: empty page 22. */
 	w->pt_root[1] = mode == CRASH_DMA_QUIESCE_ALL ? PG(22) : PG(20);
 	w->pt_root[2] = mode == CRASH_DMA_QUIESCE_ALL ? PG(22) : PG(21);
-	sm->pc_dids = pc_dids;
 	sm->pairs = pairs;
 	sm->pairs_size = 16;
 }
@@ -145,20 +142,18 @@ static void test_descriptors(void)
 {
 	struct vtd_cq_desc d;
 
-	/* 6.5.2.2: type 7 bits 3:0, G 00b (domain) bits 5:4, DID 31:16. */
-	d = vtd_cq_desc_pc_domain(0x1234);
-	CHECK_EQ("pc domain lo", d.lo, 0x12340007ULL);
-	CHECK_EQ("pc domain hi", d.hi, 0);
-	d = vtd_cq_desc_pc_domain(0xffff);
-	CHECK_EQ("pc domain max did", d.lo, 0xffff0007ULL);
+	/* 6.5.2.2: type 7 bits 3:0, G 11b (global) bits 5:4, no DID. */
+	d = vtd_cq_desc_pc_global();
+	CHECK_EQ("pc global lo", d.lo, 0x37ULL);
+	CHECK_EQ("pc global hi", d.hi, 0);
 	/* 6.5.2.4: type 6, G 10b (PASID-selective), DID 31:16, PASID 51:32. */
 	d = vtd_cq_desc_piotlb_pasid(0x1234, 0xabcde);
 	CHECK_EQ("piotlb lo", d.lo, 0x000abcde12340026ULL);
 	CHECK_EQ("piotlb hi", d.hi, 0);
 	d = vtd_cq_desc_piotlb_pasid(1, 0x1fffff);
 	CHECK_EQ("piotlb pasid masked to 20 bits", d.lo, 0x000fffff00010026ULL);
-	/* Bits 11:9 (type[6:4]) stay zero for both. */
-	CHECK_EQ("pc type high bits", vtd_cq_desc_pc_domain(7).lo & 0xe00, 0);
+	/* Bits 11:9 (type[6:4]) stay zero. */
+	CHECK_EQ("pc type high bits", vtd_cq_desc_pc_global().lo & 0xe00, 0);
 }
 
 static void test_fields(void)
@@ -303,12 +298,14 @@ static void test_pairs(void)
 	u64 slots[8];
 	unsigned int i;
 
+	unsigned int refused = 0;
+
 	memset(&sm, 0, sizeof(sm));
 	memset(slots, 0, sizeof(slots));
 	sm.pairs = slots;
 	sm.pairs_size = 8;
-	vtd_cq_sm_pair_add(&sm, 1, 0);
-	vtd_cq_sm_pair_add(&sm, 1, 0);
+	CHECK("pair added", vtd_cq_sm_pair_add(&sm, 1, 0));
+	CHECK("pair again: in the set", vtd_cq_sm_pair_add(&sm, 1, 0));
 	vtd_cq_sm_pair_add(&sm, 0, 0);
 	vtd_cq_sm_pair_add(&sm, 0xffff, 0xfffff);
 	CHECK_EQ("pairs deduplicated", sm.nr_pairs, 3);
@@ -316,9 +313,22 @@ static void test_pairs(void)
 	CHECK("pair (0, 0) distinct from empty", pair_in(&sm, 0, 0));
 	CHECK("pair max", pair_in(&sm, 0xffff, 0xfffff));
 	for (i = 0; i < 10; i++)
-		vtd_cq_sm_pair_add(&sm, 2, i);
+		refused += !vtd_cq_sm_pair_add(&sm, 2, i);
 	CHECK_EQ("pairs capped at 3/4", sm.nr_pairs, 6);
-	CHECK_EQ("pairs lost counted", sm.pairs_lost, 7);
+	CHECK_EQ("pairs refused beyond", refused, 7);
+	CHECK("pair present still in when full", vtd_cq_sm_pair_add(&sm, 1, 0));
+
+	/* A cap below 3/4 (the early pass's share of the queue). */
+	memset(&sm, 0, sizeof(sm));
+	memset(slots, 0, sizeof(slots));
+	sm.pairs = slots;
+	sm.pairs_size = 8;
+	sm.pairs_cap = 2;
+	refused = 0;
+	for (i = 0; i < 4; i++)
+		refused += !vtd_cq_sm_pair_add(&sm, 3, i);
+	CHECK_EQ("pairs cap 2", sm.nr_pairs, 2);
+	CHECK_EQ("pairs cap 2: refused", refused, 2);
 }
 
 /* ---------------------------------------------------------------------
@@ -463,7 +473,9 @@ static void test_walk_write(void)
 	 * 11 present context entries; rejected: 00:06.0, 00:07.0, 00:08.0's
 	 * PDE 0 and PASID 67, 01:00.0's PASID 0, the roots of buses 2 and 3.
 	 */
-	check_counts("sm walk write", 11, 7, 7, 4);
+	check_counts("sm walk write", 11, 7, 7, 2);
+	/* 00:02.0 (PASID 7) and 00:08.0 (PASID 68): first-level, blocked. */
+	CHECK_EQ("sm walk write: devices blocked", rec.entries_blocked, 2);
 	CHECK_EQ("sm walk write: state partial", rec.state, CRASH_DMA_QUIESCE_PARTIAL);
 	CHECK("sm walk write: scalable flag", rec.flags & CRASH_DMA_QUIESCE_F_SCALABLE);
 	CHECK("sm walk write: identity flag", rec.flags & CRASH_DMA_QUIESCE_F_IDENTITY);
@@ -482,51 +494,186 @@ static void test_walk_write(void)
 	      dids[0] == ((1ULL << 1) | (1ULL << 5) | (1ULL << 6) | (1ULL << 7)));
 	CHECK_EQ("sm walk write: pasid entries", sm.nr_pasid, 11);
 	CHECK_EQ("sm walk write: pasid entries changed", sm.nr_pasid_changed, 8);
-	CHECK_EQ("sm walk write: pasid entries written (pt, wpe)", sm.nr_pasid_written, 2);
+	CHECK_EQ("sm walk write: pasid entries written (pt, fl, fl5)",
+		 sm.nr_pasid_written, 3);
 	CHECK_EQ("sm walk write: context entries written", sm.nr_ctx_written, 1);
-	CHECK_EQ("sm walk write: pasid-cache domains", sm.nr_pc_dids, 4);
-	CHECK("sm walk write: pasid-cache domains 1 5 6 7",
-	      pc_dids[0] == ((1ULL << 1) | (1ULL << 5) | (1ULL << 6) | (1ULL << 7)));
-	CHECK_EQ("sm walk write: piotlb pairs", sm.nr_pairs, 4);
+	CHECK_EQ("sm walk write: piotlb pairs", sm.nr_pairs, 3);
 	CHECK("sm walk write: pair pt (1, 0)", pair_in(&sm, 1, 0));
 	CHECK("sm walk write: pair fl (1, 7)", pair_in(&sm, 1, 7));
-	CHECK("sm walk write: pair nested (6, 0)", pair_in(&sm, 6, 0));
 	CHECK("sm walk write: pair fl5 (7, 68)", pair_in(&sm, 7, 68));
+	/* Nested and second-level: the IOTLB invalidation drops them. */
+	CHECK("sm walk write: no nested pair", !pair_in(&sm, 6, 0));
 	CHECK("sm walk write: no sl pair", !pair_in(&sm, 5, 0));
 	CHECK_EQ("sm walk write: ats", w.nr_ats, 1);
 	CHECK_EQ("sm walk write: ats 00:03.0", ats[0], 1ULL << 0x18);
 	CHECK_EQ("sm walk write: identity", w.nr_identity, 1);
 
-	/* Tables: SL W (bit 1) cleared; FL R/W (bit 1) cleared. */
+	/*
+	 * Tables: SL W (bit 1) cleared. First-level tables are never written
+	 * (they may be CPU page tables): their PASID entries lose P instead.
+	 */
 	CHECK_EQ("sm walk write: sl table", arena[10][0], 0x200001);
 	CHECK_EQ("sm walk write: sl table W-only", arena[10][3], 0x201000);
-	CHECK_EQ("sm walk write: fl table", arena[11][0], 0x8000000000300065ULL);
+	CHECK_EQ("sm walk write: fl table untouched", arena[11][0], 0x8000000000300067ULL);
 	CHECK_EQ("sm walk write: fl table read-only", arena[11][1], 0x301005);
 	CHECK_EQ("sm walk write: nested sl table", arena[12][0], 0x400001);
-	CHECK_EQ("sm walk write: fl5 table", arena[13][0], 0x500001);
+	CHECK_EQ("sm walk write: fl5 table untouched", arena[13][0], 0x500003);
 	CHECK_EQ("sm walk write: read-only table", arena[15][0], 0x600001);
 	CHECK_EQ("sm walk write: garbage untouched", arena[18][0], garbage);
 	/* PT -> SL through identity AW 1: P | AW 001b | PGTT 010b | page 20. */
 	CHECK_EQ("sm walk write: pt rewritten", peq(5, 0, 0),
 		 PG(20) | 1 | (1 << 2) | (2 << 6));
 	CHECK_EQ("sm walk write: pt did kept", peq(5, 0, 1), 1);
-	/* FL with SRE (qword 2 bit 0): WPE (bit 4) set, pointer kept. */
-	CHECK_EQ("sm walk write: wpe set", peq(5, 7, 2), PG(11) | 1 | (1 << 4));
-	CHECK_EQ("sm walk write: fl qword 0 kept", peq(5, 7, 0), FL);
+	/* FL: P (bit 0) cleared, PGTT kept; qword 2 (SRE, pointer) kept. */
+	CHECK_EQ("sm walk write: fl blocked", peq(5, 7, 0), FL & ~1ULL);
+	CHECK_EQ("sm walk write: fl qword 2 kept", peq(5, 7, 2), PG(11) | 1);
+	CHECK_EQ("sm walk write: fl5 blocked", peq(8, 68, 0), FL & ~1ULL);
 	/* Context: DTE (2) and PRE (4) cleared, P, PASIDE kept. */
 	CHECK_EQ("sm walk write: ctx dte cleared", ctx(1, 0x18)[0], PG(6) | 1);
 	CHECK_EQ("sm walk write: other ctx unchanged", ctx(1, 0x10)[0], PG(5) | 1 | (1 << 3));
 	CHECK_EQ("sm walk write: nested pe unchanged", peq(7, 0, 2), 0x12345000);
 	CHECK_EQ("sm walk write: coherent, no flush", f.flushes, 0);
 
-	/* Again: memory idempotent; rewritten entries still count as revoked. */
+	/*
+	 * Again (the pass after the stop after an early pass): memory
+	 * idempotent; rewritten and blocked entries still count, and their
+	 * PASID-based IOTLB invalidations are queued again.
+	 */
 	memcpy(snapshot, arena, sizeof(arena));
 	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
 	run_walk(&w, &sm, &f);
 	CHECK("sm walk again: memory unchanged", !memcmp(snapshot, arena, sizeof(arena)));
 	CHECK("sm walk again: pt device still counted", sid_set(0x10));
+	CHECK("sm walk again: fl5 device still counted", sid_set(0x40));
+	CHECK_EQ("sm walk again: devices blocked", rec.entries_blocked, 2);
 	CHECK_EQ("sm walk again: nothing written", sm.nr_pasid_written + sm.nr_ctx_written, 0);
 	CHECK_EQ("sm walk again: no table written", rec.tables_changed, 0);
+	CHECK("sm walk again: pairs queued again",
+	      sm.nr_pairs == 3 && pair_in(&sm, 1, 0) && pair_in(&sm, 1, 7) &&
+	      pair_in(&sm, 7, 68));
+}
+
+/*
+ * The early pass's limit (@sm->pairs_cap with @sm->defer): entries whose
+ * PASID-based IOTLB invalidation does not fit are left unchanged for the
+ * pass after the stop; without defer they change and the pair is lost.
+ */
+static void test_walk_pairs_cap(void)
+{
+	struct fake f = { .expire_after = -1 };
+	struct vtd_cq_walk w;
+	struct vtd_cq_sm sm;
+
+	build_tables();
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	sm.pairs_cap = 1;
+	sm.defer = true;
+	run_walk(&w, &sm, &f);
+	CHECK_EQ("sm cap defer: one pair", sm.nr_pairs, 1);
+	CHECK_EQ("sm cap defer: deferred", sm.nr_deferred, 2);
+	CHECK_EQ("sm cap defer: none lost", sm.pairs_lost, 0);
+	CHECK_EQ("sm cap defer: state partial", rec.state, CRASH_DMA_QUIESCE_PARTIAL);
+	/* The first in walk order, 00:02.0 PASID 0 (pass-through), changed. */
+	CHECK_EQ("sm cap defer: pt rewritten", peq(5, 0, 0),
+		 PG(20) | 1 | (1 << 2) | (2 << 6));
+	CHECK_EQ("sm cap defer: fl left present", peq(5, 7, 0), FL);
+	CHECK_EQ("sm cap defer: fl5 left present", peq(8, 68, 0), FL);
+	/* The pass after the stop: no cap, the deferred entries change. */
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	run_walk(&w, &sm, &f);
+	CHECK_EQ("sm after cap: fl blocked", peq(5, 7, 0), FL & ~1ULL);
+	CHECK_EQ("sm after cap: fl5 blocked", peq(8, 68, 0), FL & ~1ULL);
+	CHECK_EQ("sm after cap: all pairs", sm.nr_pairs, 3);
+
+	build_tables();
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	sm.pairs_cap = 1;
+	run_walk(&w, &sm, &f);
+	CHECK_EQ("sm cap no defer: fl blocked", peq(5, 7, 0), FL & ~1ULL);
+	CHECK_EQ("sm cap no defer: lost", sm.pairs_lost, 2);
+	CHECK_EQ("sm cap no defer: none deferred", sm.nr_deferred, 0);
+}
+
+/*
+ * Another CPU rewrites @race_target to @race_value just before the crash
+ * path's first exchange of it (the early pass runs with the driver still
+ * running; intel_pasid_tear_down_entry(), domain_context_clear_one()).
+ */
+static u64 *race_target;
+static u64 race_value;
+
+static void race_hook(u64 *p)
+{
+	if (p != race_target)
+		return;
+	*p = race_value;
+	race_target = NULL;
+}
+
+/* The same before a plain store (WRITE_ONCE()): the code must not use one. */
+static void race_store_hook(void *p)
+{
+	race_hook(p);
+}
+
+static void race_on(void)
+{
+	test_cmpxchg_hook = race_hook;
+	test_store_hook = race_store_hook;
+}
+
+static void race_off(void)
+{
+	test_cmpxchg_hook = NULL;
+	test_store_hook = NULL;
+}
+
+static void test_walk_concurrent(void)
+{
+	struct fake f = { .expire_after = -1 };
+	struct vtd_cq_walk w;
+	struct vtd_cq_sm sm;
+	u64 *pe0;
+
+	/*
+	 * The pass-through PASID entry of 00:02.0 is torn down (cleared)
+	 * meanwhile: a plain store of the rewrite would bring it back
+	 * present, translating through the identity table.
+	 */
+	build_tables();
+	pe0 = &arena[(arena[5][0] - 1 - ARENA_BASE) / 4096][0];
+	race_target = pe0;
+	race_value = 0;
+	race_on();
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	run_walk(&w, &sm, &f);
+	race_off();
+	CHECK("sm concurrent pe: hook ran", !race_target);
+	CHECK_EQ("sm concurrent pe: teardown kept", *pe0, 0);
+	CHECK_EQ("sm concurrent pe: no identity", w.nr_identity, 0);
+
+	/* 00:03.0's context entry is cleared meanwhile: stays cleared. */
+	build_tables();
+	race_target = &ctx(1, 0x18)[0];
+	race_value = 0;
+	race_on();
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	run_walk(&w, &sm, &f);
+	race_off();
+	CHECK("sm concurrent ctx: hook ran", !race_target);
+	CHECK_EQ("sm concurrent ctx: clear kept", ctx(1, 0x18)[0], 0);
+	CHECK_EQ("sm concurrent ctx: nothing written", sm.nr_ctx_written, 0);
+
+	/* A first-level entry gains a new pointer meanwhile: blocked on retry. */
+	build_tables();
+	pe0 = &arena[(arena[5][0] - 1 - ARENA_BASE) / 4096][7 * 8];
+	race_target = pe0;
+	race_value = FL | 2;	/* still present, FPD (bit 1) set */
+	race_on();
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	run_walk(&w, &sm, &f);
+	race_off();
+	CHECK_EQ("sm concurrent fl: new value blocked", *pe0, (FL | 2) & ~1ULL);
 }
 
 static void test_walk_dry_run(void)
@@ -540,10 +687,10 @@ static void test_walk_dry_run(void)
 	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, true);
 	w.ecap &= ~1ULL;	/* not coherent: would flush */
 	run_walk(&w, &sm, &f);
-	check_counts("sm dry run", 11, 7, 7, 4);
+	check_counts("sm dry run", 11, 7, 7, 2);
 	CHECK("sm dry run: memory unchanged", !memcmp(snapshot, arena, sizeof(arena)));
 	CHECK_EQ("sm dry run: no flush", f.flushes, 0);
-	CHECK_EQ("sm dry run: would write", sm.nr_pasid_written + sm.nr_ctx_written, 3);
+	CHECK_EQ("sm dry run: would write", sm.nr_pasid_written + sm.nr_ctx_written, 4);
 	CHECK("sm dry run: dirty", vtd_cq_sm_dirty(&rec, &sm));
 
 	/* Not coherent, real pass: every written table and entry flushed. */
@@ -552,7 +699,7 @@ static void test_walk_dry_run(void)
 	w.ecap &= ~1ULL;
 	f.flushes = 0;
 	run_walk(&w, &sm, &f);
-	CHECK_EQ("sm walk not coherent: flushes (4 tables, 2 pe, 1 ctx)", f.flushes, 7);
+	CHECK_EQ("sm walk not coherent: flushes (2 tables, 3 pe, 1 ctx)", f.flushes, 6);
 }
 
 static void test_walk_all(void)
@@ -564,11 +711,12 @@ static void test_walk_all(void)
 	build_tables();
 	walk_init(&w, &sm, CRASH_DMA_QUIESCE_ALL, false);
 	run_walk(&w, &sm, &f);
-	check_counts("sm walk all", 11, 8, 7, 5);
+	check_counts("sm walk all", 11, 8, 7, 3);
 	CHECK("sm walk all: read-only device changed too", sid_set(0x48));
 	CHECK_EQ("sm walk all: sl R and W cleared", arena[10][0], 0x200000);
-	CHECK_EQ("sm walk all: fl P and R/W cleared", arena[11][0], 0x8000000000300064ULL);
-	CHECK_EQ("sm walk all: fl read-only P cleared", arena[11][1], 0x301004);
+	CHECK_EQ("sm walk all: fl table untouched", arena[11][0], 0x8000000000300067ULL);
+	CHECK_EQ("sm walk all: fl blocked", peq(5, 7, 0), FL & ~1ULL);
+	CHECK_EQ("sm walk all: blocked not counted (mode all)", rec.entries_blocked, 0);
 	CHECK_EQ("sm walk all: pt to the empty table", peq(5, 0, 0),
 		 PG(22) | 1 | (1 << 2) | (2 << 6));
 }
@@ -680,6 +828,8 @@ int main(void)
 	RUN_CASE("unit/vtd-sm/first_level", test_first_level());
 	RUN_CASE("unit/vtd-sm/pairs", test_pairs());
 	RUN_CASE("unit/vtd-sm/walk_write", test_walk_write());
+	RUN_CASE("unit/vtd-sm/walk_pairs_cap", test_walk_pairs_cap());
+	RUN_CASE("unit/vtd-sm/walk_concurrent", test_walk_concurrent());
 	RUN_CASE("unit/vtd-sm/walk_dry_run", test_walk_dry_run());
 	RUN_CASE("unit/vtd-sm/walk_all", test_walk_all());
 	RUN_CASE("unit/vtd-sm/walk_no_slts", test_walk_no_slts());

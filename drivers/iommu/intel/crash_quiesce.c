@@ -52,6 +52,11 @@ static_assert(DMAR_UNITS_SUPPORTED <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
 /* Top-level tables remembered per pass (shared tables handled once). */
 #define VTD_CQ_MEMO_SLOTS	4096
 /*
+ * Descriptors of a scalable-mode invalidation besides the PASID-based
+ * IOTLB ones: context-cache, PASID-cache, IOTLB, wait.
+ */
+#define VTD_CQ_SM_FIXED_DESCS	4
+/*
  * The identity table: one SL-PML4 of SL-PDPTs, at most 512 of them
  * (256 TiB, the 48-bit address space of a 4-level context entry).
  */
@@ -94,21 +99,30 @@ static void vtd_cq_flush(void *priv, void *addr, u64 size)
 	clflush_cache_range(addr, size);
 }
 
-/* Wait (until @deadline) for @bit of a 64-bit register to read 0. */
-static int vtd_cq_poll_clear64(void __iomem *addr, u64 bit, u64 deadline)
+/*
+ * Wait (until @deadline, or until the early pass gives way) for @bit of a
+ * 64-bit register to read 0.
+ */
+static int vtd_cq_poll_clear64(void __iomem *addr, u64 bit,
+			       const struct crash_dma_quiesce_ctx *ctx,
+			       u64 deadline)
 {
 	while (readq(addr) & bit) {
-		if (rdtsc_ordered() >= deadline)
+		if (rdtsc_ordered() >= deadline ||
+		    crash_dma_quiesce_yielded(ctx))
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
 	return 0;
 }
 
-static int vtd_cq_poll_clear32(void __iomem *addr, u32 bit, u64 deadline)
+static int vtd_cq_poll_clear32(void __iomem *addr, u32 bit,
+			       const struct crash_dma_quiesce_ctx *ctx,
+			       u64 deadline)
 {
 	while (readl(addr) & bit) {
-		if (rdtsc_ordered() >= deadline)
+		if (rdtsc_ordered() >= deadline ||
+		    crash_dma_quiesce_yielded(ctx))
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
@@ -126,29 +140,34 @@ static u8 vtd_cq_inval_result(int err)
 	return CRASH_DMA_QUIESCE_INV_ERROR;
 }
 
-/* The invalidation queue as found in the registers at the crash. */
+/*
+ * The invalidation queue as found in the registers at the crash: the
+ * pass's descriptors go from @from to @tail; @refused is set once the
+ * unit refused one of them (vtd_cq_qi_check()).
+ */
 struct vtd_cq_qi {
 	void __iomem *reg;
 	const struct crash_dma_quiesce_ctx *ctx;
 	struct crash_dma_quiesce_record *rec;
 	struct vtd_cq_iq q;
 	u8 *va;
+	u32 from;
 	u32 tail;
 	u32 pushed;
+	bool refused;
 };
 
-/* Hand the descriptors written so far to the hardware. */
+/*
+ * Hand the descriptors written so far to the hardware; not once the early
+ * pass has given way to the pass after the stop, which owns the queue.
+ */
 static void vtd_cq_qi_kick(struct vtd_cq_qi *qi)
 {
+	if (crash_dma_quiesce_yielded(qi->ctx))
+		return;
 	/* Descriptors (and the cleared wait slot) before the tail update. */
 	wmb();
 	writeq(qi->tail, qi->reg + VTD_CQ_REG_IQT);
-}
-
-static bool vtd_cq_qi_failed(struct vtd_cq_qi *qi)
-{
-	return readl(qi->reg + VTD_CQ_REG_FSTS) &
-	       (VTD_CQ_FSTS_IQE | VTD_CQ_FSTS_ITE);
 }
 
 static void vtd_cq_qi_write(struct vtd_cq_qi *qi, u32 off,
@@ -164,6 +183,49 @@ static void vtd_cq_qi_write(struct vtd_cq_qi *qi, u32 off,
 	}
 }
 
+/* vtd_cq_qi_check()'s repair of the pass's own descriptor under IQE. */
+static bool vtd_cq_qi_repair(struct vtd_cq_qi *qi)
+{
+	struct vtd_cq_desc d = vtd_cq_desc_cc_global();
+	u32 off, mask = qi->q.size - 1;
+	u64 head;
+
+	head = readq(qi->reg + VTD_CQ_REG_IQH);
+	if (!vtd_cq_iq_offset_ok(&qi->q, head))
+		return false;
+	off = head & VTD_CQ_IQ_OFFSET;
+	if (((off - qi->from) & mask) >= ((qi->tail - qi->from) & mask))
+		return false;
+	vtd_cq_qi_write(qi, off, &d);
+	/* The new descriptor before the hardware refetches it. */
+	wmb();
+	writel(VTD_CQ_FSTS_IQE, qi->reg + VTD_CQ_REG_FSTS);
+	qi->refused = true;
+	return true;
+}
+
+/*
+ * Has the queue stopped on an error? One of the pass's own descriptors
+ * may have stopped it (IQE with the head in [@qi->from, @qi->tail): a
+ * descriptor type the unit refuses): then a global context-cache
+ * invalidation, which every unit takes, goes in its place and IQE is
+ * cleared, so that the hardware resumes there and no later submitter
+ * finds the queue stopped on a descriptor that is not its own (dmar.c's
+ * qi_check_fault() repairs only its own, and 6.1's qi_submit_sync() would
+ * spin forever). Return: 0 when the queue runs (again), -EIO when it
+ * stays stopped (IQE on another descriptor, ITE).
+ */
+static int vtd_cq_qi_check(struct vtd_cq_qi *qi)
+{
+	u32 fsts = readl(qi->reg + VTD_CQ_REG_FSTS);
+
+	if (!(fsts & (VTD_CQ_FSTS_IQE | VTD_CQ_FSTS_ITE)))
+		return 0;
+	if (!(fsts & VTD_CQ_FSTS_ITE) && vtd_cq_qi_repair(qi))
+		return 0;
+	return -EIO;
+}
+
 /*
  * Queue one descriptor at the tail, waiting (bounded) for a free slot:
  * -ENOSPC when the queue stayed full until the deadline.
@@ -175,6 +237,8 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 	/* The early pass: no more than the driver's queue can spare. */
 	if (qi->ctx->max_commands && qi->pushed >= qi->ctx->max_commands)
 		return -ENOSPC;
+	if (crash_dma_quiesce_yielded(qi->ctx))
+		return -ETIMEDOUT;
 
 	for (;;) {
 		head = readq(qi->reg + VTD_CQ_REG_IQH);
@@ -183,7 +247,7 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 		if (vtd_cq_iq_free(&qi->q, head & VTD_CQ_IQ_OFFSET, qi->tail))
 			break;
 		vtd_cq_qi_kick(qi);
-		if (vtd_cq_qi_failed(qi))
+		if (vtd_cq_qi_check(qi))
 			return -EIO;
 		if (crash_dma_quiesce_expired(qi->ctx))
 			return -ENOSPC;
@@ -197,14 +261,21 @@ static int vtd_cq_qi_push(struct vtd_cq_qi *qi, struct vtd_cq_desc d)
 }
 
 /*
- * Queued invalidation (VT-d section 6.5.2): global context-cache, global
- * IOTLB, then an invalidation wait with a status write into
- * @unit->wait_slot, polled to the deadline. Descriptors go at the hardware
- * tail (IQT_REG), not at the driver's idea of it: a CPU stopped inside
- * qi_submit_sync() may have left descriptors that were never handed to
- * the hardware. No device-TLB invalidation: the walk turned device-TLB use
- * off in the context entries (TT 01b -> 00b), so the units refuse the
- * devices' translated requests whatever their device-TLBs hold.
+ * Queued invalidation (VT-d section 6.5.2): global context-cache, (scalable
+ * mode) global PASID-cache, global IOTLB, (scalable mode) the PASID-based
+ * IOTLB invalidations of the pass, then an invalidation wait with a
+ * status write into @unit->wait_slot, polled to the deadline. The
+ * descriptors that drop every cached translation come first, so that a
+ * queue limit (the early pass's share of the driver's queue) can only cut
+ * the per-PASID ones, which the walk then did not need (it keeps to the
+ * limit). Descriptors go at the hardware tail (IQT_REG), not at the
+ * driver's idea of it: a CPU stopped inside qi_submit_sync() may have
+ * left descriptors that were never handed to the hardware. No device-TLB
+ * invalidation: the walk turned device-TLB use off in the context entries
+ * (TT 01b -> 00b, scalable mode DTE), so the units refuse the devices'
+ * translated requests whatever their device-TLBs hold. A descriptor of
+ * this pass the unit refuses (IQE) is replaced and the queue resumed;
+ * the outcome is then an error.
  */
 static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 			   const struct crash_dma_quiesce_ctx *ctx,
@@ -212,9 +283,9 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 {
 	struct vtd_cq_qi qi = { .reg = unit->mmio, .ctx = ctx, .rec = rec };
 	struct vtd_cq_desc d;
-	u64 head, tail;
 	u32 fsts, cookie, pos = 0;
-	int err;
+	u64 head, tail;
+	int err, cut = 0;
 
 	qi.q = vtd_cq_iq_decode(readq(qi.reg + VTD_CQ_REG_IQA));
 	/*
@@ -233,7 +304,12 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 		return -EIO;
 	qi.tail = tail & VTD_CQ_IQ_OFFSET;
 
-	fsts = readl(qi.reg + VTD_CQ_REG_FSTS);
+	/*
+	 * The pass after the stop takes over a queue left in an error state
+	 * by a stopped CPU. (The early pass never gets here with one: it
+	 * leaves such a queue to the driver, vtd_cq_early_begin().)
+	 */
+	fsts = ctx->early ? 0 : readl(qi.reg + VTD_CQ_REG_FSTS);
 	if (fsts & VTD_CQ_FSTS_IQE) {
 		/*
 		 * The queue stopped on the descriptor at the head: put a valid
@@ -254,12 +330,21 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 	if (fsts & VTD_CQ_FSTS_ITE)
 		writel(VTD_CQ_FSTS_ITE, qi.reg + VTD_CQ_REG_FSTS);
 
+	qi.from = qi.tail;
 	err = vtd_cq_qi_push(&qi, vtd_cq_desc_cc_global());
-	/* Scalable mode: PASID-cache, PASID-based IOTLB (crash_quiesce_sm.c). */
-	while (!err && vtd_cq_sm_next_desc(rec, &pos, &d))
+	/* Scalable mode (crash_quiesce_sm.c). */
+	if (!err && vtd_cq_sm_pc_desc(rec, &d))
 		err = vtd_cq_qi_push(&qi, d);
 	if (!err)
 		err = vtd_cq_qi_push(&qi, vtd_cq_desc_iotlb_global());
+	while (!err && vtd_cq_sm_next_desc(rec, &pos, &d)) {
+		/* The wait keeps its slot. */
+		if (ctx->max_commands && qi.pushed + 1 >= ctx->max_commands) {
+			cut = -ENOSPC;
+			break;
+		}
+		err = vtd_cq_qi_push(&qi, d);
+	}
 	if (err) {
 		/* Let the hardware run what was queued anyway. */
 		vtd_cq_qi_kick(&qi);
@@ -276,13 +361,13 @@ static int vtd_cq_inval_qi(struct crash_dma_quiesce_unit *unit,
 		return err;
 
 	while ((u32)READ_ONCE(unit->wait_slot) != cookie) {
-		if (vtd_cq_qi_failed(&qi))
+		if (vtd_cq_qi_check(&qi))
 			return -EIO;
 		if (crash_dma_quiesce_expired(ctx))
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
-	return 0;
+	return qi.refused ? -EIO : cut;
 }
 
 /*
@@ -308,22 +393,28 @@ static int vtd_cq_inval_reg(void __iomem *reg,
 		return -ENODEV;
 	cc_deadline = crash_dma_quiesce_split(ctx, 2);
 	cc_err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD, VTD_CQ_CCMD_ICC,
-				     cc_deadline);
+				     ctx, cc_deadline);
+	if (!cc_err && crash_dma_quiesce_yielded(ctx))
+		return -ETIMEDOUT;
 	if (!cc_err) {
 		writeq(VTD_CQ_CCMD_ICC | VTD_CQ_CCMD_CIRG_GLOBAL,
 		       reg + VTD_CQ_REG_CCMD);
 		rec->commands++;
 		cc_err = vtd_cq_poll_clear64(reg + VTD_CQ_REG_CCMD,
-					     VTD_CQ_CCMD_ICC, cc_deadline);
+					     VTD_CQ_CCMD_ICC, ctx, cc_deadline);
 	}
 
-	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx->deadline);
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx,
+				  ctx->deadline);
 	if (err)
 		return err;
+	if (crash_dma_quiesce_yielded(ctx))
+		return -ETIMEDOUT;
 	writeq(VTD_CQ_IOTLB_IVT | VTD_CQ_IOTLB_IIRG_GLOBAL |
 	       VTD_CQ_IOTLB_DR | VTD_CQ_IOTLB_DW, iotlb);
 	rec->commands++;
-	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx->deadline);
+	err = vtd_cq_poll_clear64(iotlb, VTD_CQ_IOTLB_IVT, ctx,
+				  ctx->deadline);
 	return err ? err : cc_err;
 }
 
@@ -362,7 +453,7 @@ static void vtd_cq_invalidate(struct crash_dma_quiesce_unit *unit,
 		writel(vtd_cq_gcmd(gsts, VTD_CQ_GCMD_WBF), reg + VTD_CQ_REG_GCMD);
 		rec->commands++;
 		wbf_err = vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS,
-					      VTD_CQ_GSTS_WBFS,
+					      VTD_CQ_GSTS_WBFS, ctx,
 					      crash_dma_quiesce_split(ctx, 2));
 	}
 	err = gsts & VTD_CQ_GSTS_QIES ? vtd_cq_inval_qi(unit, ctx, rec, ecap) :
@@ -384,7 +475,7 @@ static void vtd_cq_disable(void __iomem *reg, u32 gsts,
 		writel(vtd_cq_gcmd_te_off(gsts), reg + VTD_CQ_REG_GCMD);
 		rec->commands++;
 		if (vtd_cq_poll_clear32(reg + VTD_CQ_REG_GSTS, VTD_CQ_GSTS_TES,
-					ctx->deadline)) {
+					ctx, ctx->deadline)) {
 			rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
 			return;
 		}
@@ -463,8 +554,17 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->memo_size = VTD_CQ_MEMO_SLOTS;
 	w->memo_used = vtd_cq_memo_used;
 
+	/*
+	 * Scalable mode: the early pass changes no more first-level and
+	 * pass-through PASID entries than it can queue PASID-based IOTLB
+	 * invalidations for beside its context-cache, PASID-cache, IOTLB and
+	 * wait descriptors; the pass after the stop does the rest.
+	 */
 	if (rtaddr & VTD_CQ_RTADDR_SMT)
-		vtd_cq_sm_run(w, &ops, rec);
+		vtd_cq_sm_run(w, &ops, rec,
+			      ctx->max_commands > VTD_CQ_SM_FIXED_DESCS ?
+			      ctx->max_commands - VTD_CQ_SM_FIXED_DESCS :
+			      !!ctx->max_commands, ctx->max_commands);
 	else
 		vtd_cq_walk(w, &ops, rec);
 	vtd_cq_memo_used = w->memo_used;
@@ -508,7 +608,12 @@ static bool vtd_cq_trylock(raw_spinlock_t *lock, u64 deadline)
 	}
 }
 
-/* A driver submission's worth of slots the early pass leaves free. */
+/*
+ * Free slots the driver's queue must have for the early pass to use it:
+ * the two every driver submission keeps besides its descriptors, the
+ * VTD_CQ_SM_FIXED_DESCS (4) a scalable-mode invalidation cannot do
+ * without, and room for two PASID-based IOTLB invalidations.
+ */
 #define VTD_CQ_EARLY_MIN_FREE	8
 
 /*
@@ -519,7 +624,11 @@ static bool vtd_cq_trylock(raw_spinlock_t *lock, u64 deadline)
  * IQT_REG, all before it lets go). With both held the queue's tail is the
  * driver's free_head; refuse when it is not, or when the driver's queue is
  * nearly full, and never queue more descriptors than it has free slots
- * beyond the two each of its submissions needs.
+ * beyond the two each of its submissions needs. Refuse too when FSTS
+ * reports an invalidation queue, time-out or completion error: another
+ * CPU's qi_submit_sync(), which drops and retakes q_lock while it waits,
+ * recovers from it in qi_check_fault() and would never see it again if
+ * this pass cleared it.
  */
 static bool vtd_cq_early_begin(struct crash_dma_quiesce_unit *unit,
 			       u64 deadline, u32 *max_commands)
@@ -537,7 +646,9 @@ static bool vtd_cq_early_begin(struct crash_dma_quiesce_unit *unit,
 	if (!vtd_cq_trylock(&qi->q_lock, deadline))
 		goto fail;
 	tail = readq(unit->mmio + VTD_CQ_REG_IQT) >> qi_shift(iommu);
-	if (tail != (u64)qi->free_head || qi->free_cnt < VTD_CQ_EARLY_MIN_FREE) {
+	if (tail != (u64)qi->free_head || qi->free_cnt < VTD_CQ_EARLY_MIN_FREE ||
+	    readl(unit->mmio + VTD_CQ_REG_FSTS) &
+	    (VTD_CQ_FSTS_IQE | VTD_CQ_FSTS_ITE | VTD_CQ_FSTS_ICE)) {
 		raw_spin_unlock(&qi->q_lock);
 		goto fail;
 	}
@@ -549,29 +660,22 @@ fail:
 }
 
 /*
- * The pass queued its descriptors at the hardware tail: take them into
- * the driver's accounting as a finished submission (slots QI_FREE, which
- * they already are, free_head at the new tail), then reclaim as
- * dmar.c's reclaim_free_desc() does, so that the driver's free count
- * gets them back once the slots before them are free.
+ * The pass queued its descriptors at the hardware tail: the driver takes
+ * them into its accounting as a finished submission and reclaims
+ * (qi_account_crash_descs(), beside dmar.c's own reclaim, so that it
+ * follows whatever that reclaim expects of a finished slot).
  */
 static void vtd_cq_early_end(struct crash_dma_quiesce_unit *unit)
 {
 	struct intel_iommu *iommu = unit->drv;
 	struct q_inval *qi = iommu->qi;
-	int n, tail;
+	int tail;
 
 	if (qi) {
 		tail = (readq(unit->mmio + VTD_CQ_REG_IQT) >> qi_shift(iommu)) %
 		       QI_LENGTH;
-		n = (tail - qi->free_head + QI_LENGTH) % QI_LENGTH;
-		qi->free_head = tail;
-		qi->free_cnt -= n;
-		while (qi->desc_status[qi->free_tail] == QI_FREE &&
-		       qi->free_tail != qi->free_head) {
-			qi->free_tail = (qi->free_tail + 1) % QI_LENGTH;
-			qi->free_cnt++;
-		}
+		qi_account_crash_descs(iommu,
+				       (tail - qi->free_head + QI_LENGTH) % QI_LENGTH);
 		raw_spin_unlock(&qi->q_lock);
 	}
 	raw_spin_unlock(&iommu->register_lock);
@@ -707,6 +811,39 @@ static u64 __init vtd_cq_identity_end(void)
 	return max_t(u64, end, SZ_1G);
 }
 
+/**
+ * vtd_cq_register_unit() - put a DMAR unit under the crash-path quiesce
+ * @iommu: the unit, its registers mapped
+ *
+ * Called for every unit at boot (vtd_cq_init()) and by intel_iommu_add()
+ * for a hot-added unit; dmar.c's free_iommu() unregisters it
+ * (crash_dma_quiesce_unregister()) before the unit goes. A hot-added unit
+ * gets no identity table of its own: pass-through entries there use the
+ * one built at boot, or are left alone when none was built.
+ *
+ * Return: 0, or the error of crash_dma_quiesce_register().
+ */
+int vtd_cq_register_unit(struct intel_iommu *iommu)
+{
+	if (!iommu || !iommu->reg)
+		return -EINVAL;
+	return crash_dma_quiesce_register(CRASH_DMA_QUIESCE_INTEL, &vtd_cq_ops,
+					  iommu->reg, iommu->reg_phys, 0, iommu);
+}
+
+/**
+ * vtd_cq_unregister_unit() - a DMAR unit goes away
+ * @iommu: the unit, before dmar.c's free_iommu() frees it
+ *
+ * From then on the crash path leaves the unit alone
+ * (crash_dma_quiesce_unregister(), which waits for an early pass working
+ * on it). Process context.
+ */
+void vtd_cq_unregister_unit(struct intel_iommu *iommu)
+{
+	crash_dma_quiesce_unregister(iommu->reg_phys);
+}
+
 static int __init vtd_cq_init(void)
 {
 	u64 sllps = VTD_CQ_CAP_SLLPS_MASK;
@@ -717,11 +854,7 @@ static int __init vtd_cq_init(void)
 
 	down_read(&dmar_global_lock);
 	for_each_iommu(iommu, drhd) {
-		if (!iommu || !iommu->reg)
-			continue;
-		if (crash_dma_quiesce_register(CRASH_DMA_QUIESCE_INTEL,
-					       &vtd_cq_ops, iommu->reg,
-					       iommu->reg_phys, 0, iommu))
+		if (vtd_cq_register_unit(iommu))
 			continue;
 		nr++;
 		sllps &= iommu->cap;

@@ -653,9 +653,7 @@ struct vtd_cq_walk_ops {
 /*
  * A memo slot: the unit that last handled the table in this pass (bits
  * 62:52, its index in the pass; table addresses are below 2^52, as
- * vtd_cq_ctx_valid() checks), a first-level table (bit 63, scalable mode:
- * keyed apart from a second-level table at the same address), the
- * table's address (bits 51:12), whether
+ * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
  * any unit changed it in this pass (bit 2), and that unit's outcome (bits
  * 1:0).
  */
@@ -667,9 +665,6 @@ struct vtd_cq_walk_ops {
 #define VTD_CQ_MEMO_ADDR	GENMASK_ULL(51, 12)
 #define VTD_CQ_MEMO_UNIT_SHIFT	52
 #define VTD_CQ_MEMO_UNIT	GENMASK_ULL(62, 52)
-/* Bit 63: a first-level table (scalable mode), keyed apart from second-level */
-#define VTD_CQ_MEMO_FL		BIT_ULL(63)
-#define VTD_CQ_MEMO_KEY		(VTD_CQ_MEMO_ADDR | VTD_CQ_MEMO_FL)
 
 /**
  * struct vtd_cq_walk - one pass over a legacy root table
@@ -731,7 +726,7 @@ static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 key)
 		      0x9e3779b97f4a7c15ULL) >> 32) & (w->memo_size - 1);
 }
 
-/* The slot of table @key (address, VTD_CQ_MEMO_FL), or NULL if none yet. */
+/* The slot of the table at @key (its address), or NULL if none yet. */
 static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 key)
 {
 	u32 i, n;
@@ -743,7 +738,7 @@ static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 key)
 		/* Used slots always hold a non-zero outcome. */
 		if (!w->memo[i])
 			return NULL;
-		if ((w->memo[i] & VTD_CQ_MEMO_KEY) == key)
+		if ((w->memo[i] & VTD_CQ_MEMO_ADDR) == key)
 			return &w->memo[i];
 	}
 	return NULL;

@@ -138,8 +138,9 @@
 /*
  * PASID-cache invalidate descriptor, VT-d section 6.5.2.2: type 7 in bits
  * 3:0 (bits 11:9, type[6:4], zero), G bits 5:4 (00b domain-selective: all
- * PASIDs of DID; 01b PASID-selective within DID), DID bits 31:16, PASID
- * bits 51:32; the high quadword is reserved.
+ * PASIDs of DID; 01b PASID-selective within DID; 11b global: every entry
+ * of every domain), DID bits 31:16, PASID bits 51:32; the high quadword
+ * is reserved.
  * PASID-based-IOTLB invalidate descriptor, VT-d section 6.5.2.4: type 6, G
  * bits 5:4 (10b: every non-global mapping of PASID within DID), DID bits
  * 31:16, PASID bits 51:32; high quadword AM 5:0, IH 6, ADDR 63:12 (unused
@@ -147,17 +148,21 @@
  */
 #define VTD_CQ_DESC_TYPE_PIOTLB		6
 #define VTD_CQ_DESC_TYPE_PC		7
-#define VTD_CQ_DESC_PC_G_DOMAIN		0
+#define VTD_CQ_DESC_PC_G_GLOBAL		(3ULL << 4)
 #define VTD_CQ_DESC_PIOTLB_G_PASID	(2ULL << 4)
 #define VTD_CQ_DESC_PASID_SHIFT		32
 #define VTD_CQ_SM_PASID_MASK		GENMASK_ULL(19, 0)
 
-/* PASID-cache invalidation of every PASID of domain id @did. */
-static inline struct vtd_cq_desc vtd_cq_desc_pc_domain(u16 did)
+/*
+ * PASID-cache invalidation of every PASID of every domain: the crash path
+ * does not know which domain ids the PASID cache holds for the context
+ * and PASID entries it changed (nor, for a context entry, which PASID
+ * entries below it were cached), and one descriptor takes one queue slot.
+ */
+static inline struct vtd_cq_desc vtd_cq_desc_pc_global(void)
 {
 	struct vtd_cq_desc d = {
-		.lo = VTD_CQ_DESC_TYPE_PC | VTD_CQ_DESC_PC_G_DOMAIN |
-		      ((u64)did << VTD_CQ_DESC_DID_SHIFT),
+		.lo = VTD_CQ_DESC_TYPE_PC | VTD_CQ_DESC_PC_G_GLOBAL,
 		.hi = 0,
 	};
 
@@ -374,67 +379,72 @@ static inline unsigned int vtd_cq_fl_top_revoke(u64 *table,
 
 /**
  * struct vtd_cq_sm - scalable-mode state of one pass, besides the walk's
- * @pc_dids: 65536 bits: domain ids whose PASID-cache entries must be
- *	invalidated (every PASID entry written, whose table changed, or below
- *	a context entry that was written)
  * @pairs: open-addressing set of (DID << 20 | PASID) + 1 of the PASID
- *	entries that need a PASID-based IOTLB invalidation (first-level and
- *	nested entries whose tables changed, pass-through entries rewritten
- *	or blocked); zeroed by the walk
+ *	entries whose IOTLB entries only a PASID-based IOTLB invalidation
+ *	drops (VT-d 6.5.3.3): first-level entries the crash path blocked and
+ *	pass-through entries it rewrote or blocked, in this pass or in an
+ *	earlier pass of the same crash (their state tells); zeroed by the
+ *	walk
  * @pairs_size: slots in @pairs, a power of two
- * @nr_pc_dids: bits set in @pc_dids
- * @nr_pairs: slots of @pairs in use
- * @pairs_lost: pairs that did not fit in @pairs (their PASID-based IOTLB
- *	invalidation cannot be sent)
- * @nr_pasid: present PASID entries examined
+ * @pairs_cap: at most this many pairs (0: 3/4 of @pairs_size); the early
+ *	pass sets what the driver's queue can take beside the other
+ *	descriptors of the invalidation
+ * @defer: an entry whose pair does not fit is left unchanged, for the
+ *	pass after the stop (the early pass); else it is changed and its
+ *	pair counted in @pairs_lost (its invalidation cannot be sent)
+ * @nr_pairs: pairs in @pairs
+ * @pairs_lost: entries changed whose pair did not fit
+ * @nr_deferred: entries left unchanged because their pair did not fit
+ * @nr_pasid: PASID entries examined: present ones, and first-level
+ *	ones an earlier pass of the crash blocked
  * @nr_pasid_changed: PASID entries that lost write permission
- * @nr_pasid_written: PASID entries written (pass-through rewritten or
- *	blocked, WPE set)
+ * @nr_pasid_written: PASID entries written (first-level blocked,
+ *	pass-through rewritten or blocked)
  * @nr_ctx_written: context entries written (DTE and PRE cleared)
  */
 struct vtd_cq_sm {
-	u64 *pc_dids;
 	u64 *pairs;
 	u32 pairs_size;
-	u32 nr_pc_dids;
+	u32 pairs_cap;
+	bool defer;
 	u32 nr_pairs;
 	u32 pairs_lost;
+	u32 nr_deferred;
 	u32 nr_pasid;
 	u32 nr_pasid_changed;
 	u32 nr_pasid_written;
 	u32 nr_ctx_written;
 };
 
-static inline void vtd_cq_sm_pc_did(struct vtd_cq_sm *sm, u16 did)
-{
-	if (sm->pc_dids && !vtd_cq_bit_test(sm->pc_dids, did)) {
-		vtd_cq_bit_set(sm->pc_dids, did);
-		sm->nr_pc_dids++;
-	}
-}
+/* Attempts at one entry that another CPU keeps changing (cmpxchg). */
+#define VTD_CQ_SM_TRIES		4
 
-/* Add (@did, @pasid) to the PASID-based IOTLB invalidation set. */
-static inline void vtd_cq_sm_pair_add(struct vtd_cq_sm *sm, u16 did, u32 pasid)
+/*
+ * Make room for the PASID-based IOTLB invalidation of (@did, @pasid):
+ * true when the pair is in the set (already, or added now). The set holds
+ * at most @sm->pairs_cap pairs, and is kept at most 3/4 full.
+ */
+static inline bool vtd_cq_sm_pair_add(struct vtd_cq_sm *sm, u16 did, u32 pasid)
 {
 	u64 key = (((u64)did << 20) | (pasid & VTD_CQ_SM_PASID_MASK)) + 1;
-	u32 i, n;
+	u32 cap = sm->pairs_size / 4 * 3, i, n;
 
 	if (!sm->pairs_size)
-		return;
+		return false;
+	if (sm->pairs_cap && sm->pairs_cap < cap)
+		cap = sm->pairs_cap;
 	i = (u32)((key * 0x9e3779b97f4a7c15ULL) >> 40) & (sm->pairs_size - 1);
 	for (n = 0; n < sm->pairs_size; n++, i = (i + 1) & (sm->pairs_size - 1)) {
 		if (sm->pairs[i] == key)
-			return;
+			return true;
 		if (!sm->pairs[i])
 			break;
 	}
-	/* Kept at most 3/4 full, like the table memo. */
-	if (n == sm->pairs_size || sm->nr_pairs >= sm->pairs_size / 4 * 3) {
-		sm->pairs_lost++;
-		return;
-	}
+	if (n == sm->pairs_size || sm->nr_pairs >= cap)
+		return false;
 	sm->pairs[i] = key;
 	sm->nr_pairs++;
+	return true;
 }
 
 /* Decode a slot of @sm->pairs; false when the slot is empty. */
@@ -451,42 +461,6 @@ static inline bool vtd_cq_sm_pair_get(const struct vtd_cq_sm *sm, u32 slot,
 	return true;
 }
 
-/*
- * The top-level first-level table of a first-level PASID entry: validate,
- * then revoke once per pass. Returns a VTD_CQ_MEMO_* outcome.
- */
-static inline unsigned int vtd_cq_sm_fl_table(struct vtd_cq_walk *w,
-					      const struct vtd_cq_walk_ops *ops,
-					      struct crash_dma_quiesce_record *rec,
-					      u64 phys)
-{
-	/* First-level tables are keyed apart from second-level ones. */
-	u64 key = (phys & VTD_CQ_PAGE_MASK) | VTD_CQ_MEMO_FL;
-	bool revoked;
-	unsigned int outcome, n;
-	u64 *slot, *table;
-
-	outcome = vtd_cq_memo_lookup(w, key, &slot, &revoked);
-	if (outcome)
-		return outcome;
-	table = ops->map(ops->priv, phys & VTD_CQ_PAGE_MASK, VTD_CQ_PAGE_SIZE);
-	if (!table || !vtd_cq_fl_top_valid(table, w->haw)) {
-		outcome = VTD_CQ_MEMO_REJECTED;
-	} else {
-		n = vtd_cq_fl_top_revoke(table, w->mode, w->dry_run);
-		if (n) {
-			revoked = true;
-			rec->tables_changed++;
-			if (!w->dry_run && ops->flush &&
-			    !(w->ecap & VTD_CQ_ECAP_C))
-				ops->flush(ops->priv, table, VTD_CQ_PAGE_SIZE);
-		}
-		outcome = revoked ? VTD_CQ_MEMO_CHANGED : VTD_CQ_MEMO_UNCHANGED;
-	}
-	vtd_cq_memo_put(w, slot, vtd_cq_memo_slot(w, key, revoked, outcome));
-	return outcome;
-}
-
 /* Is @phys one of the pass-through replacement tables of this pass? */
 static inline bool vtd_cq_sm_is_pt_root(const struct vtd_cq_walk *w, u64 phys)
 {
@@ -496,24 +470,6 @@ static inline bool vtd_cq_sm_is_pt_root(const struct vtd_cq_walk *w, u64 phys)
 		if (w->pt_root[aw] && w->pt_root[aw] == phys)
 			return true;
 	return false;
-}
-
-/*
- * The second-level top-level table of a second-level or nested PASID
- * entry. An entry that already points at one of the pass-through
- * replacement tables (only this pass writes such entries, e.g. through a
- * PASID directory shared by DMA aliases) has lost write permission.
- */
-static inline unsigned int vtd_cq_sm_sl_table(struct vtd_cq_walk *w,
-					      const struct vtd_cq_walk_ops *ops,
-					      struct crash_dma_quiesce_record *rec,
-					      u64 p0)
-{
-	u64 phys = p0 & VTD_CQ_SM_PE_SLPTPTR;
-
-	if (vtd_cq_sm_is_pt_root(w, phys))
-		return VTD_CQ_MEMO_CHANGED;
-	return vtd_cq_walk_table(w, ops, rec, phys, vtd_cq_sm_pe_aw(p0) + 2);
 }
 
 /* A second-level AW (1..3) with a replacement table, preferring @aw. */
@@ -528,83 +484,141 @@ static inline unsigned int vtd_cq_sm_pt_aw(const struct vtd_cq_walk *w,
 	return 0;
 }
 
-static inline void vtd_cq_sm_store(const struct vtd_cq_walk *w,
-				   const struct vtd_cq_walk_ops *ops,
-				   u64 *p, u64 val)
+/*
+ * Replace one qword of a context or PASID entry: a compare-and-exchange
+ * against the value the walk read, so that a driver update racing with
+ * the early pass (domain_context_clear_one(), intel_pasid_tear_down_entry()
+ * on another CPU) is neither undone nor torn; written back for a
+ * non-snooping unit. Return: false when the qword changed meanwhile.
+ */
+static inline bool vtd_cq_sm_replace(const struct vtd_cq_walk *w,
+				     const struct vtd_cq_walk_ops *ops,
+				     u64 *p, u64 old, u64 new)
 {
-	WRITE_ONCE(*p, val);
+	if (w->dry_run)
+		return true;
+	if (!vtd_cq_replace(p, old, new))
+		return false;
 	if (ops->flush && !(w->ecap & VTD_CQ_ECAP_C))
 		ops->flush(ops->priv, p, sizeof(*p));
+	return true;
 }
 
 /*
- * One present PASID table entry @pe (8 qwords) of source id @sid for
- * @pasid. Returns a VTD_CQ_MEMO_* outcome: CHANGED when the entry lost
- * write permission (now or earlier in this pass), UNCHANGED when it had
- * none to lose, REJECTED when it is malformed or points to memory the
- * walk may not use (left alone).
+ * The new qword 0 of a present PASID entry that is to be changed in the
+ * entry itself (@p0 of type first-level or pass-through), and whether its
+ * PASID-based IOTLB invalidation is needed (always, for these types):
+ *  - first-level: P cleared. The first-level table is never written: it
+ *    may be a CPU page table (SVA: the bound mm's pgd, init_mm's for a
+ *    supervisor bind), so the PASID is blocked, reads included;
+ *  - pass-through: second-level translation through the read-only
+ *    identity table (@w->pt_root) when the unit has second-level
+ *    translation, else P cleared.
+ * Sets *@blocked when the entry now refuses reads too although the mode
+ * keeps them (mode write).
+ */
+static inline u64 vtd_cq_sm_pe_new(struct vtd_cq_walk *w, u64 p0,
+				   bool *blocked)
+{
+	unsigned int aw;
+
+	if (vtd_cq_sm_pe_pgtt(p0) == VTD_CQ_SM_PGTT_PT) {
+		aw = w->ecap & VTD_CQ_ECAP_SLTS ?
+		     vtd_cq_sm_pt_aw(w, vtd_cq_sm_pe_aw(p0)) : 0;
+		if (aw)
+			return vtd_cq_sm_pe_pt_rewrite(p0, w->pt_root[aw], aw);
+	}
+	*blocked = w->mode != CRASH_DMA_QUIESCE_ALL;
+	return p0 & ~VTD_CQ_SM_PE_P;
+}
+
+/*
+ * One PASID table entry @pe (8 qwords) for @pasid, present or not. Returns
+ * a VTD_CQ_MEMO_* outcome: CHANGED when the entry lost write permission
+ * (now, or earlier in this pass or crash), UNCHANGED when it had none to
+ * lose (or is not present and was never made so by the crash path),
+ * REJECTED when it is malformed, points to memory the walk may not use, or
+ * kept changing under the walk (left alone). *@blocked is set when the
+ * entry blocks reads too.
  *
- *  - second-level: W cleared in its top-level second-level table;
- *  - first-level: R/W cleared in its top-level first-level table, and WPE
- *    set when supervisor requests are enabled without it (they would
- *    ignore R/W otherwise);
- *  - nested: W cleared in its second-level table, which translates every
- *    output of the first level (the first-level pointer is a
- *    guest-physical address the crash path cannot follow);
- *  - pass-through: turned into second-level translation through the
- *    read-only identity table (@w->pt_root) with one 64-bit store of
- *    qword 0 when the unit supports second-level translation; else the
- *    entry is made not present (P cleared): blocked.
+ *  - second-level: W cleared in its top-level second-level table (only
+ *    ever a table of the IOMMU's own format, never a CPU page table);
+ *  - nested: the same in its second-level table, which translates every
+ *    output of the first level; the first-level pointer is a
+ *    guest-physical address the crash path never follows;
+ *  - first-level, pass-through: the entry itself changes
+ *    (vtd_cq_sm_pe_new()), one compare-and-exchange of qword 0; the
+ *    other qwords do not change, so the hardware, which may fetch the
+ *    512-bit entry in pieces, sees the old or the new entry. Not when its
+ *    PASID-based IOTLB invalidation does not fit and @sm->defer is set.
+ *
+ * A not-present first-level entry (P clear, PGTT 001b) was blocked by an
+ * earlier pass of this crash (Linux clears a whole entry, or all but FPD,
+ * when it tears one down): its invalidation is queued again, so that the
+ * pass after the stop repeats what an interrupted early pass may not have
+ * finished; likewise a second-level entry through a replacement table.
  */
 static inline unsigned int vtd_cq_sm_walk_pe(struct vtd_cq_walk *w,
 					     struct vtd_cq_sm *sm,
 					     const struct vtd_cq_walk_ops *ops,
 					     struct crash_dma_quiesce_record *rec,
-					     u64 *pe, u32 pasid)
+					     u64 *pe, u32 pasid, bool *blocked)
 {
-	u64 p0 = READ_ONCE(pe[0]), p1 = READ_ONCE(pe[1]), p2 = READ_ONCE(pe[2]);
-	u16 did = vtd_cq_sm_pe_did(p1);
-	unsigned int outcome, aw;
+	unsigned int outcome = VTD_CQ_MEMO_REJECTED, tries, pgtt;
+	u64 p0, p1, p2, new;
+	bool blk;
+	u16 did;
 
-	if (!vtd_cq_sm_pe_valid(p0, p2, w->cap, w->ecap, w->haw))
-		return VTD_CQ_MEMO_REJECTED;
-	switch (vtd_cq_sm_pe_pgtt(p0)) {
-	case VTD_CQ_SM_PGTT_SL:
-		outcome = vtd_cq_sm_sl_table(w, ops, rec, p0);
-		break;
-	case VTD_CQ_SM_PGTT_NESTED:
-		outcome = vtd_cq_sm_sl_table(w, ops, rec, p0);
-		if (outcome == VTD_CQ_MEMO_CHANGED)
-			vtd_cq_sm_pair_add(sm, did, pasid);
-		break;
-	case VTD_CQ_SM_PGTT_FL:
-		outcome = vtd_cq_sm_fl_table(w, ops, rec,
-					     p2 & VTD_CQ_SM_PE_FLPTPTR);
-		if (outcome == VTD_CQ_MEMO_REJECTED)
-			break;
-		if ((p2 & VTD_CQ_SM_PE_SRE) && !(p2 & VTD_CQ_SM_PE_WPE)) {
-			/* Re-read: the table revoke may have hit this word. */
-			if (!w->dry_run)
-				vtd_cq_sm_store(w, ops, &pe[2],
-						READ_ONCE(pe[2]) |
-						VTD_CQ_SM_PE_WPE);
-			sm->nr_pasid_written++;
+	for (tries = 0; tries < VTD_CQ_SM_TRIES; tries++) {
+		p0 = READ_ONCE(pe[0]);
+		p1 = READ_ONCE(pe[1]);
+		p2 = READ_ONCE(pe[2]);
+		did = vtd_cq_sm_pe_did(p1);
+		pgtt = vtd_cq_sm_pe_pgtt(p0);
+		if (!(p0 & VTD_CQ_SM_PE_P)) {
+			if (pgtt != VTD_CQ_SM_PGTT_FL)
+				return VTD_CQ_MEMO_UNCHANGED;
+			sm->nr_pasid++;
+			if (!vtd_cq_sm_pair_add(sm, did, pasid))
+				sm->pairs_lost++;
+			*blocked = w->mode != CRASH_DMA_QUIESCE_ALL;
 			outcome = VTD_CQ_MEMO_CHANGED;
+			break;
 		}
-		if (outcome == VTD_CQ_MEMO_CHANGED)
-			vtd_cq_sm_pair_add(sm, did, pasid);
-		break;
-	default:	/* VTD_CQ_SM_PGTT_PT */
-		aw = w->ecap & VTD_CQ_ECAP_SLTS ?
-		     vtd_cq_sm_pt_aw(w, vtd_cq_sm_pe_aw(p0)) : 0;
-		if (!w->dry_run)
-			vtd_cq_sm_store(w, ops, &pe[0], aw ?
-					vtd_cq_sm_pe_pt_rewrite(p0, w->pt_root[aw], aw) :
-					p0 & ~VTD_CQ_SM_PE_P);
-		if (aw)
+		sm->nr_pasid++;
+		if (!vtd_cq_sm_pe_valid(p0, p2, w->cap, w->ecap, w->haw))
+			return VTD_CQ_MEMO_REJECTED;
+		if (pgtt == VTD_CQ_SM_PGTT_SL || pgtt == VTD_CQ_SM_PGTT_NESTED) {
+			if (vtd_cq_sm_is_pt_root(w, p0 & VTD_CQ_SM_PE_SLPTPTR)) {
+				/* A pass-through entry rewritten earlier. */
+				if (!vtd_cq_sm_pair_add(sm, did, pasid))
+					sm->pairs_lost++;
+				outcome = VTD_CQ_MEMO_CHANGED;
+			} else {
+				outcome = vtd_cq_walk_table(w, ops, rec,
+							    p0 & VTD_CQ_SM_PE_SLPTPTR,
+							    vtd_cq_sm_pe_aw(p0) + 2);
+			}
+			break;
+		}
+		blk = false;
+		new = vtd_cq_sm_pe_new(w, p0, &blk);
+		if (!vtd_cq_sm_pair_add(sm, did, pasid)) {
+			if (sm->defer) {
+				sm->nr_deferred++;
+				return VTD_CQ_MEMO_UNCHANGED;
+			}
+			sm->pairs_lost++;
+		}
+		if (!vtd_cq_sm_replace(w, ops, &pe[0], p0, new)) {
+			/* Changed meanwhile: look again. */
+			sm->nr_pasid--;
+			continue;
+		}
+		if (vtd_cq_sm_pe_pgtt(new) == VTD_CQ_SM_PGTT_SL)
 			w->nr_identity++;
 		sm->nr_pasid_written++;
-		vtd_cq_sm_pair_add(sm, did, pasid);
+		*blocked = blk;
 		outcome = VTD_CQ_MEMO_CHANGED;
 		break;
 	}
@@ -617,7 +631,6 @@ static inline unsigned int vtd_cq_sm_walk_pe(struct vtd_cq_walk *w,
 		outcome = VTD_CQ_MEMO_CHANGED;
 	if (outcome == VTD_CQ_MEMO_CHANGED) {
 		sm->nr_pasid_changed++;
-		vtd_cq_sm_pc_did(sm, did);
 		if (w->dids && !vtd_cq_bit_test(w->dids, did)) {
 			vtd_cq_bit_set(w->dids, did);
 			w->nr_dids++;
@@ -626,28 +639,33 @@ static inline unsigned int vtd_cq_sm_walk_pe(struct vtd_cq_walk *w,
 	return outcome;
 }
 
+/* vtd_cq_sm_walk_dir() results (bits). */
+#define VTD_CQ_SM_DIR_CHANGED	BIT(0)
+#define VTD_CQ_SM_DIR_BLOCKED	BIT(1)
+
 /*
- * Every present PASID entry below the PASID directory of context entry
- * @ce. Returns true when at least one lost write permission; sets
- * *@stop when the deadline passed.
+ * Every PASID entry below the PASID directory of context qword 0 @c0.
+ * Returns VTD_CQ_SM_DIR_CHANGED when at least one lost write permission,
+ * VTD_CQ_SM_DIR_BLOCKED when at least one blocks reads too; sets
+ * @w->timed_out when the deadline passed.
  */
-static inline bool vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
-				      struct vtd_cq_sm *sm,
-				      const struct vtd_cq_walk_ops *ops,
-				      struct crash_dma_quiesce_record *rec,
-				      u64 c0, bool ctx_written)
+static inline unsigned int vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
+					      struct vtd_cq_sm *sm,
+					      const struct vtd_cq_walk_ops *ops,
+					      struct crash_dma_quiesce_record *rec,
+					      u64 c0)
 {
 	u64 dir = c0 & VTD_CQ_SM_CTX_DIRPTR, *dp = NULL, *pt, pde;
 	u32 n = vtd_cq_sm_dir_entries(c0), d, j;
-	bool changed = false;
-	unsigned int outcome;
+	unsigned int outcome, ret = 0;
+	bool blocked;
 
 	for (d = 0; d < n; d++) {
 		if (!(d % VTD_CQ_SM_PDE_PER_PAGE)) {
 			/* One deadline check per directory page. */
 			if (ops->expired(ops->priv)) {
 				w->timed_out = true;
-				return changed;
+				return ret;
 			}
 			dp = ops->map(ops->priv,
 				      dir + (u64)(d / VTD_CQ_SM_PDE_PER_PAGE) *
@@ -655,7 +673,7 @@ static inline bool vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
 			if (!dp) {
 				/* The context entry is what is rejected. */
 				rec->entries_rejected++;
-				return changed;
+				return ret;
 			}
 		}
 		pde = READ_ONCE(dp[d % VTD_CQ_SM_PDE_PER_PAGE]);
@@ -663,7 +681,7 @@ static inline bool vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
 			continue;
 		if (ops->expired(ops->priv)) {
 			w->timed_out = true;
-			return changed;
+			return ret;
 		}
 		pt = NULL;
 		if (vtd_cq_sm_pde_valid(pde, w->haw))
@@ -676,32 +694,34 @@ static inline bool vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
 		for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE; j++) {
 			u64 *pe = &pt[j * VTD_CQ_SM_PE_QWORDS];
 
-			if (!(READ_ONCE(pe[0]) & VTD_CQ_SM_PE_P))
+			if (!(READ_ONCE(pe[0]) & (VTD_CQ_SM_PE_P | VTD_CQ_SM_PE_PGTT)))
 				continue;
 			if (ops->expired(ops->priv)) {
 				w->timed_out = true;
-				return changed;
+				return ret;
 			}
-			sm->nr_pasid++;
+			blocked = false;
 			outcome = vtd_cq_sm_walk_pe(w, sm, ops, rec, pe,
-						    d << VTD_CQ_SM_PASID_SHIFT | j);
+						    d << VTD_CQ_SM_PASID_SHIFT | j,
+						    &blocked);
 			if (outcome == VTD_CQ_MEMO_REJECTED)
 				rec->entries_rejected++;
 			else if (outcome == VTD_CQ_MEMO_CHANGED)
-				changed = true;
-			if (ctx_written)
-				vtd_cq_sm_pc_did(sm, vtd_cq_sm_pe_did(READ_ONCE(pe[1])));
+				ret |= VTD_CQ_SM_DIR_CHANGED;
+			if (blocked)
+				ret |= VTD_CQ_SM_DIR_BLOCKED;
 		}
 	}
-	return changed;
+	return ret;
 }
 
 /*
  * One present scalable-mode context entry @ce (four qwords) of source id
  * @sid. A device with device-TLB (DTE) or page requests (PRE) enabled
- * loses both in one 64-bit store of qword 0: translated requests from its
- * ATC are then blocked by the IOMMU (VT-d 9.4), whatever the device does
- * with the device-TLB invalidation; its source id goes to @w->ats.
+ * loses both in one compare-and-exchange of qword 0: translated requests
+ * from its ATC are then blocked by the IOMMU (VT-d 9.4), whatever the
+ * device does with the device-TLB invalidation; its source id goes to
+ * @w->ats.
  */
 static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
 				      struct vtd_cq_sm *sm,
@@ -710,22 +730,28 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
 				      u64 *ce, u16 sid)
 {
 	u64 c[VTD_CQ_SM_CTX_QWORDS];
-	bool ctx_written = false;
-	unsigned int i;
+	unsigned int i, tries, dir;
 
-	for (i = 0; i < VTD_CQ_SM_CTX_QWORDS; i++)
-		c[i] = READ_ONCE(ce[i]);
-	if (!vtd_cq_sm_ctx_valid(c, w->haw)) {
-		rec->entries_rejected++;
-		return;
-	}
-	if (c[0] & (VTD_CQ_SM_CTX_DTE | VTD_CQ_SM_CTX_PRE)) {
-		if (!w->dry_run)
-			vtd_cq_sm_store(w, ops, &ce[0],
-					c[0] & ~(VTD_CQ_SM_CTX_DTE |
-						 VTD_CQ_SM_CTX_PRE));
+	for (tries = 0;; tries++) {
+		if (tries == VTD_CQ_SM_TRIES) {
+			rec->entries_rejected++;
+			return;
+		}
+		for (i = 0; i < VTD_CQ_SM_CTX_QWORDS; i++)
+			c[i] = READ_ONCE(ce[i]);
+		if (!(c[0] & VTD_CQ_SM_CTX_P))
+			return;
+		if (!vtd_cq_sm_ctx_valid(c, w->haw)) {
+			rec->entries_rejected++;
+			return;
+		}
+		if (!(c[0] & (VTD_CQ_SM_CTX_DTE | VTD_CQ_SM_CTX_PRE)))
+			break;
+		if (!vtd_cq_sm_replace(w, ops, &ce[0], c[0],
+				       c[0] & ~(VTD_CQ_SM_CTX_DTE |
+						VTD_CQ_SM_CTX_PRE)))
+			continue;
 		sm->nr_ctx_written++;
-		ctx_written = true;
 		if (c[0] & VTD_CQ_SM_CTX_DTE)
 			w->nr_ats_off++;
 		if ((c[0] & VTD_CQ_SM_CTX_DTE) && w->ats &&
@@ -733,11 +759,15 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
 			vtd_cq_bit_set(w->ats, sid);
 			w->nr_ats++;
 		}
+		break;
 	}
-	if (vtd_cq_sm_walk_dir(w, sm, ops, rec, c[0], ctx_written)) {
+	dir = vtd_cq_sm_walk_dir(w, sm, ops, rec, c[0]);
+	if (dir & VTD_CQ_SM_DIR_CHANGED) {
 		rec->entries_changed++;
 		vtd_cq_bit_set(w->changed, sid);
 	}
+	if (dir & VTD_CQ_SM_DIR_BLOCKED)
+		rec->entries_blocked++;
 }
 
 /*
@@ -754,11 +784,13 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
  *
  * In the record, entries_scanned counts present context entries,
  * entries_changed (and the changed bitmap) the devices of which at least
- * one PASID entry lost write permission; @sm has the PASID-level counts.
- * The caller clears @rec, @w->changed, @w->ats, @w->dids, @sm->pc_dids
- * and the memo at the start of a pass (as for vtd_cq_walk()); the walk
- * sets @rec->root_phys, @rec->root_size, CRASH_DMA_QUIESCE_F_SCALABLE and
- * @rec->state as vtd_cq_walk() does.
+ * one PASID entry lost write permission, entries_blocked those of which
+ * one now blocks reads too; @sm has the PASID-level counts. The caller
+ * clears @rec, @w->changed, @w->ats, @w->dids and the memo at the start
+ * of a pass (as for vtd_cq_walk()) and sets @sm->pairs_cap and
+ * @sm->defer; the walk sets @rec->root_phys, @rec->root_size,
+ * CRASH_DMA_QUIESCE_F_SCALABLE and @rec->state as vtd_cq_walk() does
+ * (PARTIAL also when entries were deferred).
  */
 static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 				  const struct vtd_cq_walk_ops *ops,
@@ -775,9 +807,9 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 	w->timed_out = false;
 	for (k = 0; k < sm->pairs_size; k++)
 		sm->pairs[k] = 0;
-	sm->nr_pc_dids = 0;
 	sm->nr_pairs = 0;
 	sm->pairs_lost = 0;
+	sm->nr_deferred = 0;
 	sm->nr_pasid = 0;
 	sm->nr_pasid_changed = 0;
 	sm->nr_pasid_written = 0;
@@ -837,7 +869,7 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 	rec->domains_invalidated = w->nr_dids;
 	if (w->timed_out)
 		rec->state = CRASH_DMA_QUIESCE_TIMEOUT;
-	else if (rec->entries_rejected)
+	else if (rec->entries_rejected || sm->nr_deferred)
 		rec->state = CRASH_DMA_QUIESCE_PARTIAL;
 	else
 		rec->state = CRASH_DMA_QUIESCE_DONE;
@@ -845,7 +877,7 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 
 /*
  * Did the pass write anything that needs invalidating: a table, a PASID
- * entry or a context entry?
+ * entry or a context entry (or find entries an earlier pass blocked)?
  */
 static inline bool vtd_cq_sm_dirty(const struct crash_dma_quiesce_record *rec,
 				   const struct vtd_cq_sm *sm)

@@ -29,4 +29,12 @@ struct intel_iommu {
 	raw_spinlock_t register_lock;
 	struct q_inval *qi;
 };
+
+/*
+ * What the series adds to dmar.c beside reclaim_free_desc() for the early
+ * pass (patch 0004); model_vtd.c does what 6.1.192's dmar.c does.
+ */
+void qi_account_crash_descs(struct intel_iommu *iommu, int n);
+int vtd_cq_register_unit(struct intel_iommu *iommu);
+void vtd_cq_unregister_unit(struct intel_iommu *iommu);
 #endif
