@@ -66,6 +66,7 @@ struct cdq_field_desc {
 	bool in_record;		/* struct crash_dma_quiesce_record */
 	size_t offset;		/* in the built-in layout */
 	size_t size;
+	unsigned int since;	/* record version that added it (0: all) */
 };
 
 #define INFO_F(f) { "crash_dma_quiesce_info." #f, false,		\
@@ -112,7 +113,26 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_REC_FLAGS] = REC_F(flags),
 	[CDQ_F_REC_CYCLES] = REC_F(cycles),
 	[CDQ_F_REC_CHANGED_PHYS] = REC_F(changed_phys),
+	[CDQ_F_REC_ENTRIES_BLOCKED] = { "crash_dma_quiesce_record.entries_blocked",
+		true, offsetof(struct crash_dma_quiesce_record, entries_blocked),
+		sizeof(uint32_t), 4 },
 };
+
+/*
+ * The built-in sizes for record version @v: version 3 ends where version
+ * 4 appended entries_blocked (and its reserved word).
+ */
+static uint64_t cdq_builtin_record_size(unsigned int v)
+{
+	return v >= 4 ? sizeof(struct crash_dma_quiesce_record) :
+	       offsetof(struct crash_dma_quiesce_record, entries_blocked);
+}
+
+static uint64_t cdq_builtin_info_size(unsigned int v)
+{
+	return offsetof(struct crash_dma_quiesce_info, records) +
+	       CRASH_DMA_QUIESCE_MAX_IOMMUS * cdq_builtin_record_size(v);
+}
 
 /* Parse an unsigned number of @len characters; false on any junk. */
 static bool cdq_parse_u64(const char *s, size_t len, unsigned int base,
@@ -291,7 +311,8 @@ int cdq_layout_get(const struct cdq_vmcoreinfo *vi, struct cdq_layout *layout,
 		*why = "vmcoreinfo has no SYMBOL(crash_dma_quiesce_info)";
 		return -CDQ_E_NOREC;
 	}
-	if (vi->has_version && vi->version != CRASH_DMA_QUIESCE_VERSION) {
+	if (vi->has_version && (vi->version < CDQ_VERSION_MIN ||
+				vi->version > CRASH_DMA_QUIESCE_VERSION)) {
 		*why = "NUMBER(CRASH_DMA_QUIESCE_VERSION) is not a version this reader knows";
 		return -CDQ_E_VERSION;
 	}
@@ -299,12 +320,14 @@ int cdq_layout_get(const struct cdq_vmcoreinfo *vi, struct cdq_layout *layout,
 		*why = "vmcoreinfo has no NUMBER(CRASH_DMA_QUIESCE_VERSION)";
 		return -CDQ_E_VERSION;
 	}
+	layout->version = vi->has_version ? (unsigned int)vi->version :
+			  CRASH_DMA_QUIESCE_VERSION;
 	layout->info_size = vi->size_info ? vi->size_info :
-			    sizeof(struct crash_dma_quiesce_info);
+			    cdq_builtin_info_size(layout->version);
 	layout->record_size = vi->size_record ? vi->size_record :
-			      sizeof(struct crash_dma_quiesce_record);
-	builtin_ok = layout->info_size == sizeof(struct crash_dma_quiesce_info) &&
-		     layout->record_size == sizeof(struct crash_dma_quiesce_record);
+			      cdq_builtin_record_size(layout->version);
+	builtin_ok = layout->info_size == cdq_builtin_info_size(layout->version) &&
+		     layout->record_size == cdq_builtin_record_size(layout->version);
 
 	for (f = 0; f < CDQ_NR_FIELDS; f++) {
 		const struct cdq_field_desc *d = &cdq_fields[f];
@@ -312,6 +335,10 @@ int cdq_layout_get(const struct cdq_vmcoreinfo *vi, struct cdq_layout *layout,
 				 layout->info_size;
 		uint64_t off;
 
+		if (d->since > layout->version) {
+			layout->offset[f] = CDQ_NO_FIELD;
+			continue;
+		}
 		if (vi->offset[f] >= 0) {
 			off = (uint64_t)vi->offset[f];
 			layout->from_vmcoreinfo++;
@@ -359,7 +386,8 @@ static uint64_t cdq_get(const uint8_t *buf, size_t len, uint64_t off,
 }
 
 #define GETF(buf, len, base, layout, f) \
-	cdq_get(buf, len, (base) + (layout)->offset[f], cdq_fields[f].size)
+	((layout)->offset[f] == CDQ_NO_FIELD ? 0 : \
+	 cdq_get(buf, len, (base) + (layout)->offset[f], cdq_fields[f].size))
 
 int cdq_info_decode(const uint8_t *buf, size_t len,
 		    const struct cdq_layout *layout,
@@ -417,6 +445,7 @@ int cdq_info_decode(const uint8_t *buf, size_t len,
 		r->flags = (uint32_t)RF(CDQ_F_REC_FLAGS);
 		r->cycles = RF(CDQ_F_REC_CYCLES);
 		r->changed_phys = RF(CDQ_F_REC_CHANGED_PHYS);
+		r->entries_blocked = (uint32_t)RF(CDQ_F_REC_ENTRIES_BLOCKED);
 #undef RF
 	}
 	return 0;
@@ -493,6 +522,7 @@ const char *cdq_state_name(unsigned int state)
 		"not run", "done", "translation off", "unsupported table format",
 		"bad table pointer", "partial", "out of time budget",
 		"translation disabled", "not handled (no memory at boot)",
+		"hot-removed, not handled",
 	};
 
 	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "?";
@@ -557,6 +587,7 @@ const char *cdq_xlat_name(enum cdq_xlat x)
 		[CDQ_XLAT_SECOND_LEVEL] = "second-level",
 		[CDQ_XLAT_NESTED] = "nested",
 		[CDQ_XLAT_UNKNOWN] = "unknown",
+		[CDQ_XLAT_FL_BLOCKED] = "first-level blocked",
 	};
 
 	return (unsigned int)x < sizeof(n) / sizeof(n[0]) ? n[x] : "?";

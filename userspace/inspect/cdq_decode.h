@@ -116,6 +116,7 @@ enum cdq_field {
 	CDQ_F_REC_FLAGS,
 	CDQ_F_REC_CYCLES,
 	CDQ_F_REC_CHANGED_PHYS,
+	CDQ_F_REC_ENTRIES_BLOCKED,	/* record version 4 on */
 	CDQ_NR_FIELDS
 };
 
@@ -176,15 +177,23 @@ int cdq_vmcoreinfo_parse(const char *text, size_t len, struct cdq_vmcoreinfo *vi
  * @info_size: bytes of struct crash_dma_quiesce_info
  * @record_size: bytes of one struct crash_dma_quiesce_record
  * @offset: byte offset of each enum cdq_field within its structure
+ *	(CDQ_NO_FIELD: a field the record's version does not have; it
+ *	reads as 0)
  * @from_vmcoreinfo: number of offsets taken from OFFSET() lines; the
  *	others are those of the layout this reader was built with
+ * @version: the record version (NUMBER(CRASH_DMA_QUIESCE_VERSION))
  */
 struct cdq_layout {
 	uint64_t info_size;
 	uint64_t record_size;
 	uint64_t offset[CDQ_NR_FIELDS];
 	unsigned int from_vmcoreinfo;
+	unsigned int version;
 };
+
+/* Record versions this reader knows: 3 (Linux 6.1 series before issue 18) and 4. */
+#define CDQ_VERSION_MIN		3
+#define CDQ_NO_FIELD		UINT64_MAX
 
 /**
  * cdq_layout_get() - the layout of the record described by a vmcoreinfo
@@ -194,9 +203,12 @@ struct cdq_layout {
  *
  * Fields with an OFFSET() line use it (it must leave room for the field
  * inside its SIZE()); the others fall back to the layout of
- * include/linux/crash_dma_quiesce.h, which is only trusted when the
- * version is CRASH_DMA_QUIESCE_VERSION (or absent, in a truncated
- * vmcoreinfo) and the SIZE() lines, where present, equal its sizes.
+ * include/linux/crash_dma_quiesce.h for the record's version, which is
+ * only trusted when the version is one this reader knows (3: the layout
+ * without entries_blocked, which version 4 appended; 4:
+ * CRASH_DMA_QUIESCE_VERSION; absent, in a truncated vmcoreinfo: taken as
+ * 4) and the SIZE() lines, where present, equal its sizes. Fields the
+ * version does not have get CDQ_NO_FIELD.
  *
  * Return: 0, -CDQ_E_NOREC when no key names the record,
  * -CDQ_E_VMCOREINFO when some do but SYMBOL(crash_dma_quiesce_info) is
@@ -311,6 +323,11 @@ uint64_t cdq_shutdown_cycles(const struct crash_dma_quiesce_info *info);
  * @CDQ_XLAT_NESTED: VT-d scalable mode, PGTT 011b: nested translation
  * @CDQ_XLAT_UNKNOWN: VT-d scalable mode: the PASID directory or table is
  *	not in the dump
+ * @CDQ_XLAT_FL_BLOCKED: VT-d scalable mode: a first-level PASID entry (PGTT
+ *	001b) that is not present: the crash path blocks first-level entries
+ *	this way (it never writes a first-level table, which may be a CPU
+ *	page table); Linux clears the whole entry, or all of it but FPD,
+ *	when it tears one down
  */
 enum cdq_xlat {
 	CDQ_XLAT_BLOCKED,
@@ -325,6 +342,7 @@ enum cdq_xlat {
 	CDQ_XLAT_SECOND_LEVEL,
 	CDQ_XLAT_NESTED,
 	CDQ_XLAT_UNKNOWN,
+	CDQ_XLAT_FL_BLOCKED,
 };
 
 const char *cdq_xlat_name(enum cdq_xlat x);

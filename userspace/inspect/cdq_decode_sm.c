@@ -89,7 +89,8 @@ enum cdq_xlat cdq_vtd_pe_access(const struct cdq_vtd_pe *pe,
 
 	*read = *write = CDQ_PERM_NO;
 	if (!pe->present)
-		return CDQ_XLAT_NOT_PRESENT;
+		return pe->pgtt == VTD_CQ_SM_PGTT_FL ? CDQ_XLAT_FL_BLOCKED :
+						       CDQ_XLAT_NOT_PRESENT;
 	if (pe->reserved)
 		return CDQ_XLAT_INVALID;
 	switch (pe->pgtt) {
@@ -188,7 +189,8 @@ static int cdq_sm_pe(struct cdq_sm_walk *w, const struct cdq_dev *base,
 		d.table = pe.slptptr;
 		d.levels = (uint8_t)(pe.aw + 2);
 		top = cdq_sm_top(w->mem, &w->memo, pe.slptptr, false);
-	} else if (!pe.reserved && pe.pgtt == VTD_CQ_SM_PGTT_FL && pe.fl_levels) {
+	} else if (pe.present && !pe.reserved && pe.pgtt == VTD_CQ_SM_PGTT_FL &&
+		   pe.fl_levels) {
 		d.table = pe.flptptr;
 		d.levels = (uint8_t)pe.fl_levels;
 		top = cdq_sm_top(w->mem, &w->memo, pe.flptptr, true);
@@ -266,7 +268,9 @@ static int cdq_sm_ctx(struct cdq_sm_walk *w, const uint8_t *raw, uint16_t sid)
 			for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE; j++) {
 				const uint8_t *pe = tbl + 64 * j;
 
-				if (!(cdq_le64(pe) & VTD_CQ_SM_PE_P))
+				/* First-level entries the crash path blocked too. */
+				if (!(cdq_le64(pe) & VTD_CQ_SM_PE_P) &&
+				    vtd_cq_sm_pe_pgtt(cdq_le64(pe)) != VTD_CQ_SM_PGTT_FL)
 					continue;
 				err = cdq_sm_pe(w, &base, &ce, pe,
 						di << VTD_CQ_SM_PASID_SHIFT | j);

@@ -282,9 +282,11 @@ static void cdq_human_iommu(FILE *f, const struct cdq_report *rep,
 	fprintf(f, "%s\n", io->table_from_record ? "" : " [from --table]");
 	cdq_us_text(us, sizeof(us), r->cycles, rep->info->tsc_khz);
 	fprintf(f, "  state %s; invalidation %s; %" PRIu32 " of %" PRIu32
-		" entries changed, %" PRIu32 " rejected",
+		" entries changed (%" PRIu32 " blocked, reads too), %" PRIu32
+		" rejected",
 		cdq_state_name(r->state), cdq_inval_name(r->inval),
-		r->entries_changed, r->entries_scanned, r->entries_rejected);
+		r->entries_changed, r->entries_scanned, r->entries_blocked,
+		r->entries_rejected);
 	if (!amd)
 		fprintf(f, ", %" PRIu32 " tables", r->tables_changed);
 	fprintf(f, "; %" PRIu32 " domains, %" PRIu32 " commands; %" PRIu64
@@ -582,13 +584,15 @@ static void cdq_json_iommu(FILE *f, const struct cdq_report *rep,
 	fprintf(f, ",\"table_size\":%" PRIu32 ",\"table_from_record\":%s,"
 		"\"state\":\"%s\",\"state_code\":%u,\"inval\":\"%s\",\"inval_code\":%u,"
 		"\"mode\":\"%s\",\"flags\":\"%s\",\"entries_scanned\":%" PRIu32
-		",\"entries_changed\":%" PRIu32 ",\"entries_rejected\":%" PRIu32
+		",\"entries_changed\":%" PRIu32 ",\"entries_blocked\":%" PRIu32
+		",\"entries_rejected\":%" PRIu32
 		",\"tables_changed\":%" PRIu32 ",\"domains_invalidated\":%" PRIu32
 		",\"commands\":%" PRIu32 ",\"cycles\":%" PRIu64 ",\"us\":",
 		io->table_size, io->table_from_record ? "true" : "false",
 		cdq_state_name(r->state), r->state, cdq_inval_name(r->inval),
 		r->inval, cdq_mode_name(r->mode), flags, r->entries_scanned,
-		r->entries_changed, r->entries_rejected, r->tables_changed,
+		r->entries_changed, r->entries_blocked, r->entries_rejected,
+		r->tables_changed,
 		r->domains_invalidated, r->commands, r->cycles);
 	if (us < 0)
 		fprintf(f, "null");

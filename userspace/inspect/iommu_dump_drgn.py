@@ -19,7 +19,8 @@ from the specifications:
     83:64; PASID directory entry (9.5) P bit 0, table 63:12; PASID entry
     (9.6, 64 bytes) P bit 0, AW 4:2, PGTT 8:6, SLPTPTR 63:12, DID 79:64,
     SRE 128, FLPM 131:130, WPE 132, FLPTPTR 191:140; first-level entry
-    (9.7) P bit 0, R/W bit 1. One row per present PASID entry.
+    (9.7) P bit 0, R/W bit 1. One row per present PASID entry, and per
+    first-level entry the crash path blocked (P clear, PGTT 001b).
 Exit status as iommu-dump: 0, 1 (--check: a device kept write),
 2 (unusable dump), 3 (no record), 4 (--check undecided).
 Needs python3-drgn (Debian's drgn 0.0.22 runs under /usr/bin/python3).
@@ -34,7 +35,8 @@ AMD, INTEL = 1, 2
 MODES = ["off", "write", "all", "disable"]
 STATES = ["not run", "done", "translation off", "unsupported table format",
           "bad table pointer", "partial", "out of time budget",
-          "translation disabled", "not handled (no memory at boot)"]
+          "translation disabled", "not handled (no memory at boot)",
+          "hot-removed, not handled"]
 
 
 def bdf(sid):
@@ -149,6 +151,15 @@ def sm_pasid(q0, q1, q2, prog):
     return PGTT[pgtt], r, w, did
 
 
+def has_member(obj, name):
+    """Does the drgn object's struct type have member @name?"""
+    try:
+        obj.member_(name)
+        return True
+    except LookupError:
+        return False
+
+
 def vtd_sm_devices(prog, root_phys, changed):
     root = read_phys(prog, root_phys, 4096)
     if root is None:
@@ -195,6 +206,15 @@ def vtd_sm_devices(prog, root_phys, changed):
                             continue
                         for j in range(64):
                             q0, q1, q2 = struct.unpack_from("<3Q", tbl, 64 * j)
+                            if not q0 & 1 and (q0 >> 6) & 7 == 1:
+                                # First-level entry the crash path blocked.
+                                devs.append(dict(row, pasid=base + j,
+                                                 rid_pasid=base + j == rid,
+                                                 translation="first-level blocked",
+                                                 domain=q1 & 0xffff, read=False,
+                                                 write=False))
+                                found += 1
+                                continue
                             if not q0 & 1:
                                 continue
                             x, r, w, did = sm_pasid(q0, q1, q2, prog)
@@ -250,6 +270,9 @@ def main(argv):
                   "state": STATES[state] if state < len(STATES) else "?",
                   "table": "0x%x" % table,
                   "entries_changed": rec.entries_changed.value_(),
+                  # Record version 4 on.
+                  "entries_blocked": (rec.entries_blocked.value_()
+                                      if has_member(rec, "entries_blocked") else 0),
                   "us": rec.cycles.value_() * 1000 // khz if khz else None,
                   "devices": None, "missing": 0}
             io["scalable"] = bool(rec.flags.value_() & SCALABLE)
@@ -281,9 +304,10 @@ def main(argv):
         print("record: mode %s, crash path %s, %d IOMMU(s)" %
               (out["mode"], "ran" if out["ran"] else "did not run", len(out["iommus"])))
         for io in out["iommus"]:
-            print("IOMMU %d: %s%s, table %s, state %s, %d entries changed, %s us" %
+            print("IOMMU %d: %s%s, table %s, state %s, %d entries changed (%d blocked), %s us" %
                   (io["index"], io["vendor"], " (scalable mode)" if io["scalable"] else "",
-                   io["table"], io["state"], io["entries_changed"], io["us"]))
+                   io["table"], io["state"], io["entries_changed"], io["entries_blocked"],
+                   io["us"]))
             for d in io["devices"] or []:
                 perm = lambda p, c: c if p else "-" if p is False else "?"
                 quiesce = "KEPT WRITE" if d["write"] else "revoked" if d["changed"] else "-"
