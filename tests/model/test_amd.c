@@ -746,13 +746,10 @@ static void driver_in_sync(struct amd_model *m)
 	m->iommu_link->cmd_buf_head = m->head;
 }
 
-/* Run the early pass; return the model cycles it took. */
+/* Run the early pass (inside the oracles); return the model cycles it took. */
 static u64 early(void)
 {
-	u64 t0 = model_now;
-
-	crash_dma_quiesce_early();
-	return model_now - t0;
+	return model_early();
 }
 
 static bool changed_bit(unsigned int i, u16 id)
@@ -852,7 +849,7 @@ static void race_hook(u64 *p)
 {
 	if (p != model_mem(devtab + devs[0].id * 32ULL, 8) || !race_new_w0)
 		return;
-	*p = race_new_w0;
+	model_driver_store(p, race_new_w0);
 	race_new_w0 = 0;
 }
 

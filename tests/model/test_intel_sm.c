@@ -466,7 +466,7 @@ static void early_then_late(void)
 	drv_qi.free_head = drv_qi.free_tail = (int)(m->iqt >> (DMAR_IQ_SHIFT + 1));
 	drv_qi.free_cnt = QI_LENGTH;
 	m->iommu->qi = &drv_qi;
-	crash_dma_quiesce_early();
+	model_early();
 	CHECK_EQ(model_name("early-ran"), crash_dma_quiesce_info.early_units, 1);
 	CHECK_EQ(model_name("early-refuses"), count(m, accs, NACC, true, true), 0);
 	CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi.free_head,
