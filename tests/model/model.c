@@ -63,13 +63,20 @@ u64 model_alloc_page(void)
 	return p;
 }
 
+/* Pages of the crashkernel region a scenario or the model accessed. */
+static bool crashk_used[MODEL_CRASHK_SIZE / 4096];
+
 void *model_mem(u64 phys, u64 len)
 {
 	u64 i;
 
 	if (phys >= MODEL_RAM_BASE && len <= MODEL_RAM_SIZE &&
-	    phys - MODEL_RAM_BASE <= MODEL_RAM_SIZE - len)
+	    phys - MODEL_RAM_BASE <= MODEL_RAM_SIZE - len) {
+		for (i = phys & ~0xfffULL; i < phys + len; i += 4096)
+			if (i >= MODEL_CRASHK_BASE)
+				crashk_used[(i - MODEL_CRASHK_BASE) / 4096] = true;
 		return ram + (phys - MODEL_RAM_BASE);
+	}
 	if (phys < MODEL_KIMG_BASE || len > 8)
 		return NULL;
 	i = (phys - MODEL_KIMG_BASE) / 8;
@@ -498,6 +505,19 @@ static bool raced(void *priv, uint64_t phys)
 	return false;
 }
 
+/*
+ * Pages the oracles copy and compare: those handed out so far and those
+ * of the crashkernel region a scenario put something in. The others are
+ * zero, and the write-set check reads them in place: they must stay so.
+ */
+static bool page_in_use(unsigned int i)
+{
+	u64 phys = MODEL_RAM_BASE + i * 4096ULL;
+
+	return phys < ram_next || (phys >= MODEL_CRASHK_BASE &&
+				   crashk_used[(phys - MODEL_CRASHK_BASE) / 4096]);
+}
+
 /* Copy model RAM, pages taken out of the direct map included. */
 static void ram_copy(u8 *dst)
 {
@@ -505,6 +525,8 @@ static void ram_copy(u8 *dst)
 
 	ram_pte_setup();
 	for (i = 0; i < NPAGES; i++) {
+		if (!page_in_use(i))
+			continue;
 		bool hole = !(ram_pte[i].flags & MODEL_PTE_PRESENT);
 
 		if (hole && mprotect(ram + i * 4096ULL, 4096, PROT_READ))
@@ -589,7 +611,10 @@ static void pass_begin(void)
 
 	ram_copy(snap_before);
 	if (!have_first) {
-		memcpy(snap_first, snap_before, sizeof(snap_first));
+		/* Pages handed out later are zero in both. */
+		for (k = 0; k < NPAGES; k++)
+			if (page_in_use(k))
+				memcpy(snap_first + k * 4096ULL, snap_before + k * 4096ULL, 4096);
 		have_first = true;
 	}
 	memset(role_derived, 0, sizeof(role_derived));
@@ -652,15 +677,23 @@ static bool touched(unsigned int k, u32 handled, u64 *where)
 
 static void write_set(const char *kind, enum oracle_mode mode)
 {
+	static const u8 zero[4096];
 	struct oracle_ws ws = { mode, roles_of, NULL };
 	struct oracle_result r = { 0 };
 	char check[64];
 	unsigned int i;
 
-	for (i = 0; i < NPAGES; i++)
-		oracle_write_page(&ws, MODEL_RAM_BASE + i * 4096ULL,
-				  (const uint64_t *)(snap_before + i * 4096ULL),
-				  (const uint64_t *)(snap_after + i * 4096ULL), &r);
+	for (i = 0; i < NPAGES; i++) {
+		if (page_in_use(i))
+			oracle_write_page(&ws, MODEL_RAM_BASE + i * 4096ULL,
+					  (const uint64_t *)(snap_before + i * 4096ULL),
+					  (const uint64_t *)(snap_after + i * 4096ULL), &r);
+		/* Not handed out: zero before, and must stay so. */
+		else
+			oracle_write_page(&ws, MODEL_RAM_BASE + i * 4096ULL,
+					  (const uint64_t *)zero,
+					  (const uint64_t *)(ram + i * 4096ULL), &r);
+	}
 	snprintf(check, sizeof(check), "%s-write-set", kind);
 	oracle_check(check, !r.bad, r.first);
 }
