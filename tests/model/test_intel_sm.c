@@ -281,12 +281,14 @@ static void healthy(void)
 	CHECK_EQ(model_name("devices-scanned"), rec()->entries_scanned, NDEV);
 	CHECK(model_name("flag-identity"), rec()->flags & CRASH_DMA_QUIESCE_F_IDENTITY);
 	/*
-	 * Reads are kept: second level, first level, pass-through (identity);
-	 * all but the ATS device's, which its ATC issues as a translated
-	 * request: refused once DTE is clear (no device-TLB invalidation is
-	 * sent, as in legacy mode).
+	 * Reads are kept: second level, nested, pass-through (identity); not
+	 * through the two first-level entries, blocked at the PASID entry
+	 * (issue 18: the crash path may not write their tables, which may be
+	 * the CPU's), nor the ATS device's, which its ATC issues as a
+	 * translated request: refused once DTE is clear (no device-TLB
+	 * invalidation is sent, as in legacy mode).
 	 */
-	CHECK_EQ(model_name("reads-kept"), count(m, accs, NACC, false, true), NACC - 1);
+	CHECK_EQ(model_name("reads-kept"), count(m, accs, NACC, false, true), NACC - 3);
 	CHECK_EQ(model_name("cc-desc"), m->desc[VTD_M_DESC_CC], 1);
 	/* One per domain id of a changed PASID entry: 1-8. */
 	CHECK_EQ(model_name("pc-desc"), m->desc[VTD_M_DESC_PC], 8);
@@ -392,7 +394,9 @@ static void mode_all(void)
 /*
  * Without second-level translation (ECAP.SLTS clear), a pass-through
  * entry cannot be pointed at the read-only identity table: it is made
- * not present (blocked, reads too).
+ * not present (blocked, reads too). So is the first-level entry (issue
+ * 18), whatever the unit supports; the record counts both devices in
+ * entries_blocked (version 4).
  */
 static void no_slts(void)
 {
@@ -409,7 +413,7 @@ static void no_slts(void)
 	CHECK_EQ(model_name("tables-refuse-writes"), count(m, list, 2, true, false), 0);
 	CHECK_EQ(model_name("oracle-writes-refused"), count(m, list, 2, true, true), 0);
 	CHECK(model_name("pt-blocked-reads-too"), !dma(m, &list[0], false, true));
-	CHECK(model_name("fl-reads-kept"), dma(m, &list[1], false, true));
+	CHECK(model_name("fl-blocked-reads-too"), !dma(m, &list[1], false, true));
 	CHECK(model_name("no-identity-flag"), !(rec()->flags & CRASH_DMA_QUIESCE_F_IDENTITY));
 }
 
