@@ -10,9 +10,9 @@
 
 #include "oracle.h"
 
-#define A51_12		0x000ffffffffff000ULL	/* address bits 51:12 */
-#define A63_12		0xfffffffffffff000ULL	/* pointer field bits 63:12 */
-#define BIT(n)		(1ULL << (n))
+#define OA51_12		0x000ffffffffff000ULL	/* address bits 51:12 */
+#define OA63_12		0xfffffffffffff000ULL	/* pointer field bits 63:12 */
+#define OBIT(n)		(1ULL << (n))
 
 static void note(struct oracle_result *r, bool excused, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -143,6 +143,8 @@ static uint32_t amd_dtes(const struct oracle_amd *u)
 {
 	uint64_t size = ((u->devtab & 0x1ff) + 1) * 4096;
 
+	if (u->dtes)
+		return u->dtes < 65536 ? u->dtes : 65536;
 	return size / 32 < 65536 ? (uint32_t)(size / 32) : 65536;
 }
 
@@ -152,25 +154,25 @@ static void amd_gcr3_roles(const struct oracle_mem *m, uint64_t table,
 	const uint64_t *t, *t2;
 	unsigned int i, j;
 
-	add(priv, table & A51_12, OR_FL);
+	add(priv, table & OA51_12, OR_FL);
 	t = pg(m, table);
 	for (i = 0; t && i < 512; i++) {
 		if (!(t[i] & 1))
 			continue;
-		add(priv, t[i] & A51_12, OR_FL);
+		add(priv, t[i] & OA51_12, OR_FL);
 		if (glx != 1)
 			continue;
-		t2 = pg(m, t[i] & A51_12);
+		t2 = pg(m, t[i] & OA51_12);
 		for (j = 0; t2 && j < 512; j++)
 			if (t2[j] & 1)
-				add(priv, t2[j] & A51_12, OR_FL);
+				add(priv, t2[j] & OA51_12, OR_FL);
 	}
 }
 
 void oracle_amd_roles(const struct oracle_mem *m, const struct oracle_amd *u,
 		      oracle_role_fn add, void *priv)
 {
-	uint64_t base = u->devtab & A51_12, p, limit;
+	uint64_t base = u->devtab & OA51_12, p, limit;
 	uint32_t i, n = amd_dtes(u), len;
 	const uint64_t *t = NULL;
 	struct seen gcr3;
@@ -181,10 +183,10 @@ void oracle_amd_roles(const struct oracle_mem *m, const struct oracle_amd *u,
 		add(priv, base + (uint64_t)i * 4096, OR_AMD_DEVTAB);
 	len = (u->cmdbuf >> 56) & 0xf;
 	for (i = 0; i < ((16u << len) + 4095) / 4096; i++)
-		add(priv, (u->cmdbuf & A51_12) + (uint64_t)i * 4096, OR_AMD_CMDBUF);
-	if ((u->efr & BIT(63)) && !(u->excl_base & 1) && (u->excl_base & A51_12)) {
-		limit = u->excl_limit & A51_12;
-		for (p = u->excl_base & A51_12, i = 0; p <= limit && i < 512;
+		add(priv, (u->cmdbuf & OA51_12) + (uint64_t)i * 4096, OR_AMD_CMDBUF);
+	if ((u->efr & OBIT(63)) && !(u->excl_base & 1) && (u->excl_base & OA51_12)) {
+		limit = u->excl_limit & OA51_12;
+		for (p = u->excl_base & OA51_12, i = 0; p <= limit && i < 512;
 		     p += 4096, i++)
 			add(priv, p, OR_AMD_CWWB);
 	}
@@ -200,8 +202,8 @@ void oracle_amd_roles(const struct oracle_mem *m, const struct oracle_amd *u,
 			continue;
 		mode = (d[0] >> 9) & 7;
 		if ((d[0] & 2) && mode >= 1 && mode <= 6)
-			add(priv, d[0] & A51_12, OR_AMD_PT);
-		if ((d[0] & 2) && (d[0] & BIT(55)) &&
+			add(priv, d[0] & OA51_12, OR_AMD_PT);
+		if ((d[0] & 2) && (d[0] & OBIT(55)) &&
 		    !seen_test_set(&gcr3, amd_gcr3(d[0], d[1])))
 			amd_gcr3_roles(m, amd_gcr3(d[0], d[1]), (d[0] >> 56) & 3,
 				       add, priv);
@@ -239,28 +241,28 @@ static void vtd_sm_roles(const struct oracle_mem *m, const uint64_t *rt,
 		for (half = 0; half < 2; half++) {
 			if (!(rt[2 * bus + half] & 1))
 				continue;
-			add(priv, rt[2 * bus + half] & A63_12, OR_VTD_SM_CTX);
-			ct = pg(m, rt[2 * bus + half] & A63_12);
+			add(priv, rt[2 * bus + half] & OA63_12, OR_VTD_SM_CTX);
+			ct = pg(m, rt[2 * bus + half] & OA63_12);
 			for (i = 0; ct && i < 128; i++) {
 				ce0 = ct[4 * i];
 				if (!(ce0 & 1))
 					continue;
 				n = 1u << (((ce0 >> 9) & 7) + 7);
 				/* Key: directory address and PDTS. */
-				if (seen_test_set(&dirs, (ce0 & A63_12) | ((ce0 >> 8) & 0xe)))
+				if (seen_test_set(&dirs, (ce0 & OA63_12) | ((ce0 >> 8) & 0xe)))
 					continue;
 				for (k = 0; k < (n * 8 + 4095) / 4096; k++) {
-					uint64_t dpa = (ce0 & A63_12) + (uint64_t)k * 4096;
+					uint64_t dpa = (ce0 & OA63_12) + (uint64_t)k * 4096;
 
 					add(priv, dpa, OR_VTD_PDIR);
 					dp = pg(m, dpa);
 					for (d = 0; dp && d < 512 && k * 512 + d < n; d++) {
 						if (!(dp[d] & 1))
 							continue;
-						add(priv, dp[d] & A63_12, OR_VTD_PTBL);
-						if (seen_test_set(&tables, dp[d] & A63_12))
+						add(priv, dp[d] & OA63_12, OR_VTD_PTBL);
+						if (seen_test_set(&tables, dp[d] & OA63_12))
 							continue;
-						pt = pg(m, dp[d] & A63_12);
+						pt = pg(m, dp[d] & OA63_12);
 						for (j = 0; pt && j < 64; j++) {
 							unsigned int pgtt;
 
@@ -269,10 +271,10 @@ static void vtd_sm_roles(const struct oracle_mem *m, const uint64_t *rt,
 								continue;
 							pgtt = (pe[0] >> 6) & 7;
 							if (pgtt == 2 || pgtt == 3)
-								add(priv, pe[0] & A63_12,
+								add(priv, pe[0] & OA63_12,
 								    sl_role((pe[0] >> 2) & 7));
 							if (pgtt == 1 || pgtt == 3)
-								add(priv, pe[2] & A63_12, OR_FL);
+								add(priv, pe[2] & OA63_12, OR_FL);
 						}
 					}
 				}
@@ -284,13 +286,13 @@ static void vtd_sm_roles(const struct oracle_mem *m, const uint64_t *rt,
 void oracle_vtd_roles(const struct oracle_mem *m, const struct oracle_vtd *u,
 		      oracle_role_fn add, void *priv)
 {
-	uint64_t root = u->rtaddr & A63_12;
+	uint64_t root = u->rtaddr & OA63_12;
 	unsigned int ttm = (u->rtaddr >> 10) & 3, bus, devfn, i;
 	const uint64_t *rt, *ct;
 
 	if (u->iqa)
 		for (i = 0; i < (1u << (u->iqa & 7)); i++)
-			add(priv, (u->iqa & A63_12) + (uint64_t)i * 4096, OR_VTD_IQ);
+			add(priv, (u->iqa & OA63_12) + (uint64_t)i * 4096, OR_VTD_IQ);
 	if (ttm == 1) {
 		add(priv, root, OR_VTD_SM_ROOT);
 		rt = pg(m, root);
@@ -305,13 +307,13 @@ void oracle_vtd_roles(const struct oracle_mem *m, const struct oracle_vtd *u,
 	for (bus = 0; rt && bus < 256; bus++) {
 		if (!(rt[2 * bus] & 1))
 			continue;
-		add(priv, rt[2 * bus] & A63_12, OR_VTD_CTX);
-		ct = pg(m, rt[2 * bus] & A63_12);
+		add(priv, rt[2 * bus] & OA63_12, OR_VTD_CTX);
+		ct = pg(m, rt[2 * bus] & OA63_12);
 		for (devfn = 0; ct && devfn < 256; devfn++) {
 			uint64_t lo = ct[2 * devfn], hi = ct[2 * devfn + 1];
 
 			if ((lo & 1) && ((lo >> 2) & 3) <= 1)
-				add(priv, lo & A63_12, sl_role(hi & 7));
+				add(priv, lo & OA63_12, sl_role(hi & 7));
 		}
 	}
 }
@@ -323,7 +325,7 @@ void oracle_amd_complete(const struct oracle_mem *m, const struct oracle_amd *u,
 			 bool (*raced)(void *priv, uint64_t phys), void *priv,
 			 struct oracle_result *r)
 {
-	uint64_t base = u->devtab & A51_12, phys;
+	uint64_t base = u->devtab & OA51_12, phys;
 	uint32_t i, n = amd_dtes(u);
 	const uint64_t *t = NULL, *d;
 	bool ok_page = false, exc;
@@ -347,13 +349,13 @@ void oracle_amd_complete(const struct oracle_mem *m, const struct oracle_amd *u,
 		if (!(d[0] & 1) || !(d[0] & 2))
 			note(r, exc, "DeviceID %#x: DTE V=%u TV=%u passes DMA untranslated",
 			     i, (unsigned int)(d[0] & 1), (unsigned int)(d[0] >> 1 & 1));
-		else if (d[0] & BIT(62))
+		else if (d[0] & OBIT(62))
 			note(r, exc, "DeviceID %#x: DTE keeps IW", i);
-		else if (d[1] & BIT(32))
+		else if (d[1] & OBIT(32))
 			note(r, exc, "DeviceID %#x: DTE keeps I (ATS translations honoured)", i);
 		else if (((d[1] >> 40) & 3) == 1)
 			note(r, exc, "DeviceID %#x: DTE has SysMgt 01b", i);
-		else if (mode == ORACLE_ALL && (d[0] & BIT(61)))
+		else if (mode == ORACLE_ALL && (d[0] & OBIT(61)))
 			note(r, exc, "DeviceID %#x: DTE keeps IR in mode all", i);
 	}
 }
@@ -362,7 +364,7 @@ unsigned int oracle_amd_blocked(const struct oracle_mem *before,
 				const struct oracle_mem *after,
 				const struct oracle_amd *u)
 {
-	uint64_t base = u->devtab & A51_12;
+	uint64_t base = u->devtab & OA51_12;
 	uint32_t i, n = amd_dtes(u), blocked = 0;
 	const uint64_t *tb = NULL, *ta = NULL;
 
@@ -378,8 +380,8 @@ unsigned int oracle_amd_blocked(const struct oracle_mem *before,
 		b = tb[(i % 128) * 4];
 		a = ta[(i % 128) * 4];
 		/* Reads were allowed: V=0, TV=0, or IR (bit 61). Now V, TV, !IR. */
-		if ((!(b & 1) || !(b & 2) || (b & BIT(61))) &&
-		    (a & 1) && (a & 2) && !(a & BIT(61)))
+		if ((!(b & 1) || !(b & 2) || (b & OBIT(61))) &&
+		    (a & 1) && (a & 2) && !(a & OBIT(61)))
 			blocked++;
 	}
 	return blocked;
@@ -418,18 +420,18 @@ struct vchk {
 static bool sl_top_entry_valid(const struct vchk *c, uint64_t e,
 			       unsigned int levels)
 {
-	uint64_t rs = c->rsvd & A51_12;
+	uint64_t rs = c->rsvd & OA51_12;
 
-	if (levels == 3 && (e & BIT(7))) {
-		if (!(c->u->cap & BIT(35)))
+	if (levels == 3 && (e & OBIT(7))) {
+		if (!(c->u->cap & OBIT(35)))
 			return false;
 		rs |= 0x3ffff000ULL;
-		if (!(c->u->ecap & BIT(7)))
-			rs |= BIT(11);
-		if (!(c->u->ecap & BIT(2)))
-			rs |= BIT(62);
+		if (!(c->u->ecap & OBIT(7)))
+			rs |= OBIT(11);
+		if (!(c->u->ecap & OBIT(2)))
+			rs |= OBIT(62);
 	} else {
-		rs |= BIT(7) | BIT(11) | BIT(62);
+		rs |= OBIT(7) | OBIT(11) | OBIT(62);
 	}
 	return !(e & rs);
 }
@@ -442,7 +444,7 @@ static bool grants(const struct vchk *c, uint64_t sl_entry)
 static const struct sl_memo *sl_eval(struct vchk *c, uint64_t phys,
 				     unsigned int levels)
 {
-	uint64_t key = (phys & A63_12) | levels;
+	uint64_t key = (phys & OA63_12) | levels;
 	struct sl_memo *s = &c->sl[((key * 0x9e3779b97f4a7c15ULL) >> 56) % 256];
 	const uint64_t *t;
 	unsigned int i;
@@ -479,13 +481,13 @@ static void sl_check(struct vchk *c, uint64_t phys, unsigned int levels,
 	c->r->checked++;
 	if (!s->readable) {
 		note(c->r, true, "%s: top-level table %#llx not readable", who,
-		     (unsigned long long)(phys & A63_12));
+		     (unsigned long long)(phys & OA63_12));
 		return;
 	}
 	if (s->grant)
 		note(c->r, path_unusable || !s->trusted,
 		     "%s: top-level SL table %#llx entry %u keeps %s (%u entries)",
-		     who, (unsigned long long)(phys & A63_12), s->first,
+		     who, (unsigned long long)(phys & OA63_12), s->first,
 		     c->mode == ORACLE_ALL ? "R/W" : "W", s->grant);
 }
 
@@ -499,14 +501,14 @@ static bool ctx_valid(const struct vchk *c, uint64_t lo, uint64_t hi)
 {
 	unsigned int tt = (lo >> 2) & 3, aw = hi & 7;
 
-	if ((lo & 0xff0) || (hi & (0xffffffffff000000ULL | BIT(7))))
+	if ((lo & 0xff0) || (hi & (0xffffffffff000000ULL | OBIT(7))))
 		return false;
-	if (tt == 3 || (tt == 1 && !(c->u->ecap & BIT(2))) ||
-	    (tt == 2 && !(c->u->ecap & BIT(6))))
+	if (tt == 3 || (tt == 1 && !(c->u->ecap & OBIT(2))) ||
+	    (tt == 2 && !(c->u->ecap & OBIT(6))))
 		return false;
-	if (aw < 1 || aw > 3 || !(c->u->cap & BIT(8 + aw)))
+	if (aw < 1 || aw > 3 || !(c->u->cap & OBIT(8 + aw)))
 		return false;
-	return tt == 2 || !(lo & A63_12 & c->rsvd);
+	return tt == 2 || !(lo & OA63_12 & c->rsvd);
 }
 
 static void vtd_legacy_complete(struct vchk *c, const uint64_t *rt)
@@ -520,13 +522,13 @@ static void vtd_legacy_complete(struct vchk *c, const uint64_t *rt)
 		uint64_t lo = rt[2 * bus], hi = rt[2 * bus + 1];
 
 		/* Root entry (9.1): P bit 0, bits 11:1 and the high qword reserved. */
-		if (!(lo & 1) || (lo & 0xffe) || hi || (lo & A63_12 & c->rsvd))
+		if (!(lo & 1) || (lo & 0xffe) || hi || (lo & OA63_12 & c->rsvd))
 			continue;
 		ct = pg(c->m, lo);
 		bad_ct = !usable(c->m, lo);
 		if (!ct) {
 			note(c->r, true, "bus %#04x: context table %#llx not readable",
-			     bus, (unsigned long long)(lo & A63_12));
+			     bus, (unsigned long long)(lo & OA63_12));
 			continue;
 		}
 		for (devfn = 0; devfn < 256; devfn++) {
@@ -539,7 +541,8 @@ static void vtd_legacy_complete(struct vchk *c, const uint64_t *rt)
 				 devfn & 7);
 			tt = (clo >> 2) & 3;
 			if (tt == 2) {
-				note(c->r, bad_ct, "%s: pass-through context entry (TT 10b) kept", who);
+				note(c->r, bad_ct || c->u->no_pt_table,
+				     "%s: pass-through context entry (TT 10b) kept", who);
 				continue;
 			}
 			if (tt == 1)
@@ -562,22 +565,22 @@ static bool pe_valid(const struct vchk *c, const uint64_t *pe)
 {
 	unsigned int aw = (pe[0] >> 2) & 7, flpm = (pe[2] >> 2) & 3;
 	uint64_t cap = c->u->cap, ecap = c->u->ecap;
-	bool sl_ok = (ecap & BIT(46)) && aw >= 1 && aw <= 3 &&
-		     (cap & BIT(8 + aw)) && !(pe[0] & A63_12 & c->rsvd);
+	bool sl_ok = (ecap & OBIT(46)) && aw >= 1 && aw <= 3 &&
+		     (cap & OBIT(8 + aw)) && !(pe[0] & OA63_12 & c->rsvd);
 
 	if (pe[0] & 0xc00)
 		return false;
 	switch ((pe[0] >> 6) & 7) {
 	case 1:
-		return (ecap & BIT(47)) && flpm <= 1 &&
-		       (flpm == 0 || (cap & BIT(60))) &&
-		       !(pe[2] & A63_12 & c->rsvd);
+		return (ecap & OBIT(47)) && flpm <= 1 &&
+		       (flpm == 0 || (cap & OBIT(60))) &&
+		       !(pe[2] & OA63_12 & c->rsvd);
 	case 2:
 		return sl_ok;
 	case 3:
-		return (ecap & BIT(26)) && (ecap & BIT(47)) && sl_ok;
+		return (ecap & OBIT(26)) && (ecap & OBIT(47)) && sl_ok;
 	case 4:
-		return ecap & BIT(6);
+		return ecap & OBIT(6);
 	default:
 		return false;
 	}
@@ -588,7 +591,7 @@ static void vtd_sm_dir(struct vchk *c, uint64_t ce0, unsigned int sid,
 		       bool bad_ct)
 {
 	unsigned int n = 1u << (((ce0 >> 9) & 7) + 7), d, j;
-	uint64_t dir = ce0 & A63_12;
+	uint64_t dir = ce0 & OA63_12;
 	const uint64_t *dp = NULL, *pt, *pe;
 	bool bad_dp = false, bad_pt;
 	char who[80];
@@ -607,14 +610,14 @@ static void vtd_sm_dir(struct vchk *c, uint64_t ce0, unsigned int sid,
 		}
 		/* Directory entry (9.5): P bit 0, bits 11:2 reserved. */
 		if (!(dp[d % 512] & 1) || (dp[d % 512] & 0xffc) ||
-		    (dp[d % 512] & A63_12 & c->rsvd))
+		    (dp[d % 512] & OA63_12 & c->rsvd))
 			continue;
 		pt = pg(c->m, dp[d % 512]);
 		bad_pt = bad_dp || !usable(c->m, dp[d % 512]);
 		if (!pt) {
 			note(c->r, true, "%02x:%02x.%u: PASID table %#llx not readable",
 			     sid >> 8, (sid >> 3) & 31, sid & 7,
-			     (unsigned long long)(dp[d % 512] & A63_12));
+			     (unsigned long long)(dp[d % 512] & OA63_12));
 			continue;
 		}
 		for (j = 0; j < 64; j++) {
@@ -628,7 +631,7 @@ static void vtd_sm_dir(struct vchk *c, uint64_t ce0, unsigned int sid,
 			case 1:
 				note(c->r, bad_pt,
 				     "%s: first-level PASID entry still present (FLPTPTR %#llx)",
-				     who, (unsigned long long)(pe[2] & A63_12));
+				     who, (unsigned long long)(pe[2] & OA63_12));
 				break;
 			case 4:
 				note(c->r, bad_pt, "%s: pass-through PASID entry kept", who);
@@ -652,14 +655,14 @@ static void vtd_sm_complete(struct vchk *c, const uint64_t *rt)
 			uint64_t e = rt[2 * bus + half];
 
 			/* Root half (9.2): present bit 0, bits 11:1 reserved. */
-			if (!(e & 1) || (e & 0xffe) || (e & A63_12 & c->rsvd))
+			if (!(e & 1) || (e & 0xffe) || (e & OA63_12 & c->rsvd))
 				continue;
 			ct = pg(c->m, e);
 			bad_ct = !usable(c->m, e);
 			if (!ct) {
 				note(c->r, true, "bus %#04x %s half: context table %#llx not readable",
 				     bus, half ? "upper" : "lower",
-				     (unsigned long long)(e & A63_12));
+				     (unsigned long long)(e & OA63_12));
 				continue;
 			}
 			for (i = 0; i < 128; i++) {
@@ -671,18 +674,18 @@ static void vtd_sm_complete(struct vchk *c, const uint64_t *rt)
 				 * qwords 2-3 reserved.
 				 */
 				if (!(ce[0] & 1) || (ce[0] & 0x1e0) ||
-				    (ce[0] & A63_12 & c->rsvd) || (ce[1] >> 21) ||
+				    (ce[0] & OA63_12 & c->rsvd) || (ce[1] >> 21) ||
 				    ce[2] || ce[3])
 					continue;
 				c->r->checked++;
-				if (ce[0] & (BIT(2) | BIT(4)))
+				if (ce[0] & (OBIT(2) | OBIT(4)))
 					note(c->r, bad_ct,
 					     "%02x:%02x.%u: context entry keeps %s%s",
 					     bus, (sid >> 3) & 31, sid & 7,
-					     ce[0] & BIT(2) ? "DTE " : "",
-					     ce[0] & BIT(4) ? "PRE" : "");
+					     ce[0] & OBIT(2) ? "DTE " : "",
+					     ce[0] & OBIT(4) ? "PRE" : "");
 				/* A directory shared by entries is looked at once. */
-				if (seen_test_set(&c->dirs, (ce[0] & A63_12) |
+				if (seen_test_set(&c->dirs, (ce[0] & OA63_12) |
 						  ((ce[0] >> 8) & 0xe) | (bad_ct ? 0x10 : 0)))
 					continue;
 				vtd_sm_dir(c, ce[0], sid, bad_ct);
@@ -709,7 +712,7 @@ void oracle_vtd_complete(const struct oracle_mem *m, const struct oracle_vtd *u,
 	rt = pg(m, u->rtaddr);
 	if (!rt) {
 		note(r, true, "root table %#llx not readable",
-		     (unsigned long long)(u->rtaddr & A63_12));
+		     (unsigned long long)(u->rtaddr & OA63_12));
 		return;
 	}
 	if (ttm)
@@ -750,7 +753,7 @@ unsigned int oracle_vtd_blocked(const struct oracle_mem *before,
 				n = 1u << (((ce[0] >> 9) & 7) + 7);
 				for (d = 0; d < n; d++) {
 					if (!(d % 512))
-						dp = pg(before, (ce[0] & A63_12) +
+						dp = pg(before, (ce[0] & OA63_12) +
 							(uint64_t)(d / 512) * 4096);
 					if (!dp) {
 						d |= 511;
@@ -763,7 +766,7 @@ unsigned int oracle_vtd_blocked(const struct oracle_mem *before,
 					for (j = 0; j < 64; j++)
 						if ((pt[8 * j] & 1) && pe_valid(&c, &pt[8 * j]) &&
 						    !(pa[8 * j] & 1))
-							sids[sid / 64] |= BIT(sid % 64);
+							sids[sid / 64] |= OBIT(sid % 64);
 				}
 			}
 		}
@@ -776,7 +779,7 @@ unsigned int oracle_vtd_blocked(const struct oracle_mem *before,
 /* ------------------------------------------------------------ write set */
 
 /* AMD DTE (48882 2.2.2), @o / @n its four words before and after. */
-static bool dte_ok(const uint64_t *o, const uint64_t *n, enum oracle_mode mode)
+bool oracle_amd_dte_ok(const uint64_t *o, const uint64_t *n, enum oracle_mode mode)
 {
 	uint64_t gained0 = n[0] & ~o[0];
 	unsigned int w;
@@ -784,10 +787,10 @@ static bool dte_ok(const uint64_t *o, const uint64_t *n, enum oracle_mode mode)
 	if ((o[0] & 1) && (o[0] & 2)) {
 		/* Word 0: IW (62), in mode all IR (61), cleared; nothing else. */
 		if (gained0 || ((o[0] ^ n[0]) &
-				~(BIT(62) | (mode == ORACLE_ALL ? BIT(61) : 0))))
+				~(OBIT(62) | (mode == ORACLE_ALL ? OBIT(61) : 0))))
 			return false;
 		/* Word 1: I (32) cleared, SysMgt (41:40) 01b -> 00b. */
-		if ((n[1] & ~o[1]) || ((o[1] ^ n[1]) & ~(BIT(32) | (3ULL << 40))))
+		if ((n[1] & ~o[1]) || ((o[1] ^ n[1]) & ~(OBIT(32) | (3ULL << 40))))
 			return false;
 		if (((o[1] ^ n[1]) & (3ULL << 40)) && ((o[1] >> 40) & 3) != 1)
 			return false;
@@ -801,9 +804,9 @@ static bool dte_ok(const uint64_t *o, const uint64_t *n, enum oracle_mode mode)
 	 * and IW 0; word 1 becomes 0; words 2-3 only lose bits, and are 0
 	 * when V was 0.
 	 */
-	if (gained0 & ~(BIT(0) | BIT(1) | (mode == ORACLE_WRITE ? BIT(61) : 0)))
+	if (gained0 & ~(OBIT(0) | OBIT(1) | (mode == ORACLE_WRITE ? OBIT(61) : 0)))
 		return false;
-	if (!(n[0] & 1) || !(n[0] & 2) || (n[0] & (7ULL << 9)) || (n[0] & BIT(62)))
+	if (!(n[0] & 1) || !(n[0] & 2) || (n[0] & (7ULL << 9)) || (n[0] & OBIT(62)))
 		return false;
 	if (n[1])
 		return false;
@@ -827,18 +830,18 @@ static bool word_ok(const struct oracle_ws *ws, uint32_t role, unsigned int i,
 	case OR_AMD_CWWB:
 		return i != 0;	/* not the driver's cmd_sem */
 	case OR_AMD_DEVTAB:
-		return dte_ok(&old[i & ~3u], &new[i & ~3u], ws->mode);
+		return oracle_amd_dte_ok(&old[i & ~3u], &new[i & ~3u], ws->mode);
 	case OR_VTD_CTX:
 		/* 9.3, lo qword only: TT 01b -> 00b, or the pass-through rewrite. */
 		if (i & 1)
 			return false;
-		if (((o >> 2) & 3) == 1 && n == (o & ~BIT(2)))
+		if (((o >> 2) & 3) == 1 && n == (o & ~OBIT(2)))
 			return true;
 		return ((o >> 2) & 3) == 2 && !(n & 0xffc) && !(n & 3 & ~o) &&
-		       (ws->roles(ws->priv, n & A63_12) & OR_CQ_TABLE);
+		       (ws->roles(ws->priv, n & OA63_12) & OR_CQ_TABLE);
 	case OR_VTD_SM_CTX:
 		/* 9.4, qword 0 only: DTE (2) and PRE (4) cleared. */
-		return !(i % 4) && !(n & ~o) && !((o ^ n) & ~(BIT(2) | BIT(4)));
+		return !(i % 4) && !(n & ~o) && !((o ^ n) & ~(OBIT(2) | OBIT(4)));
 	case OR_VTD_PTBL:
 		/* 9.6, qword 0 only: P cleared, or pass-through -> second-level. */
 		if (i % 8)
@@ -848,7 +851,7 @@ static bool word_ok(const struct oracle_ws *ws, uint32_t role, unsigned int i,
 		return ((o >> 6) & 7) == 4 && ((n >> 6) & 7) == 2 &&
 		       ((n >> 2) & 7) >= 1 && ((n >> 2) & 7) <= 3 &&
 		       !(n & 0xe20) && !(n & 3 & ~o) &&
-		       (ws->roles(ws->priv, n & A63_12) & OR_CQ_TABLE);
+		       (ws->roles(ws->priv, n & OA63_12) & OR_CQ_TABLE);
 	case OR_VTD_SL3:
 	case OR_VTD_SL45:
 		/* 9.8: a present entry loses W (mode all: R and W). */
@@ -857,6 +860,32 @@ static bool word_ok(const struct oracle_ws *ws, uint32_t role, unsigned int i,
 		return !((o ^ n) & ~(ws->mode == ORACLE_ALL ? 3ULL : 2ULL));
 	default:
 		return false;
+	}
+}
+
+/*
+ * The bits word @i of a page with role @role may lose by a clearing
+ * transition of word_ok(). A word of a page with several roles (the fuzz
+ * images alias pages freely) may lose the union: each role's walk
+ * cleared its own bits in it.
+ */
+static uint64_t clearable(const struct oracle_ws *ws, uint32_t role,
+			  unsigned int i, uint64_t o)
+{
+	switch (role) {
+	case OR_VTD_CTX:
+		return !(i & 1) && ((o >> 2) & 3) == 1 ? OBIT(2) : 0;
+	case OR_VTD_SM_CTX:
+		return i % 4 ? 0 : OBIT(2) | OBIT(4);
+	case OR_VTD_PTBL:
+		return i % 8 ? 0 : OBIT(0);
+	case OR_VTD_SL3:
+	case OR_VTD_SL45:
+		if (!(o & 3))
+			return 0;
+		return ws->mode == ORACLE_ALL ? 3 : 2;
+	default:
+		return 0;
 	}
 }
 
@@ -882,6 +911,14 @@ void oracle_write_page(const struct oracle_ws *ws, uint64_t phys,
 		for (bit = 1; bit && can && !ok; bit <<= 1)
 			if (can & bit)
 				ok = word_ok(ws, bit, i, old, new);
+		if (!ok && can && !(new[i] & ~old[i])) {
+			uint64_t mask = 0;
+
+			for (bit = 1; bit; bit <<= 1)
+				if (can & bit)
+					mask |= clearable(ws, bit, i, old[i]);
+			ok = !((old[i] ^ new[i]) & ~mask);
+		}
 		if (!ok && !nbad++)
 			first = i;
 	}

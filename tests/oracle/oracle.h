@@ -107,6 +107,8 @@ struct oracle_result {
  * @excl_base: Exclusion Base Register (MMIO 0020h)
  * @excl_limit: Exclusion Range Limit Register (MMIO 0028h)
  * @efr: Extended Feature Register (MMIO 0030h)
+ * @dtes: 0: the device table holds min((Size + 1) * 4 KiB / 32, 65536)
+ *	DTEs, from @devtab; else this many (a fuzz image of any length)
  */
 struct oracle_amd {
 	uint64_t devtab;
@@ -114,6 +116,7 @@ struct oracle_amd {
 	uint64_t excl_base;
 	uint64_t excl_limit;
 	uint64_t efr;
+	uint32_t dtes;
 };
 
 /**
@@ -125,6 +128,10 @@ struct oracle_amd {
  * @haw: the platform's host address width in bits (address bits at or
  *	above it are reserved in every table pointer); outside 12..52 taken
  *	as 52
+ * @no_pt_table: the crash path has no table to rewrite pass-through
+ *	entries to (building the identity table failed at boot: README,
+ *	"no memory for the identity table"); a legacy pass-through entry it
+ *	left then counts as excused
  */
 struct oracle_vtd {
 	uint64_t rtaddr;
@@ -132,6 +139,7 @@ struct oracle_vtd {
 	uint64_t ecap;
 	uint64_t iqa;
 	unsigned int haw;
+	bool no_pt_table;
 };
 
 /* Called for every page a role is derived for. */
@@ -296,6 +304,19 @@ struct oracle_ws {
 void oracle_write_page(const struct oracle_ws *ws, uint64_t phys,
 		       const uint64_t *old, const uint64_t *new,
 		       struct oracle_result *r);
+
+/**
+ * oracle_amd_dte_ok() - is the change of one DTE documented?
+ * @old: its four words before the pass
+ * @new: its four words after
+ * @mode: what the pass had to revoke
+ *
+ * The rule oracle_write_page() applies to a device table (see there).
+ *
+ * Return: true when @new is @old or a documented transition of it.
+ */
+bool oracle_amd_dte_ok(const uint64_t *old, const uint64_t *new,
+		       enum oracle_mode mode);
 
 /* Roles the crash path may write (a page needs one to be written at all). */
 uint32_t oracle_role_writable(void);
