@@ -657,7 +657,10 @@ static const struct crash_dma_quiesce_record *record_of(unsigned int k)
 	return NULL;
 }
 
-/* Did the pass change any word of IOMMU @k's tables that no IOMMU in @handled owns? */
+/*
+ * Did the pass change a page of IOMMU @k's (its tables, command buffer or
+ * queue) that no other IOMMU in @handled also owns?
+ */
 static bool touched(unsigned int k, u32 handled, u64 *where)
 {
 	unsigned int i;
@@ -665,7 +668,9 @@ static bool touched(unsigned int k, u32 handled, u64 *where)
 	for (i = 0; i < NPAGES; i++) {
 		if (!(page_owner[i] & (1u << k)) || (page_owner[i] & handled & ~(1u << k)))
 			continue;
-		if (!(role_derived[i] & (OR_STRUCTURE | OR_AMD_CWWB)))
+		/* Its tables, its command buffer or queue, its completion range. */
+		if (!(role_derived[i] & (OR_STRUCTURE | OR_AMD_CWWB | OR_AMD_CMDBUF |
+					 OR_VTD_IQ)))
 			continue;
 		if (memcmp(snap_before + i * 4096ULL, snap_after + i * 4096ULL, 4096)) {
 			*where = MODEL_RAM_BASE + i * 4096ULL;
