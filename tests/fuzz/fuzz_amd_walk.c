@@ -33,13 +33,18 @@
  *    without deadline ends; the walk is idempotent;
  *  - amd_cq_collect() over the changed bitmap finds the DomainIDs the
  *    table now holds for those DTEs; amd_cq_mark_last() marks exactly
- *    the highest changed DeviceID of every domain.
+ *    the highest changed DeviceID of every domain;
+ *  - the whole-state oracles of tests/oracle (issue 18): once a walk has
+ *    covered the whole table, no DTE grants write any more (mode all:
+ *    any access): V=1, TV=1, IW=0, I=0, SysMgt != 01b (and IR=0); every
+ *    changed DTE makes a transition the promise documents.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../drivers/iommu/amd/crash_quiesce_hw.h"
+#include "../oracle/oracle.c"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
@@ -110,6 +115,46 @@ static void walk(struct run *r, u64 *table, u32 count,
 }
 
 static struct run ra, rb, rc;
+
+/* The table as the oracles' memory: DTE i at "physical" address 32 * i. */
+struct tview {
+	const u64 *table;
+	u32 count;
+};
+
+static const uint64_t *tv_page(void *priv, uint64_t phys)
+{
+	const struct tview *v = priv;
+
+	return phys < (u64)v->count * 32 ? v->table + phys / 8 : NULL;
+}
+
+static bool tv_usable(void *priv, uint64_t phys)
+{
+	(void)priv;
+	(void)phys;
+	return true;
+}
+
+/* The whole table after a walk that covered all of it (oracle.h). */
+static void oracle_checks(const u64 *orig, const u64 *table, u32 count,
+			  enum crash_dma_quiesce_mode mode)
+{
+	enum oracle_mode om = mode == CRASH_DMA_QUIESCE_ALL ? ORACLE_ALL : ORACLE_WRITE;
+	struct tview v = { table, count };
+	struct oracle_mem m = { tv_page, tv_usable, &v };
+	struct oracle_amd u = { .devtab = 0, .dtes = count };
+	struct oracle_result r;
+	u32 i;
+
+	if (!count)
+		return;		/* no table (.dtes = 0 would mean "from the register") */
+	memset(&r, 0, sizeof(r));
+	oracle_amd_complete(&m, &u, om, NULL, NULL, &r);
+	CHECK(!r.bad && !r.excused);
+	for (i = 0; i < count; i++)
+		CHECK(oracle_amd_dte_ok(&orig[(size_t)i * 4], &table[(size_t)i * 4], om));
+}
 static u64 dom_ref[AMD_CQ_BITMAP_WORDS], ats_ref[AMD_CQ_BITMAP_WORDS];
 static u64 seen[AMD_CQ_BITMAP_WORDS], last[AMD_CQ_BITMAP_WORDS];
 static u32 maxdev[65536];
@@ -267,6 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	walk(&rc, full, count, mode, false, UINT32_MAX);
 	CHECK(!memcmp(full, table, bytes));
+	oracle_checks(orig, table, count, mode);
 	CHECK(!memcmp(rc.changed, ra.changed, sizeof(ra.changed)));
 	CHECK(rc.rec.entries_changed == ra.rec.entries_changed);
 

@@ -16,9 +16,13 @@
  *          never)
  *  20  u8  root page (ff: the u64 at 21 is the raw root address)
  *  21  u64 raw root address
- *  29  3 x u8 pt_root page by AW 1..3 (0: none)
+ *  29  3 x u8 pt_root by AW 1..3: 0 none, else the replacement table for
+ *      that AW, one of three pages after the image that the records
+ *      cannot write: read-only (every entry R only) in mode write, empty
+ *      in mode all, as the kernel's identity and empty tables are
  *  32  records of 11 bytes: u8 page, u16 qword index (mod 512), u64 value,
- *      written into FZ_PAGES zeroed 4-KiB pages at physical FZ_BASE.
+ *      written into FZ_PAGES zeroed 4-KiB pages at physical FZ_BASE (48
+ *      pages: room for a 16384-entry PASID directory, PASID 0xfffff).
  *
  * The map callback refuses anything outside the image and traps on a
  * request that is not one aligned page. Invariants (__builtin_trap()),
@@ -36,19 +40,34 @@
  *    (PGTT 001b: blocked, its table never written);
  *  - the counts agree with the bitmaps and the state, BAD_ROOT scans
  *    nothing, and a walk stopped by the deadline made exactly one check
- *    past its budget.
+ *    past its budget;
+ *  - the whole-state oracles of tests/oracle (issue 18), with the pages'
+ *    roles from the oracle's own walk of the image before the pass: every
+ *    changed word is a documented transition in a page only the IOMMU
+ *    uses, and a page reached only as a first-level table (possibly the
+ *    CPU's) is never written (write set); after a walk that neither timed
+ *    out nor rejected anything, no valid present context entry keeps DTE
+ *    or PRE, no valid present PASID entry is first-level or pass-through,
+ *    and no present entry of a second-level or nested entry's top-level
+ *    table keeps W (mode all: R or W); after a PARTIAL one, every entry
+ *    that still grants lies below a table the walk could not use
+ *    (completeness, judged on images whose pages have one role at most,
+ *    as in fuzz_vtd_walk.c).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../drivers/iommu/intel/crash_quiesce_sm_hw.h"
+#include "../oracle/oracle.c"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
-#define FZ_PAGES	16
+#define FZ_PAGES	48
 #define FZ_BASE		0x100000ULL
-#define FZ_SIZE		((u64)FZ_PAGES * 4096)
+/* The image, then the three replacement tables (pt_root). */
+#define FZ_SIZE		((u64)(FZ_PAGES + 3) * 4096)
 #define FZ_HDR		32
 #define FZ_REC		11
 
@@ -104,6 +123,54 @@ static u32 popcount_map(const u64 *map, u32 words)
 	return n;
 }
 
+/* ------------------------------------------- whole-state oracles (issue 18) */
+
+static u32 roles[FZ_PAGES + 3];
+static u8 image[FZ_SIZE] __attribute__((aligned(4096)));
+static u8 image_orig[FZ_SIZE] __attribute__((aligned(4096)));
+
+static const uint64_t *fz_page(void *priv, uint64_t phys)
+{
+	u8 *mem = priv;
+
+	if (phys < FZ_BASE || phys - FZ_BASE >= FZ_SIZE)
+		return NULL;
+	return (const uint64_t *)(mem + (phys - FZ_BASE));
+}
+
+/* What fz_map() accepts is what the walk may use. */
+static bool fz_usable(void *priv, uint64_t phys)
+{
+	(void)priv;
+	return phys >= FZ_BASE && phys - FZ_BASE < FZ_SIZE;
+}
+
+static void fz_role(void *priv, uint64_t phys, uint32_t role)
+{
+	(void)priv;
+	if (phys >= FZ_BASE && phys - FZ_BASE < FZ_SIZE)
+		roles[(phys - FZ_BASE) / 4096] |= role;
+}
+
+static uint32_t fz_roles(void *priv, uint64_t phys)
+{
+	(void)priv;
+	if (phys < FZ_BASE || phys - FZ_BASE >= FZ_SIZE)
+		return 0;
+	return roles[(phys - FZ_BASE) / 4096];
+}
+
+/* Does every page have one table role at most? */
+static bool fz_alias_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_PAGES + 3; i++)
+		if (__builtin_popcount(roles[i] & OR_STRUCTURE) > 1)
+			return false;
+	return true;
+}
+
 static u64 dids[65536 / 64], ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 memo[1024], pairs[64], changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static struct crash_dma_quiesce_record rec;
@@ -122,6 +189,49 @@ static bool pt_redirect(u64 o, u64 n, const struct vtd_cq_walk *w)
 	return !(n & 0xe20ULL) && !(n & 3 & ~o);
 }
 
+/* Write set and completeness (tests/oracle) of the walk just done. */
+static void whole_state(const struct vtd_cq_walk *w, u8 *orig, u8 *mem)
+{
+	enum oracle_mode mode = w->mode == CRASH_DMA_QUIESCE_ALL ? ORACLE_ALL : ORACLE_WRITE;
+	struct oracle_mem before = { fz_page, fz_usable, orig };
+	struct oracle_mem after = { fz_page, fz_usable, mem };
+	/* RTADDR_REG.TTM 01b: scalable mode. */
+	struct oracle_vtd u = {
+		.rtaddr = (w->root_phys & ~0xfffULL) | 1ULL << 10,
+		.cap = w->cap, .ecap = w->ecap, .haw = w->haw,
+	};
+	struct oracle_ws ws = { mode, fz_roles, NULL };
+	struct oracle_result r;
+	unsigned int i;
+
+	memset(roles, 0, sizeof(roles));
+	for (i = 0; i < 3; i++)
+		roles[FZ_PAGES + i] = OR_CQ_TABLE;
+	if (w->root_phys & 0xfff)
+		return;		/* BAD_ROOT: the walk touched nothing (checked below) */
+	oracle_vtd_roles(&before, &u, fz_role, NULL);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < FZ_PAGES + 3; i++)
+		oracle_write_page(&ws, FZ_BASE + i * 4096ULL,
+				  (const uint64_t *)(orig + i * 4096),
+				  (const uint64_t *)(mem + i * 4096), &r);
+	if (r.bad)
+		fprintf(stderr, "fuzz_vtd_sm_walk: write set: %s\n", r.first);
+	CHECK(!r.bad);
+	if (w->dry_run || w->timed_out || !fz_alias_free())
+		return;
+	if (rec.state != CRASH_DMA_QUIESCE_DONE && rec.state != CRASH_DMA_QUIESCE_PARTIAL)
+		return;
+	memset(&r, 0, sizeof(r));
+	oracle_vtd_complete(&after, &u, mode, &r);
+	if (r.bad || (rec.state == CRASH_DMA_QUIESCE_DONE && r.excused))
+		fprintf(stderr, "fuzz_vtd_sm_walk: completeness (state %u): %s%s\n",
+			rec.state, r.first, r.bad ? "" : r.first_excused);
+	CHECK(!r.bad);
+	if (rec.state == CRASH_DMA_QUIESCE_DONE)
+		CHECK(!r.excused);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const u32 memo_sizes[4] = { 0, 4, 64, 1024 };
@@ -138,9 +248,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < FZ_HDR)
 		return 0;
-	f.mem = calloc(1, FZ_SIZE);
-	orig = malloc(FZ_SIZE);
-	CHECK(f.mem && orig);
+	/*
+	 * Static images (a global's redzone lets ASan see an overrun as a
+	 * heap buffer's would): 200 KiB allocated per input cost more than
+	 * the walk.
+	 */
+	f.mem = image;
+	orig = image_orig;
+	memset(f.mem, 0, FZ_SIZE);
 	for (i = FZ_HDR; i + FZ_REC <= size; i += FZ_REC) {
 		u32 page = data[i] % FZ_PAGES;
 		u32 q = (data[i + 1] | (u32)data[i + 2] << 8) % 512;
@@ -148,9 +263,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(f.mem + page * 4096 + q * 8, &v, 8);
 	}
+	flags = data[17];
+	/* The replacement tables: read-only (mode write) or empty (mode all). */
+	for (i = 0; i < 3 * 512; i++)
+		((u64 *)(f.mem + FZ_PAGES * 4096))[i] = flags & 1 ? 0 : 1;
 	memcpy(orig, f.mem, FZ_SIZE);
 
-	flags = data[17];
 	memset(&w, 0, sizeof(w));
 	memset(&sm, 0, sizeof(sm));
 	w.cap = get64(data);
@@ -171,7 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w.root_phys = FZ_BASE + (u64)(data[20] % FZ_PAGES) * 4096;
 	for (aw = 1; aw <= 3; aw++)
 		w.pt_root[aw] = data[28 + aw] ?
-			FZ_BASE + (u64)(data[28 + aw] % FZ_PAGES) * 4096 : 0;
+			FZ_BASE + (u64)(FZ_PAGES + aw - 1) * 4096 : 0;
 	sm.pairs = pairs;
 	sm.pairs_size = flags & 0x40 ? 4 : 64;
 
@@ -203,10 +321,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pt_redirect(o[i], n[i], &w))
 			continue;
 		CHECK(!gained);
-		/* P (bit 0) of a pass-through or first-level PASID entry. */
+		/*
+		 * Issue 18: P (bit 0) of a pass-through PASID entry, or of a
+		 * first-level one, blocked at the PASID entry (its table may
+		 * be the CPU's).
+		 */
 		if (w.mode == CRASH_DMA_QUIESCE_WRITE && (diff & 1))
 			CHECK(((o[i] >> 6) & 7) == 4 || ((o[i] >> 6) & 7) == 1);
 	}
+
+	whole_state(&w, orig, f.mem);
 
 	/* Counts and state. */
 	CHECK(rec.flags & CRASH_DMA_QUIESCE_F_SCALABLE);
@@ -257,7 +381,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(0);
 	}
 
-	free(orig);
-	free(f.mem);
 	return 0;
 }

@@ -15,7 +15,11 @@
  *  20  u8  root page (root table at page N of the image; ff: the u64 at
  *          21 is used as the raw RTADDR)
  *  21  u64 raw root address
- *  29  3 x u8 pt_root page by AW 1..3 (0: none)
+ *  29  3 x u8: all 0, no replacement tables for pass-through entries (as
+ *      when the kernel failed to build them at boot); else one per AW 1..3,
+ *      three pages after the image that the records cannot write:
+ *      read-only (every entry R only) in mode write, empty in mode all,
+ *      as the kernel's identity and empty tables are
  *  32  records of 11 bytes: u8 page, u16 qword index (mod 512), u64 value,
  *      written into an image of FZ_PAGES zeroed 4-KiB pages at physical
  *      FZ_BASE. Sparse writes let short inputs build deep structures.
@@ -34,19 +38,33 @@
  *  - the counts agree: entries_changed equals the bits of rec->changed,
  *    nr_dids / nr_ats the bits of their bitmaps, the state matches
  *    timed_out / entries_rejected, BAD_ROOT scans nothing, the identity
- *    flag matches nr_identity, and the deadline check stops the walk.
+ *    flag matches nr_identity, and the deadline check stops the walk;
+ *  - the whole-state oracles of tests/oracle (issue 18), with the pages'
+ *    roles from the oracle's own walk of the image before the pass: every
+ *    changed word is a documented transition in a page only the IOMMU
+ *    uses (write set); after a walk that neither timed out nor rejected
+ *    anything, no valid present context entry keeps TT 01b or 10b and no
+ *    present entry of its top-level table keeps W (mode all: R or W);
+ *    after a PARTIAL one, every entry that still grants lies below a
+ *    table the walk could not use (completeness). Completeness is judged
+ *    on images whose pages each have one role at most: where a context
+ *    table is also a second-level table, say, the walk's own write in one
+ *    role may re-grant in the other, which no real kernel can produce.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../drivers/iommu/intel/crash_quiesce_hw.h"
+#include "../oracle/oracle.c"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
 #define FZ_PAGES	12
 #define FZ_BASE		0x100000ULL
-#define FZ_SIZE		((u64)FZ_PAGES * 4096)
+/* The image, then the three replacement tables (pt_root). */
+#define FZ_SIZE		((u64)(FZ_PAGES + 3) * 4096)
 #define FZ_HDR		32
 #define FZ_REC		11
 
@@ -104,10 +122,102 @@ static u32 popcount_map(const u64 *map, u32 words)
 	return n;
 }
 
+/* ------------------------------------------- whole-state oracles (issue 18) */
+
+static u32 roles[FZ_PAGES + 3];
+static u8 image[FZ_SIZE] __attribute__((aligned(4096)));
+static u8 image_orig[FZ_SIZE] __attribute__((aligned(4096)));
+
+static const uint64_t *fz_page(void *priv, uint64_t phys)
+{
+	u8 *mem = priv;
+
+	if (phys < FZ_BASE || phys - FZ_BASE >= FZ_SIZE)
+		return NULL;
+	return (const uint64_t *)(mem + (phys - FZ_BASE));
+}
+
+/* What fz_map() accepts is what the walk may use. */
+static bool fz_usable(void *priv, uint64_t phys)
+{
+	(void)priv;
+	return phys >= FZ_BASE && phys - FZ_BASE < FZ_SIZE;
+}
+
+static void fz_role(void *priv, uint64_t phys, uint32_t role)
+{
+	(void)priv;
+	if (phys >= FZ_BASE && phys - FZ_BASE < FZ_SIZE)
+		roles[(phys - FZ_BASE) / 4096] |= role;
+}
+
+static uint32_t fz_roles(void *priv, uint64_t phys)
+{
+	(void)priv;
+	if (phys < FZ_BASE || phys - FZ_BASE >= FZ_SIZE)
+		return 0;
+	return roles[(phys - FZ_BASE) / 4096];
+}
+
+/* Does every page have one table role at most? */
+static bool fz_alias_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_PAGES + 3; i++)
+		if (__builtin_popcount(roles[i] & OR_STRUCTURE) > 1)
+			return false;
+	return true;
+}
+
 static u64 dids[65536 / 64], ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 memo[1024];
 static struct crash_dma_quiesce_record rec;
+
+/* Write set and completeness (tests/oracle) of the walk just done. */
+static void whole_state(const struct vtd_cq_walk *w, u8 *orig, u8 *mem)
+{
+	enum oracle_mode mode = w->mode == CRASH_DMA_QUIESCE_ALL ? ORACLE_ALL : ORACLE_WRITE;
+	struct oracle_mem before = { fz_page, fz_usable, orig };
+	struct oracle_mem after = { fz_page, fz_usable, mem };
+	struct oracle_vtd u = {
+		.rtaddr = w->root_phys, .cap = w->cap, .ecap = w->ecap,
+		.haw = w->haw, .no_pt_table = !w->pt_root[1],
+	};
+	struct oracle_ws ws = { mode, fz_roles, NULL };
+	struct oracle_result r;
+	unsigned int i;
+
+	memset(roles, 0, sizeof(roles));
+	for (i = 0; i < 3; i++)
+		roles[FZ_PAGES + i] = OR_CQ_TABLE;
+	/* The register's TTM is 00b: a legacy root table, whatever the address. */
+	u.rtaddr &= ~0xfffULL;
+	if (w->root_phys & 0xfff)
+		return;		/* BAD_ROOT: the walk touched nothing (checked below) */
+	oracle_vtd_roles(&before, &u, fz_role, NULL);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < FZ_PAGES + 3; i++)
+		oracle_write_page(&ws, FZ_BASE + i * 4096ULL,
+				  (const uint64_t *)(orig + i * 4096),
+				  (const uint64_t *)(mem + i * 4096), &r);
+	if (r.bad)
+		fprintf(stderr, "fuzz_vtd_walk: write set: %s\n", r.first);
+	CHECK(!r.bad);
+	if (w->dry_run || w->timed_out || !fz_alias_free())
+		return;
+	if (rec.state != CRASH_DMA_QUIESCE_DONE && rec.state != CRASH_DMA_QUIESCE_PARTIAL)
+		return;
+	memset(&r, 0, sizeof(r));
+	oracle_vtd_complete(&after, &u, mode, &r);
+	if (r.bad || (rec.state == CRASH_DMA_QUIESCE_DONE && r.excused))
+		fprintf(stderr, "fuzz_vtd_walk: completeness (state %u): %s%s\n",
+			rec.state, r.first, r.bad ? "" : r.first_excused);
+	CHECK(!r.bad);
+	if (rec.state == CRASH_DMA_QUIESCE_DONE)
+		CHECK(!r.excused);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -123,9 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < FZ_HDR)
 		return 0;
-	f.mem = calloc(1, FZ_SIZE);	/* exact size: ASan sees overruns */
-	orig = malloc(FZ_SIZE);
-	CHECK(f.mem && orig);
+	/* Static images: a global's redzone lets ASan see an overrun. */
+	f.mem = image;
+	orig = image_orig;
+	memset(f.mem, 0, FZ_SIZE);
 	for (i = FZ_HDR; i + FZ_REC <= size; i += FZ_REC) {
 		u32 page = data[i] % FZ_PAGES;
 		u32 q = (data[i + 1] | (u32)data[i + 2] << 8) % 512;
@@ -133,9 +244,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(f.mem + page * 4096 + q * 8, &v, 8);
 	}
+	flags = data[17];
+	/* The replacement tables: read-only (mode write) or empty (mode all). */
+	for (i = 0; i < 3 * 512; i++)
+		((u64 *)(f.mem + FZ_PAGES * 4096))[i] = flags & 1 ? 0 : 1;
 	memcpy(orig, f.mem, FZ_SIZE);
 
-	flags = data[17];
 	memset(&w, 0, sizeof(w));
 	w.cap = get64(data);
 	w.ecap = get64(data + 8);
@@ -153,8 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		w.root_phys = FZ_BASE + (u64)(data[20] % FZ_PAGES) * 4096;
 	for (aw = 1; aw <= 3; aw++)
-		w.pt_root[aw] = data[28 + aw] ?
-			FZ_BASE + (u64)(data[28 + aw] % FZ_PAGES) * 4096 : 0;
+		w.pt_root[aw] = data[29] | data[30] | data[31] ?
+			FZ_BASE + (u64)(FZ_PAGES + aw - 1) * 4096 : 0;
 
 	f.dry = w.dry_run;
 	f.checks = 0;
@@ -208,6 +322,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!(diff & 1));
 	}
 
+	whole_state(&w, orig, f.mem);
+
 	/* Counts and state. */
 	CHECK(rec.entries_changed ==
 	      popcount_map(changed, CRASH_DMA_QUIESCE_NR_SIDS / 64));
@@ -255,7 +371,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(f.checks <= rec.entries_scanned + rec.entries_rejected + 256 + 1);
 	CHECK(f.maps <= 1 + 256 + rec.entries_scanned);
 
-	free(orig);
-	free(f.mem);
 	return 0;
 }

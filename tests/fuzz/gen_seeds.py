@@ -112,6 +112,33 @@ def vtd_seeds():
     write("vtd_walk", "bad_root", vtd_header(0, root_page=0xff) + body)
 
 
+def vtd_edge_seeds():
+    """Entries where the walk's bounds are (issue 18): root entries of
+    buses 0x00, 0x7f, 0x80 and 0xff (root qwords 0, 254, 256, 510),
+    context entries of devfns 0x00, 0x80 and 0xff, top-level entries at
+    index 0 and 511 of 3-, 4- and 5-level tables."""
+    recs = []
+    for bus, ctp in ((0x00, 1), (0x7f, 2), (0x80, 3), (0xff, 4)):
+        recs.append(rec(0, 2 * bus, page(ctp) | 1))
+    entries = [
+        (1, 0x00, ctx(0, 2, 1, page(5))),     # 00:00.0 -> shared 4-level table
+        (2, 0xff, ctx(0, 2, 2, page(8))),     # 7f:1f.7, W-only entry at 511
+        (3, 0x80, ctx(0, 3, 3, page(7))),     # 80:10.0, 5 levels
+        (3, 0xff, ctx(2, 2, 4, 0)),           # 80:1f.7, pass-through
+        (4, 0x00, ctx(1, 1, 5, page(6))),     # ff:00.0, device-TLB, 3 levels
+        (4, 0xff, ctx(0, 2, 6, page(5))),     # ff:1f.7
+    ]
+    for pg, devfn, (lo, hi) in entries:
+        recs += [rec(pg, 2 * devfn, lo), rec(pg, 2 * devfn + 1, hi)]
+    recs += [rec(5, 0, page(9) | 3), rec(5, 511, page(10) | 3),
+             rec(6, 511, page(9) | 3), rec(7, 511, page(11) | 3),
+             rec(8, 511, page(9) | 2)]
+    body = b"".join(recs)
+    write("vtd_walk", "edges_write", vtd_header(0x20) + body)
+    write("vtd_walk", "edges_all", vtd_header(0x01) + body)
+    write("vtd_walk", "edges_no_pt_table", vtd_header(0x20, pt=(0, 0, 0, 0)) + body)
+
+
 def kdump_seeds():
     ram = struct.pack("<II", 0x100, 0x40000)  # [1 MiB, 1 GiB)
     root = 0x2345000
@@ -160,5 +187,6 @@ if __name__ == "__main__":
         OUT = sys.argv[1]
     amd_seeds()
     vtd_seeds()
+    vtd_edge_seeds()
     kdump_seeds()
     takeover_seeds()

@@ -33,8 +33,9 @@ def rec(pg, q, v):
     return struct.pack("<BHQ", pg, q, v & 0xffffffffffffffff)
 
 
-def header(flags, deadline=0xffff, root_page=0, pt=(13, 14, 14), ecap=ECAP):
-    return (struct.pack("<QQBBHB", CAP, ecap, 39, flags, deadline, root_page)
+def header(flags, deadline=0xffff, root_page=0, pt=(13, 14, 14), ecap=ECAP,
+           cap=CAP):
+    return (struct.pack("<QQBBHB", cap, ecap, 39, flags, deadline, root_page)
             + struct.pack("<Q", 0) + bytes(pt))
 
 
@@ -102,7 +103,59 @@ def main():
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)
+    edge_seeds()
     kdump_seeds()
+
+
+def edge_seeds():
+    """Entries where the walk's bounds are (issue 18): buses 0x00, 0x7f,
+    0x80, 0xff (root qwords 0-1, 254-255, 256-257, 510-511), both halves,
+    devfns 0x7f and 0xff (the last entry of a half), a 16384-entry PASID
+    directory (PDTS 7: 32 pages) with PASIDs 0x3f, 0x40, 0xfffc0 and
+    0xfffff (directory entries 0, 1 and 0x3fff, PASID table entries 0 and
+    63), top-level entries at index 511. No first-level entry: these pass
+    on the crash path before issue 18's fix too."""
+    r = []
+    # Root (page 0) -> context tables: bus 0 lower page 1, bus 0x7f upper
+    # page 2, bus 0x80 lower page 3, bus 0xff upper page 4.
+    r += [rec(0, 0, page(1) | 1), rec(0, 2 * 0x7f + 1, page(2) | 1),
+          rec(0, 2 * 0x80, page(3) | 1), rec(0, 2 * 0xff + 1, page(4) | 1)]
+    # 00:0f.7 (lower, i = 127): directory page 5 (PDTS 0).
+    r += ctx(1, 127, page(5), 1 << 3)
+    # 7f:10.0 (upper, i = 0): directory page 6, DTE set.
+    r += ctx(2, 0, page(6), (1 << 3) | (1 << 2))
+    # 80:0f.7 (lower, i = 127): directory page 7.
+    r += ctx(3, 127, page(7), 1 << 3)
+    # ff:1f.7 (upper, i = 127): PDTS 7, directory pages 8-39, RID_PASID
+    # 0xfffff.
+    r += ctx(4, 127, page(8), 1 << 3, 7, 0xfffff)
+    # 7f:10.0 and 80:0f.7 share a PASID table (page 41): PASID 0 second
+    # level, PASID 1 pass-through.
+    r += [rec(5, 0, page(40) | 1), rec(6, 0, page(41) | 1),
+          rec(7, 0, page(41) | 1),
+          rec(8, 0, page(43) | 1), rec(8, 1, page(44) | 1),
+          rec(39, 511, page(45) | 1)]
+    r += pe(40, 63, sl(2, page(46)), 1)             # PASID 0x3f, 4 levels
+    r += pe(41, 0, sl(2, page(46)), 2)
+    r += pe(41, 1, 1 | 2 << 2 | 4 << 6, 3)          # pass-through
+    r += pe(43, 63, sl(2, page(46)), 4)             # PASID 0x3f
+    r += pe(44, 0, 1 | 2 << 2 | 3 << 6 | page(46), 5, 0x1234000)  # 0x40 nested
+    r += pe(45, 0, sl(1, page(42)), 6)              # PASID 0xfffc0, 3 levels
+    r += pe(45, 63, sl(3, page(47)), 7)             # PASID 0xfffff, 5 levels
+    # Top-level tables: 4 levels (page 46), 5 levels (47), 3 levels (42,
+    # a 1 GiB leaf at index 511); what they point to need not exist.
+    r += [rec(46, 0, page(11) | 3), rec(46, 511, page(12) | 3),
+          rec(47, 511, page(12) | 3), rec(42, 511, (1 << 30) | (1 << 7) | 3)]
+    body = b"".join(r)
+    cap5 = CAP | 1 << 11     # SAGAW: 5-level second-level tables too
+    seeds = {
+        "edges_write": header(0x20, cap=cap5) + body,
+        "edges_all": header(0x01, cap=cap5) + body,
+        "edges_no_pt_root": header(0x20, pt=(0, 0, 0), cap=cap5) + body,
+    }
+    for name, data in seeds.items():
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(data)
 
 
 def kdump_seeds():

@@ -137,6 +137,13 @@ extern unsigned int model_cpus;
  */
 extern int model_alloc_fail_after;
 extern int model_verbose;
+/*
+ * Set by a scenario that gives the early pass fewer invalidation queue
+ * slots than the entries it changes need: the early pass may then leave
+ * entries to the pass after the stop, and its completeness is not
+ * claimed (the pass after the stop's is).
+ */
+extern bool model_early_queue_short;
 extern unsigned long long max_possible_pfn;
 extern struct resource crashk_low_res;
 
@@ -161,8 +168,87 @@ struct model_pass {
 	unsigned int log_lines;
 };
 
-/* Run crash_dma_quiesce() once, timed by the model clock. */
+/*
+ * Run crash_dma_quiesce() once, timed by the model clock, inside the
+ * whole-state oracles (see model_early()).
+ */
 struct model_pass model_crash(void);
+
+/**
+ * model_early() - run crash_dma_quiesce_early() inside the oracles
+ *
+ * Like model_crash(), every crash-path pass goes through the whole-state
+ * oracles of tests/oracle (README.md, "Whole-state oracles"): model
+ * memory is copied before the pass and compared after it (write set:
+ * every changed word lies in a page only the IOMMU uses and makes a
+ * documented transition), and every modelled IOMMU's tables are checked
+ * for completeness (no valid present entry still grants write, or any
+ * access in mode all) as far as the pass claims it: the record's state
+ * after the stop; for the early pass, which exports no record, every
+ * IOMMU whose table pointer register the pass read, unless a deadline
+ * expired before its turn ended. An IOMMU the pass left alone must have
+ * its tables untouched. Each adds check rows to the scenario.
+ *
+ * Return: model cycles the early pass took.
+ */
+u64 model_early(void);
+
+/**
+ * model_page_role() - declare what a page of model RAM is
+ * @phys: any address in the page
+ * @roles: enum oracle_role bits (tests/oracle/oracle.h), added to what the
+ *	page had: OR_CPU_PT for a CPU page table (an SVA-bound mm's pgd,
+ *	swapper_pg_dir: never written by the crash path), OR_DATA for a data
+ *	page (the same, and the default for an untagged page)
+ *
+ * The oracles also derive roles themselves, before each pass, by walking
+ * each modelled IOMMU's tables from its registers.
+ */
+void model_page_role(u64 phys, u32 roles);
+
+/**
+ * model_driver_store() - a store by the scenario's "driver" during a pass
+ * @p: the word (a pointer into model RAM)
+ * @val: the value
+ *
+ * For hooks that play another CPU (test_cmpxchg_hook): the write-set
+ * oracle compares the crash path's changes with the value the driver
+ * stored, not with the memory before the pass, and the completeness
+ * oracle counts an AMD DTE the driver rewrote as one the crash path could
+ * not use; each such store is printed as exempt.
+ */
+void model_driver_store(u64 *p, u64 val);
+
+/*
+ * The modelled IOMMUs, for the oracles (model_amd.c and model_vtd.c add
+ * theirs when created). @blocked: devices whose entries refused reads
+ * after the pass although they allowed them before the first pass (mode
+ * write); @snp: the IOMMU reports SNPSup (its count may be larger).
+ */
+struct oracle_mem;
+struct oracle_result;
+typedef void (*model_role_fn)(void *priv, uint64_t phys, uint32_t role);
+struct model_iommu_ops {
+	void (*roles)(void *hw, const struct oracle_mem *m, model_role_fn add,
+		      void *priv);
+	void (*complete)(void *hw, const struct oracle_mem *m, int mode,
+			 bool (*raced)(void *priv, uint64_t phys),
+			 struct oracle_result *r);
+	unsigned int (*blocked)(void *hw, const struct oracle_mem *before,
+				const struct oracle_mem *after);
+	bool (*snp)(void *hw);
+};
+
+/**
+ * model_iommu_add() - make a modelled IOMMU known to the oracles
+ * @ops: its callbacks
+ * @hw: its model
+ * @mmio_phys: its register window (records are matched by it)
+ * @table_reads: counter its register file increments when the table
+ *	pointer register (AMD Device Table Base, VT-d RTADDR_REG) is read
+ */
+void model_iommu_add(const struct model_iommu_ops *ops, void *hw,
+		     u64 mmio_phys, const u32 *table_reads);
 
 /*
  * Slack allowed past the budget: the deadline can pass during the last
@@ -215,6 +301,10 @@ struct amd_m_tlb {
  *	write-back range on SNP parts)
  * @cwwb_enforced: knob: a COMPLETION_WAIT store outside [excl_base,
  *	excl_limit + 4 KiB) is refused (processing halts)
+ * @snp_en: knob: SNP is enabled: a V=1, TV=1 DTE with Mode 0 is refused
+ *	(Linux 6.1: "DTE[Mode]=0 is prohibited on SNP-enabled system")
+ * @snp_known: the scenario says whether SNP is enabled (@snp_en); else
+ *	the oracles only know SNPSup from the EFR
  * @atc_ignore: knob: the devices ignore INVALIDATE_IOTLB_PAGES (their
  *	ATCs keep every translation)
  * @head, @tail: MMIO 2000h, 2008h (byte offsets into the command buffer)
@@ -228,6 +318,8 @@ struct amd_m_tlb {
  * @busy_until: completion time of the command at the head
  * @ops: commands executed, by opcode
  * @illegal: illegal commands seen
+ * @table_reads: reads of the Device Table Base register (the oracles tell
+ *	from it which IOMMUs a pass looked at)
  * @dtc: device table cache (by DeviceID)
  * @iotlb: translations (by DomainID, page), permission ANDed over the DTE
  *	and every page-table level
@@ -240,6 +332,8 @@ struct amd_model {
 	u64 devtab, cmdbuf, control, efr;
 	u64 excl_base, excl_limit;
 	bool cwwb_enforced;
+	bool snp_en;
+	bool snp_known;
 	bool atc_ignore;
 	u32 head, tail;
 	bool stopped;
@@ -250,6 +344,7 @@ struct amd_model {
 	u64 busy_until;
 	u32 ops[16];
 	u32 illegal;
+	u32 table_reads;	/* reads of Device Table Base (for the oracles) */
 	struct amd_m_dte_cache dtc[AMD_M_CACHE];
 	struct amd_m_tlb iotlb[AMD_M_CACHE];
 	struct amd_m_tlb atc[AMD_M_CACHE];
@@ -373,6 +468,7 @@ struct vtd_model {
 	struct amd_m_tlb atc[VTD_M_CACHE];
 	struct vtd_sm_model *sm;	/* scalable mode (model_vtd_sm.c) */
 	bool qemu_iqa;	/* knob: IQA.DW not read back, a misaligned tail ignored (QEMU 7.2) */
+	u32 table_reads;	/* reads of RTADDR_REG (for the oracles) */
 };
 
 /* Descriptor types, VT-d section 6.5.2 (bits 3:0). */

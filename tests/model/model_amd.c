@@ -10,6 +10,7 @@
 
 #include "model.h"
 #include "amd_iommu_types.h"
+#include "../oracle/oracle.h"
 
 struct amd_iommu *model_amd_iommu_list;
 bool amd_iommu_snp_en;
@@ -211,7 +212,11 @@ static u64 amd_reg(struct amd_model *m, u32 off)
 
 static u64 amd_read(void *hw, u32 off, unsigned int size)
 {
-	u64 v = amd_reg(hw, off & ~7U);
+	struct amd_model *m = hw;
+	u64 v = amd_reg(m, off & ~7U);
+
+	if ((off & ~7U) == R_DEVTAB)
+		m->table_reads++;
 
 	return size == 8 ? v : (u32)(v >> (8 * (off & 4)));
 }
@@ -263,6 +268,58 @@ static const struct model_mmio_ops amd_ops = {
 	.read = amd_read, .write = amd_write, .tick = amd_tick,
 };
 
+/* The oracles' view of this IOMMU: its registers (tests/oracle). */
+static struct oracle_amd amd_oracle_regs(const struct amd_model *m)
+{
+	struct oracle_amd u = {
+		.devtab = m->devtab, .cmdbuf = m->cmdbuf,
+		.excl_base = m->excl_base, .excl_limit = m->excl_limit,
+		.efr = m->efr, .snp_enabled = m->snp_en,
+	};
+
+	return u;
+}
+
+static void amd_oracle_roles(void *hw, const struct oracle_mem *mem,
+			     model_role_fn add, void *priv)
+{
+	struct oracle_amd u = amd_oracle_regs(hw);
+
+	oracle_amd_roles(mem, &u, add, priv);
+}
+
+static void amd_oracle_complete(void *hw, const struct oracle_mem *mem, int mode,
+				bool (*raced)(void *priv, uint64_t phys),
+				struct oracle_result *r)
+{
+	struct oracle_amd u = amd_oracle_regs(hw);
+
+	oracle_amd_complete(mem, &u, mode, raced, NULL, r);
+}
+
+static unsigned int amd_oracle_blocked(void *hw, const struct oracle_mem *before,
+				       const struct oracle_mem *after)
+{
+	struct oracle_amd u = amd_oracle_regs(hw);
+
+	return oracle_amd_blocked(before, after, &u);
+}
+
+/* SNPSup in the EFR (bit 63) without SNP known to be enabled or not. */
+static bool amd_oracle_snp(void *hw)
+{
+	const struct amd_model *m = hw;
+
+	return (m->efr & (1ULL << 63)) && !m->snp_known;
+}
+
+static const struct model_iommu_ops amd_oracle_ops = {
+	.roles = amd_oracle_roles,
+	.complete = amd_oracle_complete,
+	.blocked = amd_oracle_blocked,
+	.snp = amd_oracle_snp,
+};
+
 struct amd_model *amd_model_new(void)
 {
 	struct amd_model *m = calloc(1, sizeof(*m));
@@ -277,6 +334,7 @@ struct amd_model *amd_model_new(void)
 		;
 	*pp = i;
 	m->iommu_link = i;
+	model_iommu_add(&amd_oracle_ops, m, m->mmio_phys, &m->table_reads);
 	return m;
 }
 
@@ -364,6 +422,9 @@ bool amd_model_dma(struct amd_model *m, u16 devid, u64 iova, bool write,
 		return true;
 	perm = (u8)(((w0 >> 61) & 1) | (((w0 >> 62) & 1) << 1));	/* IR, IW */
 	mode = (w0 >> 9) & 7;
+	/* SNP enabled: Mode 0 with TV=1 is prohibited, the DTE is refused. */
+	if (m->snp_en && !mode)
+		return false;
 	if (mode) {
 		/* IOTLB by DomainID (DTE bits 79:64 = word 1 bits 15:0). */
 		t = cached ? tlb_get(m->iotlb, (u16)w1, page) : NULL;

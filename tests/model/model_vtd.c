@@ -13,6 +13,7 @@
 #include "model.h"
 #include "iommu.h"
 #include <linux/dmar.h>
+#include "../oracle/oracle.h"
 
 struct dmar_drhd_unit *model_drhd_units;
 
@@ -272,7 +273,11 @@ static u64 vtd_reg(struct vtd_model *m, u32 off)
 
 static u64 vtd_read(void *hw, u32 off, unsigned int size)
 {
-	u64 v = vtd_reg(hw, off & ~7U);
+	struct vtd_model *m = hw;
+	u64 v = vtd_reg(m, off & ~7U);
+
+	if ((off & ~7U) == R_RTADDR)
+		m->table_reads++;
 
 	return size == 8 ? v : (u32)(v >> (8 * (off & 4)));
 }
@@ -331,6 +336,56 @@ static const struct model_mmio_ops vtd_ops = {
 	.read = vtd_read, .write = vtd_write, .tick = vtd_tick,
 };
 
+/* The oracles' view of this unit: its registers (tests/oracle). */
+static struct oracle_vtd vtd_oracle_regs(const struct vtd_model *m)
+{
+	struct oracle_vtd u = {
+		.rtaddr = m->rtaddr, .cap = m->cap, .ecap = m->ecap,
+		.iqa = m->iqa, .haw = boot_cpu_data.x86_phys_bits,
+	};
+
+	return u;
+}
+
+static void vtd_oracle_roles(void *hw, const struct oracle_mem *mem,
+			     model_role_fn add, void *priv)
+{
+	struct oracle_vtd u = vtd_oracle_regs(hw);
+
+	oracle_vtd_roles(mem, &u, add, priv);
+}
+
+static void vtd_oracle_complete(void *hw, const struct oracle_mem *mem, int mode,
+				bool (*raced)(void *priv, uint64_t phys),
+				struct oracle_result *r)
+{
+	struct oracle_vtd u = vtd_oracle_regs(hw);
+
+	(void)raced;
+	oracle_vtd_complete(mem, &u, mode, r);
+}
+
+static unsigned int vtd_oracle_blocked(void *hw, const struct oracle_mem *before,
+				       const struct oracle_mem *after)
+{
+	struct oracle_vtd u = vtd_oracle_regs(hw);
+
+	return oracle_vtd_blocked(before, after, &u);
+}
+
+static bool vtd_oracle_snp(void *hw)
+{
+	(void)hw;
+	return false;
+}
+
+static const struct model_iommu_ops vtd_oracle_ops = {
+	.roles = vtd_oracle_roles,
+	.complete = vtd_oracle_complete,
+	.blocked = vtd_oracle_blocked,
+	.snp = vtd_oracle_snp,
+};
+
 struct vtd_model *vtd_model_new(u64 cap, u64 ecap)
 {
 	struct vtd_model *m = calloc(1, sizeof(*m));
@@ -354,6 +409,7 @@ struct vtd_model *vtd_model_new(u64 cap, u64 ecap)
 	for (pp = &model_drhd_units; *pp; pp = &(*pp)->next)
 		;
 	*pp = m->drhd;
+	model_iommu_add(&vtd_oracle_ops, m, m->mmio_phys, &m->table_reads);
 	return m;
 }
 

@@ -18,6 +18,7 @@
 #include "model_kernel.h"
 #include "amd_iommu_types.h"
 #include "amd_iommu.h"
+#include "../oracle/oracle.h"
 
 #define DTE_V		(1ULL << 0)
 #define DTE_TV		(1ULL << 1)
@@ -747,13 +748,10 @@ static void driver_in_sync(struct amd_model *m)
 	m->iommu_link->cmd_buf_head = m->head;
 }
 
-/* Run the early pass; return the model cycles it took. */
+/* Run the early pass (inside the oracles); return the model cycles it took. */
 static u64 early(void)
 {
-	u64 t0 = model_now;
-
-	crash_dma_quiesce_early();
-	return model_now - t0;
+	return model_early();
 }
 
 static bool changed_bit(unsigned int i, u16 id)
@@ -853,7 +851,7 @@ static void race_hook(u64 *p)
 {
 	if (p != model_mem(devtab + devs[0].id * 32ULL, 8) || !race_new_w0)
 		return;
-	*p = race_new_w0;
+	model_driver_store(p, race_new_w0);
 	race_new_w0 = 0;
 }
 
@@ -1074,20 +1072,47 @@ static void early_overlap(void)
 }
 
 /*
- * SNP enabled at boot: the rewrite of a V=1, TV=0 entry (TV=1, Mode 0)
- * is a DTE an SNP IOMMU refuses, blocking reads too; the record counts
- * that device as blocked. Without SNP nothing is counted blocked.
+ * SNP enabled at boot: Linux 6.1 then writes V=1, TV=0 for every DTE
+ * without a page table (init_device_table_dma(), set_dte_entry() for
+ * domain 0), since SNP prohibits Mode 0 with TV=1. The crash path's
+ * rewrite of those entries (TV=1, Mode 0) is a DTE the IOMMU refuses,
+ * reads included: the record counts every such device as blocked, as
+ * the oracle does from the tables. Without SNP nothing is blocked.
  */
 static void snp_tv0(bool snp)
 {
 	struct amd_model *m;
 	struct model_pass p;
+	unsigned int i;
+	u64 w0;
 
 	amd_iommu_snp_en = snp;
-	m = one(true);
+	build_devtab();
+	if (snp) {
+		for (i = 0; i < NDTE; i++) {
+			w0 = model_rd64(devtab + i * 32ULL);
+			if (!((w0 >> 9) & 7) && (w0 & DTE_TV) && i != 0x30) {
+				model_wr64(devtab + i * 32ULL, DTE_V);
+				model_wr64(devtab + i * 32ULL + 8, 0);
+			}
+		}
+	}
+	m = iommu(true);
+	m->snp_known = true;
+	m->snp_en = snp;
+	if (snp)
+		m->efr |= m->iommu_link->features |= 1ULL << 63;
+	boot(&m, 1);
 	p = model_crash();
-	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
-	CHECK_EQ(model_name("devices-blocked"), rec(0)->entries_blocked, snp ? 1 : 0);
+	CHECK_EQ(model_name("inval"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("tables-refuse-writes"), writable(m, false), 0);
+	CHECK_EQ(model_name("oracle-writes-refused"), writable(m, true), 0);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	/* SNP: every DTE but 0x10, 0x28 (translated) and 0x30 (read-only). */
+	CHECK_EQ(model_name("devices-blocked"), rec(0)->entries_blocked,
+		 snp ? NDTE - 3 : 0);
+	CHECK(model_name("translated-reads-kept"), amd_model_dma(m, 0x10, IOVA, false, true));
+	CHECK_EQ(model_name("tv0-reads"), amd_model_dma(m, 0x20, IOVA, false, false), !snp);
 }
 static void snp_on(void) { snp_tv0(true); }
 static void snp_off(void) { snp_tv0(false); }
@@ -1112,6 +1137,225 @@ static void early_not_run(int why)
 static void early_off(void) { early_not_run(0); }
 static void early_no_image(void) { early_not_run(1); }
 static void early_post_notifiers(void) { early_not_run(2); }
+
+/* ------------------------------------------------------------------
+ * Whole-state scenarios (issue 18): a full 64K-entry device table with
+ * entries at its bounds, random DTEs over all of it, and DTEs with guest
+ * translation (GV) whose GCR3 tables point at CPU page tables. The
+ * whole-state oracles of model_crash() judge every DTE; the DMA checks
+ * are a second opinion on what the scenario built.
+ */
+
+#define DTE_GV		(1ULL << 55)
+
+/* A 2 MiB device table (65536 DTEs), every DTE as Linux 6.1 writes it. */
+static u64 full_table(void)
+{
+	u64 tab = model_alloc_page();
+	unsigned int i;
+
+	for (i = 1; i < 512; i++)
+		model_alloc_page();	/* consecutive */
+	for (i = 0; i < 65536; i++)
+		model_wr64(tab + i * 32ULL, DTE_V | DTE_TV);
+	return tab;
+}
+
+/* An IOMMU over device table @tab of @size_field (Size, bits 8:0). */
+static struct amd_model *iommu_on(u64 tab, u64 size_field, bool ia)
+{
+	struct amd_model *m = amd_model_new();
+
+	m->devtab = tab | size_field;
+	m->cmdbuf = model_alloc_page() | (8ULL << 56);
+	m->control = CTRL_EN;
+	m->efr = ia ? EFR_IA : 0;
+	m->iommu_link->features = m->efr;
+	m->head = m->tail = 0x40;
+	return m;
+}
+
+static const u16 edge_ids[] = {
+	0x0000, 0x00ff, 0x0100, 0x7fff, 0x8000, 0xff00, 0xfffe, 0xffff,
+};
+#define NEDGE	(sizeof(edge_ids) / sizeof(edge_ids[0]))
+
+static void full_table_edges(void)
+{
+	struct amd_model *m;
+	unsigned int i, n;
+	struct model_pass p;
+	u64 tab;
+
+	tab = full_table();
+	ptroot = page_table();
+	for (i = 0; i < NEDGE; i++) {
+		model_wr64(tab + edge_ids[i] * 32ULL,
+			   DTE_V | DTE_TV | DTE_MODE(3) | ptroot | DTE_IR | DTE_IW);
+		model_wr64(tab + edge_ids[i] * 32ULL + 8, 0x100 + i);
+	}
+	/* Untranslated ones near the end: V=0, V=1 TV=0; and an ATS device. */
+	model_wr64(tab + 0xfffd * 32ULL, 0);
+	model_wr64(tab + 0xfffc * 32ULL, DTE_V | DTE_IR | DTE_IW);
+	model_wr64(tab + 0xfffb * 32ULL,
+		   DTE_V | DTE_TV | DTE_MODE(3) | ptroot | DTE_IR | DTE_IW);
+	model_wr64(tab + 0xfffb * 32ULL + 8, 0x200 | DTE1_I);
+	m = iommu_on(tab, 0x1ff, true);
+	model_run_initcalls();
+	for (i = 0, n = 0; i < NEDGE; i++)
+		n += amd_model_dma(m, edge_ids[i], IOVA, true, true);
+	for (i = 0xfffb; i <= 0xfffd; i++)
+		n += amd_model_dma(m, (u16)i, IOVA, true, true);
+	CHECK_EQ(model_name("boot-writers"), n, NEDGE + 3);
+	p = model_crash();
+	CHECK_EQ(model_name("state-done"), rec(0)->state, CRASH_DMA_QUIESCE_DONE);
+	CHECK_EQ(model_name("inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("scanned-all"), rec(0)->entries_scanned, 65536);
+	CHECK_EQ(model_name("entries-changed"), rec(0)->entries_changed, NEDGE + 3);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	for (i = 0, n = 0; i < NEDGE; i++)
+		n += amd_model_dma(m, edge_ids[i], IOVA, true, true);
+	for (i = 0xfffb; i <= 0xfffd; i++)
+		n += amd_model_dma(m, (u16)i, IOVA, true, true);
+	CHECK_EQ(model_name("oracle-writes-refused"), n, 0);
+	for (i = 0, n = 0; i < NEDGE; i++)
+		n += amd_model_dma(m, edge_ids[i], IOVA, false, false);
+	CHECK_EQ(model_name("reads-kept"), n, NEDGE);
+	CHECK(model_name("ffff-in-changed-bitmap"), changed_bit(0, 0xffff));
+}
+
+/* A deterministic pseudo-random sequence (xorshift64*). */
+static u64 rng_state;
+static u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/*
+ * A GCR3 table (48882 2.2.2: GLX 00b, one level, entries valid bit 0 and
+ * a guest CR3 in bits 51:12) whose entries for PASIDs 1 and 2 are CPU
+ * page tables (SVA: an mm's pgd), every page tagged. Return: its address.
+ */
+static u64 gcr3_table(void)
+{
+	u64 g = model_alloc_page(), pgd, pud, i;
+
+	for (i = 1; i <= 2; i++) {
+		pgd = model_alloc_page();
+		pud = model_alloc_page();
+		model_page_role(pgd, OR_CPU_PT);
+		model_page_role(pud, OR_CPU_PT);
+		model_wr64(pgd + 8 * i, pud | 7);	/* P, R/W, U/S */
+		model_wr64(g + 8 * i, pgd | 1);
+	}
+	return g;
+}
+
+/* Word 0 and 1 bits of GCR3 Table Root Pointer @g (DTE bits 60:58, 95:80, 127:107). */
+static void dte_gcr3(u64 *w0, u64 *w1, u64 g)
+{
+	*w0 |= DTE_GV | ((g >> 12) & 7) << 58;
+	*w1 |= ((g >> 15) & 0xffff) << 16 | ((g >> 31) & 0x1fffff) << 43;
+}
+
+/*
+ * Every one of the 65536 DTEs random: V=0 with garbage, V=1 TV=0 with
+ * garbage, or translated (Mode 0 or 3, IR / IW / I / SysMgt / DomainID
+ * random, some with guest translation on a GCR3 table of CPU page
+ * tables), shared by two IOMMUs.
+ */
+static void random_table(bool all)
+{
+	struct amd_model *m[2];
+	u64 tab, g, w0, w1;
+	unsigned int i, r, before = 0, after = 0, reads = 0;
+	struct model_pass p;
+
+	rng_state = all ? 0xa11da7aULL : 0xd7e5eedULL;
+	if (all)
+		CHECK_EQ(model_name("set-all"), model_set_param("crash_dma_quiesce", "all"), 0);
+	tab = full_table();
+	ptroot = page_table();
+	g = gcr3_table();
+	for (i = 0; i < 65536; i++) {
+		r = (unsigned int)(rnd() % 100);
+		w1 = rnd();
+		if (r < 20) {
+			w0 = rnd() & ~DTE_V;
+		} else if (r < 30) {
+			w0 = (rnd() | DTE_V) & ~DTE_TV;
+		} else {
+			w0 = DTE_V | DTE_TV | (rnd() & (DTE_IR | DTE_IW));
+			if (rnd() % 2)
+				w0 |= DTE_MODE(3) | ptroot;
+			/* DomainID, I, SysMgt random; the rest of word 1 clear. */
+			w1 &= 0xffff | DTE1_I | DTE1_SYSMGT(3);
+			if (rnd() % 16 == 0)
+				dte_gcr3(&w0, &w1, g);
+		}
+		model_wr64(tab + i * 32ULL, w0);
+		model_wr64(tab + i * 32ULL + 8, w1);
+		model_wr64(tab + i * 32ULL + 16, rnd());
+		model_wr64(tab + i * 32ULL + 24, rnd());
+	}
+	m[0] = iommu_on(tab, 0x1ff, true);
+	m[1] = iommu_on(tab, 0x1ff, false);
+	model_run_initcalls();
+	for (i = 0; i < 65536; i++)
+		before += amd_model_dma(m[i % 2], (u16)i, IOVA, true, true);
+	CHECK(model_name("boot-writers"), before > 20000);
+	p = model_crash();
+	CHECK_EQ(model_name("state-done"), rec(0)->state, CRASH_DMA_QUIESCE_DONE);
+	CHECK_EQ(model_name("inval-ok"), rec(0)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK_EQ(model_name("second-inval-ok"), rec(1)->inval, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("within-budget"), p.elapsed <= p.budget + MODEL_SLACK);
+	for (i = 0; i < 65536; i++) {
+		after += amd_model_dma(m[0], (u16)i, IOVA, true, true) +
+			 amd_model_dma(m[1], (u16)i, IOVA, true, true);
+		reads += amd_model_dma(m[0], (u16)i, IOVA, false, false);
+	}
+	CHECK_EQ(model_name("oracle-writes-refused"), after, 0);
+	if (all)
+		CHECK_EQ(model_name("reads-refused"), reads, 0);
+	else
+		CHECK(model_name("reads-kept"), reads > 20000);
+}
+
+static void random_write(void) { random_table(false); }
+static void random_all(void) { random_table(true); }
+
+/*
+ * Guest translation with SVA: a DTE with GV set whose GCR3 table holds an
+ * mm's pgd per PASID. The crash path changes the DTE only: the GCR3 table
+ * and the CPU page tables are never written (whole-state write set).
+ */
+static void sva_gcr3(void)
+{
+	const u16 id = 0x58;
+	struct amd_model *m;
+	struct model_pass p;
+	u64 w0, w1, g;
+
+	build_devtab();
+	g = gcr3_table();
+	w0 = DTE_V | DTE_TV | DTE_MODE(3) | ptroot | DTE_IR | DTE_IW;
+	w1 = 0x33 | DTE1_I;
+	dte_gcr3(&w0, &w1, g);
+	model_wr64(devtab + id * 32ULL, w0);
+	model_wr64(devtab + id * 32ULL + 8, w1);
+	m = iommu(true);
+	boot(&m, 1);
+	CHECK(model_name("sva-device-writes-before"), amd_model_dma(m, id, IOVA, true, true));
+	p = model_crash();
+	extra_changed = 1;
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK);
+	CHECK(model_name("sva-device-refused"), !amd_model_dma(m, id, IOVA, true, true));
+	CHECK_EQ(model_name("gcr3-pointer-kept"),
+		 model_rd64(devtab + id * 32ULL) & (DTE_GV | 7ULL << 58), w0 & (DTE_GV | 7ULL << 58));
+}
 
 int main(void)
 {
@@ -1156,5 +1400,9 @@ int main(void)
 	model_scenario("amd-early-off", early_off);
 	model_scenario("amd-early-no-capture-kernel", early_no_image);
 	model_scenario("amd-early-post-notifiers", early_post_notifiers);
+	model_scenario("amd-full-table-edges", full_table_edges);
+	model_scenario("amd-random-devtab", random_write);
+	model_scenario("amd-random-devtab-all", random_all);
+	model_scenario("amd-sva-gcr3", sva_gcr3);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "check.h"
 #include "model.h"
 #include "iommu.h"
+#include "../oracle/oracle.h"
 
 /* CAP: SAGAW 39/48-bit (9, 10), SLLPS 2M/1G (34, 35), FL5LP (60). */
 #define CAP	((1ULL << 9) | (1ULL << 10) | (1ULL << 34) | (1ULL << 35) | (1ULL << 60))
@@ -115,52 +116,12 @@ static void sl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 	model_wr64(t + 8 * ((iova >> 12) & 511), (pa & ~0xfffULL) | 3);
 }
 
-/*
- * Every page of a first-level hierarchy, and its contents once the
- * entries are built: the crash path must never write one (it may be a
- * CPU page table, VT-d 9.7 being the CPU's IA-32e format).
- */
-#define FL_MAX_PAGES	64
-static u64 fl_all[FL_MAX_PAGES];
-static unsigned int nr_fl;
-static u8 fl_copy[FL_MAX_PAGES][4096];
-
-static void fl_note(u64 page)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_fl; i++)
-		if (fl_all[i] == page)
-			return;
-	if (nr_fl == FL_MAX_PAGES)
-		abort();
-	fl_all[nr_fl++] = page;
-}
-
-static void fl_snapshot(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_fl; i++)
-		memcpy(fl_copy[i], model_mem(fl_all[i], 4096), 4096);
-}
-
-static unsigned int fl_written(void)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < nr_fl; i++)
-		n += !!memcmp(fl_copy[i], model_mem(fl_all[i], 4096), 4096);
-	return n;
-}
-
 /* The same for first-level tables: P | R/W | U/S (9.7). */
 static void fl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 {
 	u64 t = top, e, slot;
 	unsigned int l;
 
-	fl_note(top);
 	for (l = levels; l > 1; l--) {
 		slot = t + 8 * ((iova >> (12 + 9 * (l - 1))) & 511);
 		e = model_rd64(slot);
@@ -169,7 +130,6 @@ static void fl_map(u64 top, unsigned int levels, u64 iova, u64 pa)
 			model_wr64(slot, e);
 		}
 		t = e & ~0xfffULL;
-		fl_note(t);
 	}
 	model_wr64(t + 8 * ((iova >> 12) & 511), (pa & ~0xfffULL) | 7);
 }
@@ -244,11 +204,9 @@ static struct vtd_model *unit(u64 cap, u64 ecap, bool qi, const struct acc *list
 	unsigned int i;
 
 	memset(dirs, 0, sizeof(dirs));
-	nr_fl = 0;
 	root_phys = model_alloc_page();
 	for (i = 0; i < n; i++)
 		build(&list[i]);
-	fl_snapshot();
 	m->rtaddr = root_phys | 1ULL << 10;	/* TTM 01b: scalable mode */
 	m->iqa = model_alloc_page() | 1ULL << 11;	/* DW: 256-bit descriptors */
 	m->iqh = m->iqt = 0x40;
@@ -303,7 +261,6 @@ static void common(struct vtd_model *m, const struct model_pass *p, u8 inval, u8
 	CHECK(model_name("translation-on"), m->gsts & TES);
 	CHECK_EQ(model_name("no-bad-access"), model_dma_errors + model_mmio_errors, 0);
 	CHECK_EQ(model_name("no-iqe"), m->iqe, 0);
-	CHECK_EQ(model_name("fl-tables-never-written"), fl_written(), 0);
 }
 
 /* Every write refused, from the tables and through the caches. */
@@ -325,10 +282,11 @@ static void healthy(void)
 	CHECK(model_name("flag-identity"), rec()->flags & CRASH_DMA_QUIESCE_F_IDENTITY);
 	/*
 	 * Reads are kept: second level, nested, pass-through (identity); not
-	 * the two first-level sources (their PASID entries are blocked: the
-	 * first-level table is never written) nor the ATS device's, which its
-	 * ATC issues as a translated request: refused once DTE is clear (no
-	 * device-TLB invalidation is sent, as in legacy mode).
+	 * through the two first-level entries, blocked at the PASID entry
+	 * (issue 18: the crash path may not write their tables, which may be
+	 * the CPU's), nor the ATS device's, which its ATC issues as a
+	 * translated request: refused once DTE is clear (no device-TLB
+	 * invalidation is sent, as in legacy mode).
 	 */
 	CHECK_EQ(model_name("reads-kept"), count(m, accs, NACC, false, true), NACC - 3);
 	CHECK_EQ(model_name("devices-blocked"), rec()->entries_blocked, 2);
@@ -437,7 +395,9 @@ static void mode_all(void)
 /*
  * Without second-level translation (ECAP.SLTS clear), a pass-through
  * entry cannot be pointed at the read-only identity table: it is made
- * not present (blocked, reads too).
+ * not present (blocked, reads too). So is the first-level entry (issue
+ * 18), whatever the unit supports; the record counts both devices in
+ * entries_blocked (version 4).
  */
 static void no_slts(void)
 {
@@ -513,7 +473,7 @@ static void early_then_late(void)
 	drv_qi.free_head = drv_qi.free_tail = (int)(m->iqt >> (DMAR_IQ_SHIFT + 1));
 	drv_qi.free_cnt = QI_LENGTH;
 	m->iommu->qi = &drv_qi;
-	crash_dma_quiesce_early();
+	model_early();
 	CHECK_EQ(model_name("early-ran"), crash_dma_quiesce_info.early_units, 1);
 	CHECK_EQ(model_name("early-refuses"), count(m, accs, NACC, true, true), 0);
 	CHECK_EQ(model_name("driver-head-at-tail"), (u64)drv_qi.free_head,
@@ -568,7 +528,6 @@ static void early_many_dids(void)
 	model_alloc_page();
 	m->iqa = q | 1ULL << 11 | 1;
 	fl_map(fl, 4, IOVA, DATA);
-	fl_snapshot();
 	for (i = 1; i <= MANY; i++) {
 		pe = pasid_entry(dirs[0x010], i);
 		model_wr64(pe, 1 | 1 << 6);		/* P, PGTT 001b */
@@ -578,7 +537,8 @@ static void early_many_dids(void)
 	CHECK_EQ(model_name("boot-writers"), boot(m, &sl0, 1), 1);
 	CHECK(model_name("boot-fl-writes"), fl_writes(m, 1, true) && fl_writes(m, MANY, true));
 	driver_qi(m);
-	crash_dma_quiesce_early();
+	model_early_queue_short = true;
+	model_early();
 	CHECK_EQ(model_name("early-cc"), m->desc[VTD_M_DESC_CC], 1);
 	CHECK_EQ(model_name("early-pc"), m->desc[VTD_M_DESC_PC], 1);
 	CHECK_EQ(model_name("early-iotlb"), m->desc[VTD_M_DESC_IOTLB], 1);
@@ -620,7 +580,7 @@ static void early_own_iqe(void)
 
 	m->bad_type = VTD_M_DESC_PC;
 	driver_qi(m);
-	crash_dma_quiesce_early();
+	model_early();
 	CHECK_EQ(model_name("iqe-raised"), m->iqe, 1);
 	CHECK(model_name("iqe-cleared-before-unlock"), !(m->fsts & (1U << 4)));
 	CHECK_EQ(model_name("queue-drained"), m->iqh, m->iqt);
@@ -635,6 +595,403 @@ static void early_own_iqe(void)
 	CHECK(model_name("late-iqe-cleared"), !(m->fsts & (1U << 4)));
 	CHECK(model_name("no-flag-early"), !(rec()->flags & CRASH_DMA_QUIESCE_F_EARLY));
 }
+
+/* ------------------------------------------------------------------
+ * Whole-state scenarios (issue 18): entries at the walk's bounds (bus
+ * 0x7f / 0x80 / 0xff, both root halves, devfn 0xff, the last entry of a
+ * PASID table and of a 16384-entry PASID directory: PASID 0xfffff,
+ * top-level index 511), SVA bindings (first-level PASID entries whose
+ * FLPTPTR is a CPU page table) and random tables over many buses,
+ * devfns and PASIDs. The whole-state oracles of model_crash() judge every
+ * entry; the DMA checks give a second opinion on what the scenario built.
+ */
+
+#define CAP5	(CAP | (1ULL << 11))	/* 5-level second-level tables too */
+#define KVA	0xffff888000200000ULL	/* a kernel direct-map address */
+#define UVA	0x00007f0000001000ULL	/* a user address */
+
+/*
+ * Context entry of @sid (9.4): a PASID directory of 2^(PDTS + 7) entries
+ * (contiguous pages), PASIDE set, DTE as asked, RID_PASID.
+ */
+static u64 sm_ctx(u16 sid, unsigned int pdts, bool dte, u32 rid_pasid)
+{
+	u64 ce = ctx_entry(sid), dir = model_alloc_page();
+	unsigned int i, pages = ((1u << (pdts + 7)) * 8 + 4095) / 4096;
+
+	for (i = 1; i < pages; i++)
+		model_alloc_page();	/* consecutive */
+	model_wr64(ce, dir | 1 | (1 << 3) | (u64)pdts << 9 | (dte ? 1 << 2 : 0));
+	model_wr64(ce + 8, rid_pasid);
+	return dir;
+}
+
+/* PASID entry (9.6) @pasid of directory @dir: qwords 0-2. */
+static u64 sm_pe(u64 dir, u32 pasid, u64 q0, u16 did, u64 q2)
+{
+	u64 pe = pasid_entry(dir, pasid);
+
+	model_wr64(pe, q0);
+	model_wr64(pe + 8, did);
+	model_wr64(pe + 16, q2);
+	return pe;
+}
+
+static u64 pe_sl(unsigned int aw, u64 top)
+{
+	return 1 | (u64)aw << 2 | 2 << 6 | top;
+}
+
+/* A CPU page table hierarchy mapping @va to @pa, every page tagged. */
+static void cpu_map(u64 pgd, unsigned int levels, u64 va, u64 pa)
+{
+	u64 t = pgd, e, slot;
+	unsigned int l;
+
+	model_page_role(pgd, OR_CPU_PT);
+	for (l = levels; l > 1; l--) {
+		slot = t + 8 * ((va >> (12 + 9 * (l - 1))) & 511);
+		e = model_rd64(slot);
+		if (!e) {
+			e = model_alloc_page() | 7;	/* P, R/W, U/S */
+			model_page_role(e, OR_CPU_PT);
+			model_wr64(slot, e);
+		}
+		t = e & ~0xfffULL;
+	}
+	model_wr64(t + 8 * ((va >> 12) & 511), (pa & ~0xfffULL) | 7);
+}
+
+static const struct sm_edge {
+	u16 sid;
+	u32 pasid;		/* VTD_SM_NO_PASID: without PASID */
+	enum kind kind;
+	unsigned int aw;	/* second level: 1-3 */
+	u64 iova;
+} sm_edges[] = {
+	{ 0x0000, VTD_SM_NO_PASID, SL, 2, 0xff8000000000ULL },	/* 00:00.0, index 511 */
+	{ 0x007f, VTD_SM_NO_PASID, SL, 1, 0x7fc0000000ULL },	/* lower half, last */
+	{ 0x7f80, VTD_SM_NO_PASID, NESTED, 2, IOVA },		/* bus 0x7f, upper half */
+	{ 0x80ff, VTD_SM_NO_PASID, PT, 2, PT_IOVA },		/* bus 0x80, devfn 0xff */
+	{ 0xff00, VTD_SM_NO_PASID, SL, 2, IOVA },		/* bus 0xff, PDTS 7 */
+	{ 0xff00, 0x3f, SL, 2, 0xff8000000000ULL },		/* last of table 0 */
+	{ 0xff00, 0x40, SL, 3, 0x1ff000000000000ULL },		/* directory entry 1 */
+	{ 0xff00, 0xfffc0, PT, 2, PT_IOVA },			/* directory entry 0x3fff */
+	{ 0xff00, 0xfffff, SL, 3, 0x1ff000000000000ULL },	/* PASID 0xfffff */
+	{ 0xffff, VTD_SM_NO_PASID, SL, 2, 0xff8000000000ULL },	/* ff:1f.7, RID_PASID 0xfffff */
+	{ 0xffff, 0xffffe, NESTED, 2, IOVA },
+};
+#define NSMEDGE	(sizeof(sm_edges) / sizeof(sm_edges[0]))
+
+static bool edge_dma(struct vtd_model *m, const struct sm_edge *e, bool write,
+		     bool cached)
+{
+	return vtd_sm_model_dma(m, e->sid, e->pasid, e->iova, write, cached, false);
+}
+
+static void sm_edges_scenario(void)
+{
+	struct vtd_model *m = vtd_model_new(CAP5, ECAP);
+	u64 data = model_alloc_page(), dir = 0, top, sl, pages[5];
+	unsigned int i, j, n;
+	struct model_pass p;
+	u16 last = 0;
+	u32 rid;
+
+	memset(dirs, 0, sizeof(dirs));
+	root_phys = model_alloc_page();
+	for (i = 0; i < NSMEDGE; i++) {
+		const struct sm_edge *e = &sm_edges[i];
+
+		rid = e->sid == 0xffff ? 0xfffff : 0;
+		if (!i || e->sid != last)
+			dir = sm_ctx(e->sid, e->sid >> 8 == 0xff ? 7 : 0,
+				     e->sid == 0xffff, rid);
+		last = e->sid;
+		top = model_alloc_page();
+		switch (e->kind) {
+		case SL:
+			sl_map(top, e->aw + 2, e->iova, data);
+			sm_pe(dir, e->pasid == VTD_SM_NO_PASID ? rid : e->pasid,
+			      pe_sl(e->aw, top), (u16)(0x10 + i), 0);
+			break;
+		case PT:
+			sm_pe(dir, e->pasid == VTD_SM_NO_PASID ? rid : e->pasid,
+			      1 | (u64)e->aw << 2 | 4 << 6, (u16)(0x10 + i), 0);
+			break;
+		default:	/* nested: first level at guest-physical = host-physical */
+			fl_map(top, 4, e->iova, data);
+			sl = model_alloc_page();
+			fl_pages(top, 4, e->iova, pages);
+			for (j = 0; j < 4; j++)
+				sl_map(sl, 4, pages[j], pages[j]);
+			sl_map(sl, 4, data, data);
+			sm_pe(dir, e->pasid == VTD_SM_NO_PASID ? rid : e->pasid,
+			      1 | 2 << 2 | 3 << 6 | sl, (u16)(0x10 + i), top);
+			break;
+		}
+	}
+	m->rtaddr = root_phys | 1ULL << 10;
+	m->iqa = model_alloc_page() | 1ULL << 11;
+	m->iqh = m->iqt = 0x40;
+	m->gsts = TES | RTPS | QIES;
+	model_run_initcalls();
+	for (i = 0, n = 0; i < NSMEDGE; i++)
+		n += edge_dma(m, &sm_edges[i], true, true);
+	CHECK_EQ(model_name("boot-writers"), n, NSMEDGE);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	for (i = 0, n = 0; i < NSMEDGE; i++)
+		n += edge_dma(m, &sm_edges[i], true, true);
+	CHECK_EQ(model_name("oracle-writes-refused"), n, 0);
+	for (i = 0, n = 0; i < NSMEDGE; i++)
+		n += edge_dma(m, &sm_edges[i], false, false);
+	CHECK_EQ(model_name("reads-kept"), n, NSMEDGE);
+	CHECK(model_name("ffff-in-changed-bitmap"),
+	      model_rd64(rec()->changed_phys + 8 * (0xffff / 64)) >> 63 & 1);
+}
+
+/*
+ * SVA: a device with its DMA API domain on RID_PASID (second level) and a
+ * first-level PASID entry whose FLPTPTR is a CPU page table: init_mm's
+ * pgd for a supervisor bind (@supervisor, SRE and WPE set, as 6.1's
+ * intel_pasid_setup_first_level() does for it; idxd binds its system
+ * PASID so at probe), or a user mm's pgd (5-level paging, a PASID other
+ * than RID_PASID). The promise: the PASID entry is no longer present
+ * (blocked, reads too), the CPU page table is never written, the record
+ * counts the device in entries_blocked; the RID_PASID entry keeps reads.
+ */
+static void sva(bool supervisor)
+{
+	struct vtd_model *m = vtd_model_new(CAP5, ECAP);
+	u64 data = model_alloc_page(), kdata = model_alloc_page();
+	u64 pgd = model_alloc_page(), top = model_alloc_page(), dir, pe;
+	u16 sid = supervisor ? 0x6a08 : 0x3a00;
+	u32 pasid = supervisor ? 2 : 0x1234;
+	u64 va = supervisor ? KVA : UVA;
+	unsigned int levels = supervisor ? 4 : 5;
+	static u8 pt_before[4096];
+	struct model_pass p;
+
+	memset(dirs, 0, sizeof(dirs));
+	root_phys = model_alloc_page();
+	model_page_role(kdata, OR_DATA);
+	dir = sm_ctx(sid, 0, false, 0);
+	sl_map(top, 4, IOVA, data);
+	sm_pe(dir, 0, pe_sl(2, top), 3, 0);
+	cpu_map(pgd, levels, va, kdata);
+	/* A second mapping in the same pgd: the kernel's, or the user's stack. */
+	cpu_map(pgd, levels, supervisor ? 0xffffffff81000000ULL : 0x7ffc00000000ULL, data);
+	pe = sm_pe(dir, pasid, 1 | 1 << 6, 4,
+		   pgd | (levels == 5 ? 1 << 2 : 0) | (supervisor ? 1 | 1 << 4 : 0));
+	m->rtaddr = root_phys | 1ULL << 10;
+	m->iqa = model_alloc_page() | 1ULL << 11;
+	m->iqh = m->iqt = 0x40;
+	m->gsts = TES | RTPS | QIES;
+	model_run_initcalls();
+	CHECK(model_name("sva-writes-before"),
+	      vtd_sm_model_dma(m, sid, pasid, va, true, true, supervisor));
+	CHECK(model_name("rid-writes-before"),
+	      vtd_sm_model_dma(m, sid, VTD_SM_NO_PASID, IOVA, true, true, false));
+	memcpy(pt_before, model_mem(pgd, 4096), 4096);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	CHECK(model_name("pgd-untouched"), !memcmp(pt_before, model_mem(pgd, 4096), 4096));
+	CHECK(model_name("sva-pasid-entry-blocked"), !(model_rd64(pe) & 1));
+	CHECK(model_name("sva-write-refused"),
+	      !vtd_sm_model_dma(m, sid, pasid, va, true, true, supervisor));
+	CHECK(model_name("sva-read-refused-too"),
+	      !vtd_sm_model_dma(m, sid, pasid, va, false, true, supervisor));
+	CHECK(model_name("rid-write-refused"),
+	      !vtd_sm_model_dma(m, sid, VTD_SM_NO_PASID, IOVA, true, true, false));
+	CHECK(model_name("rid-read-kept"),
+	      vtd_sm_model_dma(m, sid, VTD_SM_NO_PASID, IOVA, false, true, false));
+}
+
+static void sva_supervisor(void) { sva(true); }
+static void sva_user(void) { sva(false); }
+
+/* A deterministic pseudo-random sequence (xorshift64*). */
+static u64 rng_state;
+static u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* Shared second-level top-level tables with mappings at random indices. */
+#define SM_NTOP	16
+#define SM_NMAP	4
+static struct smtop {
+	u64 phys;
+	unsigned int aw, n;
+	u64 iova[SM_NMAP];
+} smtops[SM_NTOP];
+
+/* What the random scenario built: one (source id, PASID, type, IOVA) each. */
+#define SM_NACC	1500
+static struct racc {
+	u16 sid;
+	u32 pasid;
+	enum kind kind;
+	u64 iova;
+	bool supervisor;
+} raccs[SM_NACC];
+static unsigned int nracc;
+
+static bool racc_dma(struct vtd_model *m, const struct racc *a, bool write,
+		     bool cached)
+{
+	return vtd_sm_model_dma(m, a->sid, a->pasid, a->iova, write, cached,
+				a->supervisor);
+}
+
+/*
+ * Random tables: 24 buses (0x00, 0x7f, 0x80, 0xff among them), both
+ * halves, up to 14 devices per bus, PASID directories of 2^7 to 2^14
+ * entries, up to 6 PASIDs per device (the directory's last one among
+ * them), second-level (3-5 levels, shared tables, mappings at index 511
+ * and 0 included), nested and pass-through entries, DTE / PRE; with @fl,
+ * first-level entries too, on four CPU page tables (init_mm's and three
+ * user mm's, tagged).
+ */
+static void sm_random(bool all, bool fl)
+{
+	struct vtd_model *m;
+	u64 data, iova, top, pgds[4], sl, pages[5];
+	unsigned int i, j, b, k, t, big = 0, w_before = 0, w_after = 0, reads = 0;
+	u8 buses[24];
+	struct model_pass p;
+
+	rng_state = 0x5eed5ca1ULL + all + 2 * fl;
+	if (all)
+		CHECK_EQ(model_name("set-all"), model_set_param("crash_dma_quiesce", "all"), 0);
+	m = vtd_model_new(CAP5, ECAP);
+	memset(dirs, 0, sizeof(dirs));
+	root_phys = model_alloc_page();
+	data = model_alloc_page();
+	for (i = 0; i < SM_NTOP; i++) {
+		smtops[i].phys = model_alloc_page();
+		smtops[i].aw = 1 + i % 3;
+		smtops[i].n = 1 + (unsigned int)(rnd() % SM_NMAP);
+		for (j = 0; j < smtops[i].n; j++) {
+			unsigned int shift = 12 + 9 * (smtops[i].aw + 1);
+			unsigned int idx = j == 0 ? 511 : j == 1 ? 0 : (unsigned int)(rnd() % 512);
+
+			iova = (u64)idx << shift | (rnd() & ((1ULL << shift) - 1) & ~0xfffULL);
+			smtops[i].iova[j] = iova;
+			sl_map(smtops[i].phys, smtops[i].aw + 2, iova, data);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		pgds[i] = model_alloc_page();
+		cpu_map(pgds[i], 4, i ? UVA + (i << 21) : KVA, data);
+	}
+	buses[0] = 0x00;
+	buses[1] = 0x7f;
+	buses[2] = 0x80;
+	buses[3] = 0xff;
+	for (b = 4; b < sizeof(buses); b++)
+		buses[b] = (u8)(1 + rnd() % 254);
+	nracc = 0;
+	for (b = 0; b < sizeof(buses); b++) {
+		unsigned int ndev = 1 + (unsigned int)(rnd() % 14);
+
+		for (k = 0; k < ndev; k++) {
+			u16 sid = (u16)(buses[b] << 8 | (k == 0 ? 0xff : k == 1 ? 0x7f :
+							 (unsigned int)(rnd() % 256)));
+			unsigned int pdts = rnd() % 10 == 0 && big < 4 ? 7 :
+					    (unsigned int)(rnd() % 3);
+			u32 npasid = (1u << (pdts + 7)) * 64, rid = 0;
+			unsigned int np = (unsigned int)(rnd() % 7);
+			u64 dir;
+
+			/* A source id once only (its context entry is the last). */
+			for (j = 0; j < nracc && raccs[j].sid != sid; j++)
+				;
+			if (j < nracc)
+				continue;
+			big += pdts == 7;
+			if (rnd() % 8 == 0)
+				rid = (u32)(rnd() % npasid);
+			dir = sm_ctx(sid, pdts, rnd() % 4 == 0, rid);
+			if (rnd() % 8 == 0)	/* PRE too */
+				model_wr64(ctx_entry(sid), model_rd64(ctx_entry(sid)) | 1 << 4);
+			for (j = 0; j <= np && nracc < SM_NACC; j++) {
+				u32 pasid = j == 0 ? rid : j == 1 ? npasid - 1 :
+					    (u32)(rnd() % npasid);
+				unsigned int r = (unsigned int)(rnd() % 100);
+				struct racc *a = &raccs[nracc];
+				u16 did = (u16)(1 + rnd() % 0xfffe);
+
+				if (j && pasid == rid)
+					continue;
+				if (pasid_entry(dir, pasid) && (model_rd64(pasid_entry(dir, pasid)) & 1))
+					continue;	/* the same PASID twice */
+				a->sid = sid;
+				a->pasid = j == 0 ? VTD_SM_NO_PASID : pasid;
+				a->supervisor = false;
+				t = (unsigned int)(rnd() % SM_NTOP);
+				a->iova = smtops[t].iova[rnd() % smtops[t].n];
+				if (fl && r < 25) {
+					unsigned int g = (unsigned int)(rnd() % 4);
+
+					a->kind = FL;
+					a->supervisor = g == 0;
+					a->iova = g ? UVA + ((u64)g << 21) : KVA;
+					sm_pe(dir, pasid, 1 | 1 << 6, did,
+					      pgds[g] | (g == 0 ? 1 | 1 << 4 : 0));
+				} else if (r < 60) {
+					a->kind = SL;
+					sm_pe(dir, pasid, pe_sl(smtops[t].aw, smtops[t].phys), did, 0);
+				} else if (r < 88) {
+					a->kind = PT;
+					a->iova = PT_IOVA;
+					sm_pe(dir, pasid, 1 | (u64)(1 + rnd() % 3) << 2 | 4 << 6,
+					      did, 0);
+				} else {
+					/* Nested: first level at guest-physical = host-physical. */
+					a->kind = NESTED;
+					a->iova = IOVA;
+					top = model_alloc_page();
+					fl_map(top, 4, IOVA, data);
+					sl = model_alloc_page();
+					fl_pages(top, 4, IOVA, pages);
+					for (i = 0; i < 4; i++)
+						sl_map(sl, 4, pages[i], pages[i]);
+					sl_map(sl, 4, data, data);
+					sm_pe(dir, pasid, 1 | 2 << 2 | 3 << 6 | sl, did, top);
+				}
+				nracc++;
+			}
+		}
+	}
+	m->rtaddr = root_phys | 1ULL << 10;
+	m->iqa = model_alloc_page() | 1ULL << 11;
+	m->iqh = m->iqt = 0x40;
+	m->gsts = TES | RTPS | QIES;
+	model_run_initcalls();
+	for (i = 0; i < nracc; i++)
+		w_before += racc_dma(m, &raccs[i], true, true);
+	CHECK_EQ(model_name("boot-writers"), w_before, nracc);
+	p = model_crash();
+	common(m, &p, CRASH_DMA_QUIESCE_INV_OK, CRASH_DMA_QUIESCE_DONE);
+	for (i = 0; i < nracc; i++) {
+		w_after += racc_dma(m, &raccs[i], true, true);
+		reads += racc_dma(m, &raccs[i], false, false);
+	}
+	CHECK_EQ(model_name("oracle-writes-refused"), w_after, 0);
+	if (all)
+		CHECK_EQ(model_name("reads-refused"), reads, 0);
+	else
+		CHECK(model_name("reads-kept"), reads > 0);
+}
+
+static void sm_random_write(void) { sm_random(false, false); }
+static void sm_random_all(void) { sm_random(true, false); }
+static void sm_random_sva(void) { sm_random(false, true); }
 
 int main(void)
 {
@@ -651,5 +1008,11 @@ int main(void)
 	model_scenario("intel-sm-early-then-late", early_then_late);
 	model_scenario("intel-sm-early-300-domains", early_many_dids);
 	model_scenario("intel-sm-early-own-iqe-repaired", early_own_iqe);
+	model_scenario("intel-sm-edges", sm_edges_scenario);
+	model_scenario("intel-sm-sva-supervisor", sva_supervisor);
+	model_scenario("intel-sm-sva-user", sva_user);
+	model_scenario("intel-sm-random-wide", sm_random_write);
+	model_scenario("intel-sm-random-wide-all", sm_random_all);
+	model_scenario("intel-sm-random-sva", sm_random_sva);
 	return 0;
 }
