@@ -846,6 +846,12 @@ static void race_hook(u64 *p)
 		race_target = NULL;	/* once */
 	}
 }
+/* The same before a plain store (WRITE_ONCE()), which the code must not use. */
+static void race_store_hook(void *p)
+{
+	race_hook(p);
+}
+
 
 static void test_walk_concurrent(struct walk_env *env)
 {
@@ -860,8 +866,10 @@ static void test_walk_concurrent(struct walk_env *env)
 	race_target = &dte[0];
 	race_value = T_V | T_TV | T_MODE(3) | root2 | T_IR | T_IW;
 	test_cmpxchg_hook = race_hook;
+	test_store_hook = race_store_hook;
 	run_walk(env, CRASH_DMA_QUIESCE_WRITE, false, 4, 0);
 	test_cmpxchg_hook = NULL;
+	test_store_hook = NULL;
 	CHECK("walk/concurrent/hook_ran", race_target == NULL);
 	/* The primitive: a word that no longer holds @old is left alone. */
 	{

@@ -728,6 +728,12 @@ static void race_hook(u64 *p)
 	}
 }
 
+/* The same before a plain store (WRITE_ONCE()), which the code must not use. */
+static void race_store_hook(void *p)
+{
+	race_hook(p);
+}
+
 static void test_walk_concurrent(void)
 {
 	struct fake f = { .expire_after = -1 };
@@ -738,10 +744,12 @@ static void test_walk_concurrent(void)
 	race_target = &arena[1][2 * 0x20];
 	race_value = CTX(1, 0, PG(6));
 	test_cmpxchg_hook = race_hook;
+	test_store_hook = race_store_hook;
 	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
 	set_pt_roots(&w, false);
 	run_walk(&w, &f);
 	test_cmpxchg_hook = NULL;
+	test_store_hook = NULL;
 	CHECK("concurrent ctx: hook ran", !race_target);
 	{
 		u64 word = 5;
@@ -759,10 +767,12 @@ static void test_walk_concurrent(void)
 	race_target = &arena[3][1];
 	race_value = 0x209003;
 	test_cmpxchg_hook = race_hook;
+	test_store_hook = race_store_hook;
 	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
 	set_pt_roots(&w, false);
 	run_walk(&w, &f);
 	test_cmpxchg_hook = NULL;
+	test_store_hook = NULL;
 	CHECK_EQ("concurrent sl: new value revoked", arena[3][1], 0x209001);
 }
 
