@@ -1,20 +1,27 @@
 #!/bin/bash
-# Build the lab kernel: Debian linux-source-6.1 + the project's new files
-# (overlay) + the hook-point patch series + the lab config fragment.
+# Build the lab kernel of KVER (6.1, the default, or 6.12): Debian's
+# linux-source-<KVER> + the project's new files (overlay, shared by both)
+# + the hook-point patch series patches/<KVER> + the lab config fragment(s).
 #
-# Incremental: the source is extracted once; the overlay copies only files
+# Each version has its own tree and objects (userspace/build/kver.sh):
+# 6.1 in build/linux and build/obj, 6.12 in build/linux-6.12 and
+# build/obj-6.12. Incremental: a source is extracted once (again only when
+# the installed package's version changed); the overlay copies only files
 # whose content changed; the series is re-applied only when it changed; the
-# config is regenerated only when the fragment or the series changed; make
+# config is regenerated only when a fragment or the series changed; make
 # runs only when one of these changed something since the last successful
 # build (or with extra targets). Long steps print a "progress: " line.
-# Usage: kernel.sh [extra make targets]
+# Usage: [KVER=6.1|6.12] kernel.sh [extra make targets]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=userspace/build/kver.sh
+. "$top/userspace/build/kver.sh"
 build=${BUILD:-$top/build}
-src=$build/linux
-obj=$build/obj
-tarball=/usr/src/linux-source-6.1.tar.xz
-log() { printf 'kernel: %s\n' "$*" >&2; }
+src=$build/linux$kver_sfx
+obj=$build/obj$kver_sfx
+applied=$build/applied$kver_sfx
+tarball=$kver_tarball
+log() { printf 'kernel %s: %s\n' "$kver" "$*" >&2; }
 
 "$top/userspace/build/deps.sh" kernel
 
@@ -22,15 +29,31 @@ mkdir -p "$build" "$obj"
 # One build at a time: concurrent callers wait here.
 exec 9>"$build/.lock"
 flock 9
-if [ ! -f "$src/.extracted" ]; then
-	echo "progress: extracting linux-source-6.1 (once, about 1 min)"
-	log "extracting $tarball (once)"
-	rm -rf "$src" "$build/linux.tmp"
-	mkdir -p "$build/linux.tmp"
-	tar -C "$build/linux.tmp" --strip-components=1 -xJf "$tarball"
-	mv "$build/linux.tmp" "$src"
-	: >"$src/.extracted"
-	: >"$build/applied.series"
+# The source the series is made for: the package version (deps.sh installed
+# it) and, below, the extracted tree's own version.
+pkgver=$(dpkg-query -W -f='${Version}' "$kver_pkg")
+if [ "$pkgver" != "$kver_deb" ]; then
+	log "$kver_pkg $pkgver is installed; patches/$kver/base wants $kver_deb"
+	exit 1
+fi
+# A tree extracted before the marker named its version (empty marker) was
+# extracted from the same installed package: the Makefile check below holds.
+[ -f "$src/.extracted" ] && [ ! -s "$src/.extracted" ] && echo "$kver_pkg $pkgver" >"$src/.extracted"
+if [ ! -f "$src/.extracted" ] || [ "$(cat "$src/.extracted")" != "$kver_pkg $pkgver" ]; then
+	echo "progress: extracting $kver_pkg $pkgver (once, about 1 min)"
+	log "extracting $tarball ($pkgver, once)"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -C "$src.tmp" --strip-components=1 -xJf "$tarball"
+	mv "$src.tmp" "$src"
+	echo "$kver_pkg $pkgver" >"$src/.extracted"
+	: >"$applied.series"
+fi
+treever=$(awk -F' *= *' '$1 == "VERSION" {v = $2} $1 == "PATCHLEVEL" {p = $2}
+	$1 == "SUBLEVEL" {s = $2} END {print v "." p "." s}' "$src/Makefile")
+if [ "$treever" != "$kver_kernelversion" ]; then
+	log "$src/Makefile says $treever; patches/$kver/base wants $kver_kernelversion"
+	exit 1
 fi
 
 # Set when anything the build reads changed since the last good build.
@@ -39,41 +62,41 @@ changed=0
 
 # --- patch series (hook points in existing files) -------------------------
 want=$("$top/userspace/build/series.sh" hooks)
-have=$(cat "$build/applied.series" 2>/dev/null || true)
+have=$(cat "$applied.series" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	changed=1
 	if [ -n "$have" ]; then
 		log "series changed: reverting the applied patches"
 		for p in $(printf '%s\n' "$have" | awk '{print $2}' | tac); do
-			if ! patch -d "$src" -p1 -R -s -f --fuzz=0 <"$build/applied/$p" >/dev/null; then
+			if ! patch -d "$src" -p1 -R -s -f --fuzz=0 <"$applied/$p" >/dev/null; then
 				log "cannot revert $p: re-extracting"
 				rm -f "$src/.extracted"
 				exec "$0" "$@"
 			fi
 		done
 	fi
-	rm -rf "$build/applied"
-	mkdir -p "$build/applied"
-	: >"$build/applied.series"
+	rm -rf "$applied"
+	mkdir -p "$applied"
+	: >"$applied.series"
 	for p in $(printf '%s\n' "$want" | awk 'NF {print $2}'); do
 		log "applying $p"
 		# Zero fuzz: a hunk applied with fuzz can land in the wrong function
 		# without a word. All or nothing: a patch that fails half-way would leave hunks
 		# behind that the next run cannot revert.
-		if ! err=$(patch -d "$src" -p1 -s -N --fuzz=0 --dry-run <"$top/patches/$p" 2>&1); then
-			log "patches/$p does not apply to the kernel source: $err"
+		if ! err=$(patch -d "$src" -p1 -s -N --fuzz=0 --dry-run <"$kver_patches/$p" 2>&1); then
+			log "patches/$kver/$p does not apply to the kernel source: $err"
 			exit 1
 		fi
-		patch -d "$src" -p1 -s -N --fuzz=0 <"$top/patches/$p"
-		cp "$top/patches/$p" "$build/applied/$p"
-		grep " $p\$" <<<"$want" >>"$build/applied.series"
+		patch -d "$src" -p1 -s -N --fuzz=0 <"$kver_patches/$p"
+		cp "$kver_patches/$p" "$applied/$p"
+		grep " $p\$" <<<"$want" >>"$applied.series"
 	done
 fi
 
 # --- overlay of the project's new files -----------------------------------
 cd "$top"
 new_list=$(find kernel arch drivers include -type f \( -name '*.[ch]' -o -name 'Kconfig*' -o -name 'Makefile' \) 2>/dev/null | sort || true)
-old_list=$(cat "$build/overlay.list" 2>/dev/null || true)
+old_list=$(cat "$build/overlay$kver_sfx.list" 2>/dev/null || true)
 for f in $(comm -13 <(printf '%s\n' "$new_list") <(printf '%s\n' "$old_list")); do
 	[ -n "$f" ] && { log "removing $f"; rm -f "$src/$f"; changed=1; }
 done
@@ -84,18 +107,24 @@ for f in $new_list; do
 		changed=1
 	fi
 done
-printf '%s\n' "$new_list" >"$build/overlay.list"
+printf '%s\n' "$new_list" >"$build/overlay$kver_sfx.list"
 
 # --- configuration ----------------------------------------------------------
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
 export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 mk=(make -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)" -s)
-cfgsum=$(cat configs/lab.config "$build/applied.series" | sha1sum | cut -d' ' -f1)
+# configs/lab.config, then what differs on this version
+# (configs/lab-<KVER>.config, when there is one; its lines win).
+frags=(configs/lab.config)
+[ -f "configs/lab-$kver.config" ] && frags+=("configs/lab-$kver.config")
+awk -F= '/^CONFIG_/ {if (!($1 in v)) k[n++] = $1; v[$1] = $0; next}
+	END {for (i = 0; i < n; i++) print v[k[i]]}' "${frags[@]}" >"$obj/lab.config"
+cfgsum=$(cat "$obj/lab.config" "$applied.series" | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.config.sum" 2>/dev/null)" != "$cfgsum" ] || [ ! -f "$obj/.config" ]; then
-	log "configuring from configs/lab.config"
-	KCONFIG_ALLCONFIG="$top/configs/lab.config" "${mk[@]}" allnoconfig >/dev/null
-	"$top/userspace/build/checkconfig.sh" "$top/configs/lab.config" "$obj/.config"
+	log "configuring from ${frags[*]}"
+	KCONFIG_ALLCONFIG="$obj/lab.config" "${mk[@]}" allnoconfig >/dev/null
+	"$top/userspace/build/checkconfig.sh" "$obj/lab.config" "$obj/.config"
 	echo "$cfgsum" >"$obj/.config.sum"
 	changed=1
 fi
