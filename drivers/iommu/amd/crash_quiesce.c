@@ -40,6 +40,7 @@
 #include <linux/string.h>
 #include <asm/barrier.h>
 #include <asm/cacheflush.h>
+#include <asm/iommu.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
