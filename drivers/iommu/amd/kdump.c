@@ -38,6 +38,7 @@
 
 #include "amd_iommu.h"
 #include "kdump.h"
+#include "../kdump_compat.h"
 #include "kdump_hw.h"
 #include "../irq_remapping.h"
 
@@ -219,8 +220,7 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 			 "cannot map the device table at %#llx", base);
 		goto block;
 	}
-	copy = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO | GFP_DMA32,
-					get_order(size));
+	copy = kdump_alloc_pages(GFP_KERNEL | GFP_DMA32, get_order(size));
 	if (!copy) {
 		memunmap(old);
 		snprintf(reason, sizeof(reason), "no memory for the copy");
@@ -355,7 +355,7 @@ bool amd_iommu_kdump_keep_translation(void)
 		}
 	}
 	for_each_iommu(iommu)
-		iommu_flush_all_caches(iommu);
+		kdump_amd_flush_all_caches(iommu);
 	pr_err("initialisation failed: all DMA blocked, translation stays enabled\n");
 	return true;
 }

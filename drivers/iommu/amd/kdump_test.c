@@ -17,6 +17,7 @@
 
 #include "amd_iommu.h"
 #include "kdump_hw.h"
+#include "../kdump_compat.h"
 
 /*
  * Lab only (CONFIG_IOMMU_KDUMP_TEST): corrupt the live state of the first
@@ -79,7 +80,7 @@ static int amd_kd_test_corrupt(const char *cmd, const char *arg)
 	WRITE_ONCE(*w0, reg);
 	for_each_iommu(iommu)
 		if (iommu->pci_seg == found)
-			iommu_flush_all_caches(iommu);
+			kdump_amd_flush_all_caches(iommu);
 	return 0;
 }
 

@@ -56,6 +56,7 @@
 
 #include "iommu.h"
 #include "kdump.h"
+#include "../kdump_compat.h"
 #include "pasid.h"
 #include "kdump_hw.h"
 
@@ -82,10 +83,7 @@ static void vtd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
 
 static bool vtd_kd_covers(struct iommu_kdump_unit *unit, struct pci_dev *pdev)
 {
-	u8 bus, devfn;
-
-	return device_to_iommu(&pdev->dev, &bus, &devfn) ==
-	       iommu_kdump_unit_priv(unit);
+	return kdump_vtd_pci_iommu(pdev) == iommu_kdump_unit_priv(unit);
 }
 
 static const struct iommu_kdump_ops vtd_kd_ops = {
@@ -134,7 +132,7 @@ static bool vtd_kd_old_ram(u64 phys, u64 size)
 
 static u64 *vtd_kd_alloc_table(struct vtd_kd_copy *c)
 {
-	return alloc_pgtable_page(c->iommu->node);
+	return kdump_alloc_pgtable_page(c->iommu->node);
 }
 
 static void vtd_kd_done_table(struct vtd_kd_copy *c, u64 *table)
@@ -161,7 +159,7 @@ static u64 vtd_kd_ro_top(struct vtd_kd_copy *c, u64 old, unsigned int levels,
 	}
 	src = memremap(old, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
 	if (!src) {
-		free_pgtable_page(copy);
+		kdump_free_pgtable_page(copy);
 		*reason = "cannot map the top-level page table";
 		return 0;
 	}
@@ -171,12 +169,12 @@ static u64 vtd_kd_ro_top(struct vtd_kd_copy *c, u64 old, unsigned int levels,
 	*reason = vtd_kd_sl_top_check(copy, levels, c->cap, c->ecap, c->haw,
 				      vtd_kd_old_ram);
 	if (*reason) {
-		free_pgtable_page(copy);
+		kdump_free_pgtable_page(copy);
 		return 0;
 	}
 	if (xa_err(xa_store(&c->tops, old >> 12, copy, GFP_KERNEL))) {
 		*reason = "no memory for the bring-up copy";
-		free_pgtable_page(copy);
+		kdump_free_pgtable_page(copy);
 		return 0;
 	}
 	vtd_cq_sl_top_revoke(copy, CRASH_DMA_QUIESCE_WRITE, false);
@@ -237,13 +235,13 @@ fail:
 	if (l3 && !use_1g)
 		for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
 			if (l3[i])
-				free_pgtable_page(phys_to_virt(l3[i] & VTD_CQ_SL_ADDR));
+				kdump_free_pgtable_page(phys_to_virt(l3[i] & VTD_CQ_SL_ADDR));
 	if (l5)
-		free_pgtable_page(l5);
+		kdump_free_pgtable_page(l5);
 	if (l4)
-		free_pgtable_page(l4);
+		kdump_free_pgtable_page(l4);
 	if (l3)
-		free_pgtable_page(l3);
+		kdump_free_pgtable_page(l3);
 	return false;
 }
 
@@ -295,7 +293,7 @@ static void vtd_kd_copy_bus(struct vtd_kd_copy *c, unsigned int bus, u64 rlo,
 		return;
 	}
 	old = memremap(rlo & VTD_CQ_ROOT_CTP, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
-	new = old ? alloc_pgtable_page(iommu->node) : NULL;
+	new = old ? kdump_alloc_pgtable_page(iommu->node) : NULL;
 	if (!new) {
 		vtd_kd_reject(c, bus << 8, 256,
 			      old ? "no memory for the copy" :

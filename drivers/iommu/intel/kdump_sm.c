@@ -52,6 +52,7 @@
 
 #include "iommu.h"
 #include "kdump.h"
+#include "../kdump_compat.h"
 #include "kdump_sm_hw.h"
 
 /* Domain ids 0 and 1 are the capture kernel's own in scalable mode. */
@@ -138,7 +139,7 @@ static u64 vtd_kd_sm_ro_top(struct vtd_kd_sm *s, u64 old, unsigned int levels,
 	*reason = fl ? vtd_kd_fl_top_check(src, s->haw, vtd_kd_sm_old_ram) :
 		       vtd_kd_sl_top_check(src, levels, s->cap, s->ecap, s->haw,
 					   vtd_kd_sm_old_ram);
-	copy = *reason ? NULL : alloc_pgtable_page(s->iommu->node);
+	copy = *reason ? NULL : kdump_alloc_pgtable_page(s->iommu->node);
 	if (copy)
 		memcpy(copy, src, VTD_CQ_PAGE_SIZE);
 	memunmap(src);
@@ -147,7 +148,7 @@ static u64 vtd_kd_sm_ro_top(struct vtd_kd_sm *s, u64 old, unsigned int levels,
 	if (!copy || xa_err(xa_store(&s->tops, key, copy, GFP_KERNEL))) {
 		*reason = "no memory for the bring-up copy";
 		if (copy)
-			free_pgtable_page(copy);
+			kdump_free_pgtable_page(copy);
 		return 0;
 	}
 	if (fl)
@@ -176,16 +177,16 @@ static void vtd_kd_sm_build_identity(struct vtd_kd_sm *s)
 	s->identity_tried = true;
 	if (!end || (!use_1g && !(s->cap & VTD_CQ_CAP_SLLPS_2M)))
 		return;
-	l3 = alloc_pgtable_page(s->iommu->node);
-	l4 = alloc_pgtable_page(s->iommu->node);
-	l5 = alloc_pgtable_page(s->iommu->node);
+	l3 = kdump_alloc_pgtable_page(s->iommu->node);
+	l4 = kdump_alloc_pgtable_page(s->iommu->node);
+	l5 = kdump_alloc_pgtable_page(s->iommu->node);
 	if (!l3 || !l4 || !l5)
 		goto fail;
 	if (use_1g) {
 		vtd_cq_identity_fill_1g(l3, end);
 	} else {
 		for (i = 0; i < DIV_ROUND_UP_ULL(end, SZ_1G); i++) {
-			l2 = alloc_pgtable_page(s->iommu->node);
+			l2 = kdump_alloc_pgtable_page(s->iommu->node);
 			if (!l2)
 				goto fail;
 			vtd_cq_identity_fill_2m(l2, (u64)i << 30);
@@ -207,13 +208,13 @@ fail:
 	if (l3 && !use_1g)
 		for (i = 0; i < VTD_CQ_SL_ENTRIES; i++)
 			if (l3[i])
-				free_pgtable_page(phys_to_virt(l3[i] & VTD_CQ_SL_ADDR));
+				kdump_free_pgtable_page(phys_to_virt(l3[i] & VTD_CQ_SL_ADDR));
 	if (l5)
-		free_pgtable_page(l5);
+		kdump_free_pgtable_page(l5);
 	if (l4)
-		free_pgtable_page(l4);
+		kdump_free_pgtable_page(l4);
 	if (l3)
-		free_pgtable_page(l3);
+		kdump_free_pgtable_page(l3);
 }
 
 /* Bring-up: the quiesced copy of validated PASID entry @pe (8 qwords). */
@@ -248,7 +249,7 @@ static void vtd_kd_sm_free_dir(u64 *dir, u32 entries)
 
 	for (i = 0; i < entries; i++)
 		if (dir[i] & VTD_CQ_SM_PDE_P)
-			free_pgtable_page(phys_to_virt(dir[i] & VTD_CQ_SM_PDE_PTR));
+			kdump_free_pgtable_page(phys_to_virt(dir[i] & VTD_CQ_SM_PDE_PTR));
 	free_pages((unsigned long)dir, get_order(entries * 8));
 }
 
@@ -313,7 +314,7 @@ static const char *vtd_kd_sm_copy_ctx(struct vtd_kd_sm *s, const u64 *ce,
 		}
 		newtbl = NULL;
 		if (newdir) {
-			newtbl = alloc_pgtable_page(s->iommu->node);
+			newtbl = kdump_alloc_pgtable_page(s->iommu->node);
 			if (newtbl)
 				newdir[d] = virt_to_phys(newtbl) |
 					    (pde & (VTD_CQ_SM_PDE_P | VTD_KD_SM_PDE_FPD));
@@ -370,7 +371,7 @@ static u64 *vtd_kd_sm_copy_half(struct vtd_kd_sm *s, unsigned int bus,
 		return NULL;
 	}
 	old = memremap(e & VTD_CQ_SM_ROOT_CTP, VTD_CQ_PAGE_SIZE, MEMREMAP_WB);
-	new = old ? alloc_pgtable_page(s->iommu->node) : NULL;
+	new = old ? kdump_alloc_pgtable_page(s->iommu->node) : NULL;
 	if (!new) {
 		vtd_kd_sm_reject(s, first, VTD_CQ_SM_CTX_ENTRIES,
 				 old ? "no memory for the copy" :

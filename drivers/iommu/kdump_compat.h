@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel APIs the capture-kernel takeover uses that differ between the
+ * two bases of this code, Linux 6.1 and Linux 6.12 (Debian's
+ * linux-source-6.1 and linux-source-6.12). The only place that knows the
+ * version: every other file of the takeover and of the crash path is the
+ * same on both.
+ *
+ *   6.1                          6.12
+ *   alloc_pgtable_page(node)     iommu_alloc_page_node(node, gfp): the IOMMU's
+ *   free_pgtable_page(virt)      iommu_free_page(virt)   own pages are counted
+ *   __get_free_pages(), free_pages()  iommu_alloc_pages(), iommu_free_pages()
+ *                                (a table the driver later frees, such as the
+ *                                AMD device table copy, must come from the
+ *                                same allocator, or its page count is wrong)
+ *   iommu_flush_all_caches()     amd_iommu_flush_all_caches()
+ *   device_to_iommu()            static (device_lookup_iommu()); for a PCI
+ *                                device: its DRHD unit (VFs: their PF's)
+ */
+#ifndef _IOMMU_KDUMP_COMPAT_H
+#define _IOMMU_KDUMP_COMPAT_H
+
+#include <linux/gfp.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include "iommu-pages.h"
+
+#define kdump_alloc_pgtable_page(node)	iommu_alloc_page_node(node, GFP_ATOMIC)
+#define kdump_free_pgtable_page(virt)	iommu_free_page(virt)
+#define kdump_alloc_pages(gfp, order)	iommu_alloc_pages(gfp, order)
+#define kdump_free_pages(virt, order)	iommu_free_pages(virt, order)
+#define kdump_amd_flush_all_caches(iommu) amd_iommu_flush_all_caches(iommu)
+#define kdump_vtd_pci_iommu(pdev)	({				\
+	struct dmar_drhd_unit *__drhd = dmar_find_matched_drhd_unit(pdev); \
+	__drhd && !__drhd->ignored ? __drhd->iommu : NULL;		\
+})
+#else
+#define kdump_alloc_pgtable_page(node)	alloc_pgtable_page(node)
+#define kdump_free_pgtable_page(virt)	free_pgtable_page(virt)
+#define kdump_alloc_pages(gfp, order)	\
+	((void *)__get_free_pages((gfp) | __GFP_ZERO, order))
+#define kdump_free_pages(virt, order)	free_pages((unsigned long)(virt), order)
+#define kdump_amd_flush_all_caches(iommu) iommu_flush_all_caches(iommu)
+#define kdump_vtd_pci_iommu(pdev)	({				\
+	u8 __bus, __devfn;						\
+	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\
+})
+#endif
+
+#endif /* _IOMMU_KDUMP_COMPAT_H */
