@@ -4,7 +4,9 @@
  * two bases of this code, Linux 6.1 and Linux 6.12 (Debian's
  * linux-source-6.1 and linux-source-6.12). The only place that knows the
  * version: every other file of the takeover and of the crash path is the
- * same on both.
+ * same on both. The build and the generated patch series keep only the
+ * branch of their base (userspace/build/kver-resolve.sh: the lines marked
+ * "kver"), so that a kernel tree never sees a version test here.
  *
  *   6.1                          6.12
  *   alloc_pgtable_page(node)     iommu_alloc_page_node(node, gfp): the IOMMU's
@@ -21,9 +23,9 @@
 #define _IOMMU_KDUMP_COMPAT_H
 
 #include <linux/gfp.h>
-#include <linux/version.h>
+#include <linux/version.h>	/* kver */
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)	/* kver 6.12 */
 #include "iommu-pages.h"
 
 #define kdump_alloc_pgtable_page(node)	iommu_alloc_page_node(node, GFP_ATOMIC)
@@ -35,7 +37,7 @@
 	struct dmar_drhd_unit *__drhd = dmar_find_matched_drhd_unit(pdev); \
 	__drhd && !__drhd->ignored ? __drhd->iommu : NULL;		\
 })
-#else
+#else	/* kver 6.1 */
 #define kdump_alloc_pgtable_page(node)	alloc_pgtable_page(node)
 #define kdump_free_pgtable_page(virt)	free_pgtable_page(virt)
 #define kdump_alloc_pages(gfp, order)	\
@@ -46,6 +48,6 @@
 	u8 __bus, __devfn;						\
 	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\
 })
-#endif
+#endif	/* kver */
 
 #endif /* _IOMMU_KDUMP_COMPAT_H */

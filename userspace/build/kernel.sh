@@ -101,9 +101,15 @@ for f in $(comm -13 <(printf '%s\n' "$new_list") <(printf '%s\n' "$old_list")); 
 	[ -n "$f" ] && { log "removing $f"; rm -f "$src/$f"; changed=1; }
 done
 for f in $new_list; do
-	if ! cmp -s "$f" "$src/$f"; then
+	# A file with version-dependent lines goes in as this version's branch.
+	from=$f
+	if grep -q '/\* kver' "$f"; then
+		"$top/userspace/build/kver-resolve.sh" "$f" >"$build/.resolved$kver_sfx"
+		from=$build/.resolved$kver_sfx
+	fi
+	if ! cmp -s "$from" "$src/$f"; then
 		mkdir -p "$(dirname "$src/$f")"
-		cp "$f" "$src/$f"
+		cp "$from" "$src/$f"
 		changed=1
 	fi
 done
