@@ -9,12 +9,13 @@
 #   make mutants apply each tests/mutants/*.mutant, run the test that must
 #                catch it: "mutants killed: K of N" (not part of make test)
 #
-# Knobs (environment or make variables): VENDOR=amd|intel,
+# Knobs (environment or make variables): KVER=6.1|6.12 (kernel base of
+# make kernel, run, patches; default 6.1), VENDOR=amd|intel,
 # STRATEGY=write|all|off|disable, MODE=translated|pt, VTD_MODE=legacy|scalable,
 # TESTS=... (see README).
 
 SHELL := /bin/bash
-export VENDOR STRATEGY MODE VTD_MODE TESTS
+export KVER VENDOR STRATEGY MODE VTD_MODE TESTS
 
 .PHONY: all kernel patches run test unit model clean distclean
 
@@ -40,7 +41,8 @@ model:
 	$(MAKE) -C tests/model run
 
 clean:
-	rm -rf build/obj build/unit build/model build/fuzz build/lab build/test-logs build/patches
+	rm -rf build/obj build/obj-6.12 build/unit build/model build/fuzz build/lab build/lab-6.12 \
+		build/test-logs build/patches build/patches-6.12
 
 distclean:
 	rm -rf build results

@@ -10,7 +10,9 @@
 # "not ok" row without a FAIL line, or exits non-zero without one, is
 # counted as one more failure: nothing is lost.
 #
-# TESTS="unit style patches lab" selects groups (default: all).
+# TESTS="unit style patches lab" selects groups (default: all). kernel and
+# patches are those of Linux 6.1, kernel-6.12 and patches-6.12 of 6.12;
+# style checks the files with the checkpatch of both.
 # FUZZ_SECS (default 10) bounds each fuzz target of the fuzz group.
 # Lines starting with "progress: " (kernel build, initramfs, each lab run)
 # are shown as they come.
@@ -19,7 +21,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel unit model takeover fuzz style patches compare lab inspect}
+groups=${TESTS:-kernel kernel-6.12 unit model takeover fuzz style patches patches-6.12 compare lab inspect}
 
 group() { # name command...
 	local name=$1
@@ -43,19 +45,23 @@ group() { # name command...
 	echo "   ($name: $((SECONDS - t0)) s)"
 }
 
-kernel_build() {
-	if "$top/userspace/build/kernel.sh"; then echo "PASS kernel-build"; else echo "FAIL kernel-build"; fi
+kernel_build() { # kver
+	local name=kernel-build
+	[ "$1" = 6.1 ] || name=$1/kernel-build
+	if KVER=$1 "$top/userspace/build/kernel.sh"; then echo "PASS $name"; else echo "FAIL $name"; fi
 }
 
 for g in $groups; do
 	case $g in
-	kernel) group kernel kernel_build ;;
+	kernel) group kernel kernel_build 6.1 ;;
+	kernel-6.12) group kernel-6.12 kernel_build 6.12 ;;
 	unit) group unit make -s -C "$top/tests/unit" run ;;
 	model) group model make -s -C "$top/tests/model" run ;;
 	takeover) group takeover make -s -C "$top/tests/takeover" run ;;
 	fuzz) group fuzz "$top/tests/fuzz/run.sh" ;;
 	style) group style "$top/tests/style/checkpatch.sh" ;;
-	patches) group patches "$top/tests/patches/check.sh" ;;
+	patches) group patches env KVER=6.1 "$top/tests/patches/check.sh" ;;
+	patches-6.12) group patches-6.12 env KVER=6.12 "$top/tests/patches/check.sh" ;;
 	compare) group compare python3 "$top/tests/compare/test_labtrace.py" ;;
 	lab) group lab "$top/tests/lab/run.sh" ;;
 	inspect) group inspect "$top/tests/inspect/run.sh" ;;

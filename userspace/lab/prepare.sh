@@ -1,9 +1,11 @@
 #!/bin/bash
-# prepare.sh: stage what a lab run boots, rebuilding only what changed.
+# prepare.sh: stage what a lab run boots, rebuilding only what changed
+# (KVER=6.12: build/lab-6.12 instead of build/lab, from build/obj-6.12).
 #   build/lab/kernel/{bzImage,vmlinux}  copies of the built kernel (a later
 #                                       kernel build cannot change them
 #                                       under a running test)
-#   tests/kmod/edu_dma.ko               the test module for that kernel
+#   build/lab/kmod/edu_dma.ko           the test module for that kernel
+#                                       (built in a copy of tests/kmod)
 #   build/lab/edu_poke                  static helper: edu DMA through sysfs,
 #                                       old memory through /proc/vmcore
 #   build/lab/initramfs.cpio.gz         busybox + kexec + makedumpfile +
@@ -15,8 +17,12 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
-obj=$build/obj
-lab=$build/lab
+# KVER (6.1 or 6.12) selects the kernel: build/obj and build/lab for 6.1,
+# build/obj-6.12 and build/lab-6.12 for 6.12 (userspace/build/kver.sh).
+# shellcheck source=userspace/build/kver.sh
+. "$top/userspace/build/kver.sh"
+obj=$build/obj$kver_sfx
+lab=$build/lab$kver_sfx
 log() { printf 'lab: %s\n' "$*" >&2; }
 
 "$top/userspace/build/deps.sh" lab
@@ -42,7 +48,14 @@ if [ "$(cat "$lab/kernel/stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 # Module.symvers of the tree is only written by "make modules"; the
 # symbols of vmlinux come from vmlinux.symvers instead.
-if ! make -s -C "$build/linux" O="$obj" M="$top/tests/kmod" \
+# Built in a copy of tests/kmod per kernel ($lab/kmod), so that the two
+# kernels' modules never overwrite each other.
+kmod=$lab/kmod
+mkdir -p "$kmod"
+for f in Kbuild edu_dma.c; do
+	cmp -s "$top/tests/kmod/$f" "$kmod/$f" || cp "$top/tests/kmod/$f" "$kmod/$f"
+done
+if ! make -s -C "$build/linux$kver_sfx" O="$obj" M="$kmod" \
 	KBUILD_EXTRA_SYMBOLS="$obj/vmlinux.symvers" modules >"$lab/kmod.log" 2>&1; then
 	cat "$lab/kmod.log" >&2
 	log "building tests/kmod/edu_dma.ko failed"
@@ -68,7 +81,7 @@ bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile "$build/inspect/iom
 libs=$(for b in "${bins[@]}"; do ldd "$b" 2>/dev/null || true; done |
 	awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u)
 # shellcheck disable=SC2086 # one library path per word
-sum=$(cat "$top/userspace/lab/init.sh" "$top/tests/kmod/edu_dma.ko" "${bins[@]}" \
+sum=$(cat "$top/userspace/lab/init.sh" "$kmod/edu_dma.ko" "${bins[@]}" \
 	"$lab/edu_poke" "$top/userspace/lab/takeover-capture.sh" $libs | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$lab/initramfs.sum" 2>/dev/null)" = "$sum" ] && [ -f "$lab/initramfs.cpio.gz" ]; then
 	exit 0
@@ -89,7 +102,7 @@ for l in $libs; do
 	mkdir -p "$root$(dirname "$l")"
 	cp -L "$l" "$root$l"
 done
-cp "$top/tests/kmod/edu_dma.ko" "$root/lib/modules/edu_dma.ko"
+cp "$kmod/edu_dma.ko" "$root/lib/modules/edu_dma.ko"
 install -m 0755 "$top/userspace/lab/init.sh" "$root/init"
 install -m 0755 "$lab/edu_poke" "$root/bin/edu_poke"
 install -m 0755 "$top/userspace/lab/takeover-capture.sh" "$root/bin/lab-takeover"

@@ -11,6 +11,8 @@
 # trace, the dump read by crash(8), the capture kernel's fault log).
 #
 # Environment:
+#   KVER=6.1|6.12              the kernel booted (default 6.1; 6.12 stages
+#                              build/lab-6.12 from build/obj-6.12)
 #   VENDOR=amd|intel           emulated IOMMU (default amd)
 #   MODE=translated|pt         first kernel DMA API mode (pt: iommu=pt)
 #   VTD_MODE=legacy|scalable   VT-d table format (VENDOR=intel): scalable is
@@ -42,7 +44,9 @@
 # result.json, report.txt; the last line printed is that directory.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-lab=${BUILD:-$top/build}/lab
+# shellcheck source=userspace/build/kver.sh
+. "$top/userspace/build/kver.sh"
+lab=${BUILD:-$top/build}/lab$kver_sfx
 here=$top/userspace/lab
 
 VENDOR=${VENDOR:-amd}
@@ -177,6 +181,9 @@ append+=" lab.reader=$READER"
 
 qemu=(qemu-system-x86_64
 	-M q35 -accel tcg -smp 2 -m 1024
+	# qemu64 has CMPXCHG16B already; named because Linux 6.12.114 and later
+	# refuse to initialise the AMD IOMMU without it (128-bit DTE updates).
+	-cpu qemu64,+cx16
 	"${iommu[@]}"
 	-nodefaults -no-reboot -display none -vga none -monitor none
 	-serial "file:$out/serial.log"
@@ -195,6 +202,7 @@ qemu=(qemu-system-x86_64
 printf '%q ' timeout -k 10 "$LAB_TIMEOUT" "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 cat >"$out/run.env" <<EOF
+kver=$kver
 vendor=$VENDOR
 mode=$MODE
 vtd_mode=$VTD_MODE
