@@ -76,13 +76,36 @@ fi
 "$top/userspace/build/deps.sh" inspect
 make -s -C "$top/userspace/inspect" out="$build/inspect" "$build/inspect/iommu-dump"
 
+# --- makedumpfile ----------------------------------------------------------
+# LAB_MAKEDUMPFILE=system: Debian 12's (1.7.2); unstable: Debian unstable's
+# (1.7.8 or later) with its own libraries (userspace/build/makedumpfile.sh),
+# which filters a 6.12 vmcore (userspace/lab/README.md). Default: system on
+# 6.1, unstable on 6.12.
+mdf=${LAB_MAKEDUMPFILE:-system}
+[ -n "${LAB_MAKEDUMPFILE:-}" ] || [ "$kver" = 6.1 ] || mdf=unstable
+mdf_files=()
+case "$mdf" in
+system) ;;
+unstable)
+	mdf_root=$(dirname "$("$top/userspace/build/makedumpfile.sh")")/root
+	l=/usr/lib/x86_64-linux-gnu
+	mdf_files=("$mdf_root/usr/bin/makedumpfile" "$mdf_root$l/ld-linux-x86-64.so.2")
+	for f in $("$mdf_root$l/ld-linux-x86-64.so.2" --library-path "$mdf_root$l" --list \
+		"$mdf_root/usr/bin/makedumpfile" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'); do
+		mdf_files+=("$f")
+	done
+	;;
+*) log "LAB_MAKEDUMPFILE must be system or unstable"; exit 2 ;;
+esac
+
 # --- initramfs -------------------------------------------------------------
 bins=(/usr/bin/busybox /usr/sbin/kexec /usr/bin/makedumpfile "$build/inspect/iommu-dump")
 libs=$(for b in "${bins[@]}"; do ldd "$b" 2>/dev/null || true; done |
 	awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u)
 # shellcheck disable=SC2086 # one library path per word
 sum=$(cat "$top/userspace/lab/init.sh" "$kmod/edu_dma.ko" "${bins[@]}" \
-	"$lab/edu_poke" "$top/userspace/lab/takeover-capture.sh" $libs | sha1sum | cut -d' ' -f1)
+	"$lab/edu_poke" "$top/userspace/lab/takeover-capture.sh" $libs "${mdf_files[@]}" |
+	sha1sum | cut -d' ' -f1)
 if [ "$(cat "$lab/initramfs.sum" 2>/dev/null)" = "$sum" ] && [ -f "$lab/initramfs.cpio.gz" ]; then
 	exit 0
 fi
@@ -96,7 +119,22 @@ for applet in $(/usr/bin/busybox --list); do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 cp /usr/sbin/kexec "$root/usr/sbin/kexec"
-cp /usr/bin/makedumpfile "$root/usr/bin/makedumpfile"
+if [ "$mdf" = system ]; then
+	cp /usr/bin/makedumpfile "$root/usr/bin/makedumpfile"
+else
+	# Its own loader and libraries under /opt/makedumpfile, started by a
+	# wrapper (the system's libraries are too old for it).
+	for f in "${mdf_files[@]}"; do
+		mkdir -p "$root/opt/makedumpfile$(dirname "${f#"$mdf_root"}")"
+		cp -L "$f" "$root/opt/makedumpfile${f#"$mdf_root"}"
+	done
+	cat >"$root/usr/bin/makedumpfile" <<EOS
+#!/bin/sh
+r=/opt/makedumpfile
+exec \$r$l/ld-linux-x86-64.so.2 --library-path \$r$l \$r/usr/bin/makedumpfile "\$@"
+EOS
+	chmod +x "$root/usr/bin/makedumpfile"
+fi
 cp "$build/inspect/iommu-dump" "$root/usr/bin/iommu-dump"
 for l in $libs; do
 	mkdir -p "$root$(dirname "$l")"
