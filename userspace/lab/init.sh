@@ -176,7 +176,10 @@ capture_kernel() {
 		>/out/makedumpfile-dmesg.log 2>&1
 	kv dmesg_rc $?
 	t1=$(up)
-	makedumpfile -l -d 31 /proc/vmcore /out/vmcore.kdump \
+	# Message level 23: the default (progress, common, errors) and the
+	# report of excluded pages per kind (free pages among them), which
+	# shows whether this makedumpfile could filter this kernel's dump.
+	makedumpfile -l -d 31 --message-level 23 /proc/vmcore /out/vmcore.kdump \
 		>/out/makedumpfile.log 2>&1
 	rc=$?
 	t2=$(up)
