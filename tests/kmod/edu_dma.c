@@ -93,6 +93,7 @@
 #include <linux/mutex.h>
 #include <linux/panic.h>
 #include <linux/pci.h>
+#include <linux/version.h>	/* kver */
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
 #include <asm/nmi.h>
@@ -363,8 +364,13 @@ static int edu_map_fixed(struct edu_dev *edu)
 		dev_err(dev, "target_iova needs a translating IOMMU domain\n");
 		return -EOPNOTSUPP;
 	}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)	/* kver 6.12 */
+	ret = iommu_map(domain, iova, page_to_phys(edu->target.page),
+			PAGE_SIZE, IOMMU_READ | IOMMU_WRITE, GFP_KERNEL);
+#else	/* kver 6.1 */
 	ret = iommu_map(domain, iova, page_to_phys(edu->target.page),
 			PAGE_SIZE, IOMMU_READ | IOMMU_WRITE);
+#endif	/* kver */
 	if (ret)
 		return ret;
 	edu->fixed_domain = domain;

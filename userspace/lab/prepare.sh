@@ -52,8 +52,10 @@ fi
 # kernels' modules never overwrite each other.
 kmod=$lab/kmod
 mkdir -p "$kmod"
+# Version-dependent lines (/* kver */) as this kernel gets them.
 for f in Kbuild edu_dma.c; do
-	cmp -s "$top/tests/kmod/$f" "$kmod/$f" || cp "$top/tests/kmod/$f" "$kmod/$f"
+	"$top/userspace/build/kver-resolve.sh" "$top/tests/kmod/$f" >"$kmod/.$f"
+	if cmp -s "$kmod/.$f" "$kmod/$f"; then rm -f "$kmod/.$f"; else mv -f "$kmod/.$f" "$kmod/$f"; fi
 done
 if ! make -s -C "$build/linux$kver_sfx" O="$obj" M="$kmod" \
 	KBUILD_EXTRA_SYMBOLS="$obj/vmlinux.symvers" modules >"$lab/kmod.log" 2>&1; then
