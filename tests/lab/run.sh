@@ -236,8 +236,11 @@ done
 for v in $runs; do
 	[ "$v" = intel-sm ] || continue
 	for m in $modes; do
-		[[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ] &&
+		if [[ " $strategies " != *" write "* ]]; then
+			skip "lab-$v-$m-write-two-writers" "write is not in LAB_STRATEGIES"
+		elif [ "$quiesce" != 0 ]; then
 			check_run "$v" "$m" write two
+		fi
 	done
 done
 # The capture-kernel takeover (it also reads this matrix's results).
