@@ -13,8 +13,11 @@
 # Environment:
 #   VENDOR=amd|intel           emulated IOMMU (default amd)
 #   MODE=translated|pt         first kernel DMA API mode (pt: iommu=pt)
-#   VTD_MODE=legacy|scalable   VT-d table format (VENDOR=intel): scalable is
-#                              QEMU's x-scalable-mode=on with intel_iommu=sm_on
+#   VTD_MODE=legacy|scalable|scalable-fl
+#                              VT-d table format (VENDOR=intel): scalable is
+#                              QEMU's x-scalable-mode=on with intel_iommu=sm_on,
+#                              scalable-fl adds x-flts=on (LAB_QEMU=10.0 only:
+#                              first-level tables)
 #                              on the first kernel (and so on the capture
 #                              kernel, whose command line derives from it)
 #   STRATEGY=write|all|off|disable   crash_dma_quiesce= (default write)
@@ -33,6 +36,8 @@
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
 #                              PCI-PCI bridge (resettable by a bus reset)
 #   LAB_NVME=1                 add an NVMe controller (00:03.0, FLR-capable)
+#   LAB_QEMU=7.2|10.0          QEMU: the system's 7.2 (default) or 10.0 from
+#                              bookworm-backports in build/qemu10
 #   LAB_EDU_EXTRA=N            N more edu devices (write role) on the root
 #                              bus: one per free slot (24), then further
 #                              functions of those slots
@@ -58,14 +63,29 @@ die() { log "$*"; exit 2; }
 
 case "$VENDOR" in amd | intel) ;; *) die "VENDOR must be amd or intel" ;; esac
 case "$MODE" in translated | pt) ;; *) die "MODE must be translated or pt" ;; esac
-case "$VTD_MODE" in legacy | scalable) ;; *) die "VTD_MODE must be legacy or scalable" ;; esac
+case "$VTD_MODE" in legacy | scalable) ;; scalable-fl)
+	[ "${LAB_QEMU:-7.2}" = 10.0 ] || die "VTD_MODE=scalable-fl (x-flts) needs LAB_QEMU=10.0" ;;
+*) die "VTD_MODE must be legacy, scalable or scalable-fl" ;; esac
 case "$STRATEGY" in write | all | off | disable) ;; *) die "STRATEGY must be write, all, off or disable" ;; esac
 case "$READER" in -1 | [0-9]) ;; *) die "READER must be -1 or a probe index" ;; esac
 
 [ "${LAB_PREPARED:-0}" = 1 ] || "$here/prepare.sh"
 
+# LAB_QEMU: Debian 12's QEMU 7.2 (the system's), or 10.0 from
+# bookworm-backports, installed into build/qemu10 by
+# userspace/build/qemu10.sh (never replacing the system's).
+case "${LAB_QEMU:-7.2}" in
+7.2) qemu_bin=(qemu-system-x86_64) ;;
+10.0)
+	q10=$("$top/userspace/build/qemu10.sh") || die "QEMU 10.0 could not be installed"
+	qemu_bin=("$q10" -L "$(dirname "$q10")/../share/qemu")
+	;;
+*) die "LAB_QEMU must be 7.2 or 10.0" ;;
+esac
+
 tag=$VENDOR
 [ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && tag=intel-sm
+[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable-fl ] && tag=intel-smfl
 name=$tag-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
 out=$RESULTS/$name
 n=1
@@ -120,11 +140,15 @@ amd)
 	events="amdvi_page_fault amdvi_translation_result amdvi_all_inval amdvi_devtab_inval
 		amdvi_pages_inval amdvi_iotlb_inval amdvi_completion_wait amdvi_command_error
 		amdvi_mode_invalid amdvi_dte_get_fail amdvi_invalid_dte amdvi_mmio_read
-		amdvi_mmio_write"
+		amdvi_mmio_write amdvi_cache_update amdvi_iotlb_hit amdvi_iotlb_reset"
 	;;
 intel)
 	iommu=(-device "intel-iommu,intremap=on")
 	[ "$VTD_MODE" = scalable ] && iommu=(-device "intel-iommu,intremap=on,x-scalable-mode=on")
+	# QEMU 10.0: first-level translation offered (ECAP.FLTS); Linux 6.1
+	# then puts its DMA domains on first-level tables.
+	[ "$VTD_MODE" = scalable-fl ] &&
+		iommu=(-device "intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on")
 	# The second edu behind a PCIe root port (bus 01), so the quiesce is
 	# exercised on a context table other than bus 0's.
 	edu1=(-device "pcie-root-port,id=rp1,bus=pcie.0,addr=0x5,chassis=1"
@@ -135,7 +159,8 @@ intel)
 		vtd_context_cache_reset vtd_iotlb_reset vtd_reg_dmar_root vtd_dmar_enable
 		vtd_switch_address_space vtd_pt_enable_fast_path vtd_frr_new vtd_fsts_ppf
 		vtd_iotlb_page_update vtd_iotlb_page_hit vtd_translate_pt vtd_reg_read
-		vtd_reg_write"
+		vtd_reg_write vtd_iotlb_cc_update vtd_inv_desc_iotlb_pasid
+		vtd_inv_desc_iotlb_pasid_pages"
 	;;
 esac
 # LAB_EDU_EXTRA: free root-bus slots (not 00, 04 and 06-09, nor 1f; 01
@@ -172,10 +197,10 @@ tr -s ' \t\n' '\n' <<<"$events" | grep . | sort -u >"$out/trace-events"
 append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
 [ "$MODE" = pt ] && append+=" iommu=pt"
-[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && append+=" intel_iommu=sm_on"
+[ "$VENDOR" = intel ] && [ "${VTD_MODE#scalable}" != "$VTD_MODE" ] && append+=" intel_iommu=sm_on"
 [ -n "${LAB_APPEND:-}" ] && append+=" $LAB_APPEND"
 
-qemu=(qemu-system-x86_64
+qemu=("${qemu_bin[@]}"
 	-M q35 -accel tcg -smp 2 -m 1024
 	"${iommu[@]}"
 	-nodefaults -no-reboot -display none -vga none -monitor none
@@ -198,6 +223,7 @@ cat >"$out/run.env" <<EOF
 vendor=$VENDOR
 mode=$MODE
 vtd_mode=$VTD_MODE
+qemu=${LAB_QEMU:-7.2}
 strategy=$STRATEGY
 reader=$READER
 timeout=$LAB_TIMEOUT
