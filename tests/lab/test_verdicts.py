@@ -234,6 +234,27 @@ def test_amd_fault_blocks_translation_does_not():
     check("amd-other-device", verdict(tr)["verdict"], "not-fired")
 
 
+def test_amd_rejected_after_identity():
+    # A Mode-0 DTE without IW: QEMU returns the address, its memory core
+    # refuses the write (-d guest_errors, the next line).
+    def rej(t, d="write"):
+        t.lines.append(f"Invalid {d} at addr 0x{IOVA:X}, size 8, region 'unassigned', "
+                       "reason: rejected")
+    tr = Trace("amd")
+    crash(tr, lambda: tr.amd_xlate(IOVA), lambda: rej(tr), lambda: rej(tr))
+    check("identity-then-rejected", verdict(tr)["verdict"], "blocked")
+    tr = Trace("amd")
+    crash(tr, lambda: tr.amd_xlate(IOVA), lambda: tr.ev("amdvi_mmio_read", "x"),
+          lambda: rej(tr))
+    check("rejected-not-adjacent", verdict(tr)["verdict"], "unproven")
+    tr = Trace("amd")
+    crash(tr, lambda: tr.amd_xlate(IOVA, dev="00:06.0"), lambda: rej(tr))
+    check("rejected-other-device", verdict(tr)["verdict"], "not-fired")
+    tr = Trace("amd")
+    crash(tr, lambda: tr.amd_xlate(IOVA), lambda: rej(tr, "read"))
+    check("rejected-read-is-not-a-write-refusal", verdict(tr)["verdict"], "unproven")
+
+
 def test_amd_cached_until_crash():
     def run(*between):
         tr = Trace("amd")
@@ -314,6 +335,7 @@ def test_read_verdicts():
 for f in (test_vtd_fault_blocks, test_vtd_fill_is_not_blocked, test_vtd_readonly_hit_blocks,
           test_vtd_other_device_or_page, test_window_ends_at_capture_kernel,
           test_window_open_judges_nothing, test_amd_fault_blocks_translation_does_not,
+          test_amd_rejected_after_identity,
           test_amd_cached_until_crash, test_vtd_cached_until_crash, test_read_verdicts):
     run_case(f)
 sys.exit(1 if failed else 0)

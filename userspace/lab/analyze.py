@@ -309,13 +309,18 @@ def readback_state(b, readbacks):
 def refused(e, b):
     """Whether trace event @e (qtrace.parse_dma) is the IOMMU refusing edu
     transfer @b: a fault of its direction (AMD faults carry none: the walk
-    refused the access it was asked for), or for a write a VT-d IOTLB hit
+    refused the access it was asked for), QEMU's memory core rejecting the
+    access of that direction right after the IOMMU translated it without
+    the permission (an AMD Mode-0 DTE without IW), or for a write a VT-d
+    IOTLB hit
     / fill whose leaf has W clear and maps the IOVA to the target page
     (QEMU caches the AND over all levels: such an entry refuses every
     write). A translation that returned an address is never a refusal."""
     write = b["role"] == "write"
     if e["kind"] == "fault":
         return e["write"] in (None, write)
+    if e["kind"] == "rejected":
+        return e["write"] == write
     if e["kind"] in ("hit", "fill") and write and "w" in e:
         return not e["w"] and qtrace.pte_points_at(e, b["iova"], b["phys"])
     return False

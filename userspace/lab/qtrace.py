@@ -44,6 +44,12 @@ AMD_DOM_RE = re.compile(r"domain 0x(?P<dom>[0-9a-f]+)")
 VTD_INV_PAGES_RE = re.compile(
     r"domain 0x(?P<dom>[0-9a-f]+) addr 0x(?P<addr>[0-9a-f]+) mask 0x(?P<mask>[0-9a-f]+)")
 VTD_INV_DOM_RE = re.compile(r"domain 0x(?P<dom>[0-9a-f]+)")
+# QEMU's memory core refusing an access the IOMMU translated without the
+# permission it needs (-d guest_errors, logged without a timestamp right
+# after the translation): "Invalid write at addr 0x..., size N, region
+# 'unassigned', reason: rejected"
+REJECT_RE = re.compile(r"(?P<dir>read|write) at addr 0x(?P<addr>[0-9A-Fa-f]+), size \d+, "
+                       r"region '[^']*', reason: rejected")
 PTE_ADDR = 0x000FFFFFFFFFF000
 PTE_W = 1 << 1
 PTE_PS = 1 << 7
@@ -200,13 +206,36 @@ def parse_dma(text, vendor):
                  and unchecked until a context-cache invalidation (or
                  SRTP / TE) switches it back;
       iommu      VT-d: QEMU switched the device's address space back to
-                 the IOMMU (page None).
+                 the IOMMU (page None);
+      rejected   QEMU's memory core refused the access the IOMMU had just
+                 translated, for lack of permission ("Invalid write at
+                 addr ..., reason: rejected", -d guest_errors, the line
+                 right after that translation): the only trace of a write
+                 an AMD Mode-0 DTE without IW, or an IOTLB entry without
+                 it, refuses. write says its direction; t is the
+                 translation's.
     An AMD fault names no device; the translation result QEMU traces right
     after it (host address 0, same IOVA) does, and is folded into it."""
     out = []
     dmar_on = False
-    evs = events(text, DMA_EVENTS.get(vendor, ()))
+    # Every line, in file order: a memory-core rejection ("-d
+    # guest_errors") is attributed by adjacency to the translation the
+    # IOMMU had just returned (both are logged under the big QEMU lock,
+    # in the same DMA call).
+    names = set(DMA_EVENTS.get(vendor, ())) | {"Invalid"}
+    evs = events(text)
+    prev = None       # the DMA event the previous line produced, if any
     for i, (t, ev, args) in enumerate(evs):
+        if ev not in names:
+            continue
+        if ev == "Invalid":
+            r = REJECT_RE.match(args)
+            if r and prev is not None and prev.get("line") == i - 1 and prev["dev"]:
+                out.append({"dev": prev["dev"], "page": prev["page"], "kind": "rejected",
+                            "write": r.group("dir") == "write", "t": prev["t"], "line": i})
+                prev = out[-1]
+            continue
+        n0 = len(out)
         if ev == "vtd_dmar_enable":
             dmar_on = args.split()[-1:] == ["1"]
             continue
@@ -224,7 +253,7 @@ def parse_dma(text, vendor):
                 continue
             addr = int(f.group("addr"), 16)
             dev = None
-            for _, ev2, args2 in evs[i + 1:i + 8]:
+            for _, ev2, args2 in evs[i + 1:i + 16]:
                 x = AMD_XLATE_RE.search(args2) if ev2 == "amdvi_translation_result" else None
                 if x and int(x.group("gpa"), 16) == addr and not int(x.group("hpa"), 16):
                     dev = dev_name(int(x.group("bus"), 16), int(x.group("slot"), 16),
@@ -265,6 +294,13 @@ def parse_dma(text, vendor):
             if x:
                 out.append({"dev": sid_name(int(x.group("sid"), 16)), "page": None,
                             "kind": "fastpath", "write": None, "t": t})
+        if len(out) > n0 and out[-1]["page"] is not None:
+            out[-1]["line"] = i
+            prev = out[-1]
+        else:
+            prev = None
+    for e in out:
+        e.pop("line", None)
     return out
 
 

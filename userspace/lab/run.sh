@@ -206,6 +206,7 @@ qemu=("${qemu_bin[@]}"
 	-nodefaults -no-reboot -display none -vga none -monitor none
 	-serial "file:$out/serial.log"
 	-msg timestamp=on -D "$out/trace.log" -trace "events=$out/trace-events"
+	-d guest_errors
 	-kernel "$in/bzImage" -initrd "$in/initramfs.cpio.gz" -append "$append"
 	-device "edu,id=edu0,bus=pcie.0,addr=0x4,$dma"
 	"${edu1[@]}"
