@@ -68,14 +68,17 @@ j() { jq -r "$1" "$json" 2>/dev/null; }
 check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 	# two: both edu devices write (READER=-1; VT-d: one on bus 0, one
 	# behind the root port), no read is armed.
-	local v=$1 m=$2 s=$3 two=${4:-} name="lab-$1-$2-$3${4:+-two-writers}" out rc=0
+	# $prefix (default "lab") names the case, $runenv (VAR=VALUE words)
+	# goes to run.sh: the QEMU 10.0 runs below.
+	local v=$1 m=$2 s=$3 two=${4:-} name="${prefix:-lab}-$1-$2-$3${4:+-two-writers}" out rc=0
 	local t0=$SECONDS vtd=legacy reader=1 want rv rn dev wv wd wp wt wn nw=0
 	[ "$v" = intel-sm ] && vtd=scalable
+	[ "$v" = intel-smfl ] && vtd=scalable-fl
 	[ -n "$two" ] && reader=-1
 	echo "progress: lab run $name"
 	case_begin "$name"
-	out=$(RESULTS=$results VENDOR=${v%-sm} VTD_MODE=$vtd MODE=$m STRATEGY=$s READER=$reader \
-		LAB_TIMEOUT=$timeout LAB_PREPARED=1 "$top/userspace/lab/run.sh" \
+	out=$(env RESULTS="$results" VENDOR="${v%%-*}" VTD_MODE=$vtd MODE="$m" STRATEGY="$s" READER=$reader \
+		LAB_TIMEOUT="$timeout" LAB_PREPARED=1 "${runenv[@]}" "$top/userspace/lab/run.sh" \
 		2>"$results/$name.stderr" | tee "$results/$name.stdout" | tail -n 1) || rc=$?
 	json=$out/result.json
 	if [ ! -f "$json" ]; then
@@ -127,7 +130,7 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 
 	# The edu read (RAM -> device buffer), when one was armed.
 	[ -n "$two" ] || check_read
-	check_early "${v%-sm}"
+	check_early "${v%%-*}"
 	check_capture
 	case_end "$((SECONDS - t0)) s"
 }
@@ -206,6 +209,7 @@ sub() {
 }
 
 scripts_failed=0
+runenv=()
 runs=
 for v in $vendors; do
 	if [ "$v" != intel ]; then

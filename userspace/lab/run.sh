@@ -38,6 +38,9 @@
 #   LAB_NVME=1                 add an NVMe controller (00:03.0, FLR-capable)
 #   LAB_QEMU=7.2|10.0          QEMU: the system's 7.2 (default) or 10.0 from
 #                              bookworm-backports in build/qemu10
+#   LAB_ATS=1                  device-iotlb=on and an ATS-capable virtio-rng
+#                              behind a root port (00:1d.0)
+#   LAB_HIGHBUS=1              the second edu on bus 0x80 / 0x81 (pxb-pcie)
 #   LAB_EDU_EXTRA=N            N more edu devices (write role) on the root
 #                              bus: one per free slot (24), then further
 #                              functions of those slots
@@ -180,6 +183,31 @@ if [ "${LAB_NVME:-0}" = 1 ]; then
 	for s in "${slots[@]}"; do [ "$s" = 03 ] || free+=("$s"); done
 	slots=("${free[@]}")
 fi
+# LAB_ATS=1: the IOMMU offers device IOTLBs (device-iotlb=on) and a
+# virtio-rng with ATS (ats=on; a PCIe capability, so behind a root port
+# at 00:1d.0; iommu_platform=on: its DMA goes through the IOMMU) is the
+# ATS-capable device Linux enables ATS for: legacy VT-d context entry
+# TT=01b, AMD DTE I=1.
+if [ "${LAB_ATS:-0}" = 1 ]; then
+	iommu[1]+=",device-iotlb=on"
+	extra+=(-device "pcie-root-port,id=rpats,bus=pcie.0,addr=0x1d,chassis=5"
+		-device "virtio-rng-pci,id=rng0,bus=rpats,iommu_platform=on,ats=on,disable-legacy=on")
+	free=()
+	for s in "${slots[@]}"; do [ "$s" = 1d ] || free+=("$s"); done
+	slots=("${free[@]}")
+fi
+# LAB_HIGHBUS=1: the second edu on a high bus number: behind a PCIe
+# expander bridge (pxb-pcie, bus_nr=0x80) at 00:09.0, on its root bus
+# (AMD: as 80:00.0) or behind a root port there (VT-d: 81:00.0).
+if [ "${LAB_HIGHBUS:-0}" = 1 ]; then
+	case "$VENDOR" in
+	amd) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
+		-device "edu,id=edu1,bus=pxb1,addr=0x0,$dma") ;;
+	intel) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
+		-device "pcie-root-port,id=rphb,bus=pxb1,addr=0x0,chassis=4"
+		-device "edu,id=edu1,bus=rphb,$dma") ;;
+	esac
+fi
 nextra=${LAB_EDU_EXTRA:-0}
 case "$nextra" in '' | *[!0-9]*) die "LAB_EDU_EXTRA must be a number" ;; esac
 [ "$nextra" -le $((8 * ${#slots[@]})) ] || die "LAB_EDU_EXTRA: at most $((8 * ${#slots[@]})) here"
@@ -231,6 +259,8 @@ timeout=$LAB_TIMEOUT
 append=$append
 capture_append=${CAPTURE_APPEND:-}
 frames=${LAB_FRAMES:-1}
+ats=${LAB_ATS:-0}
+highbus=${LAB_HIGHBUS:-0}
 EOF
 
 if [ "${LAB_FRAMES:-1}" != 0 ]; then
