@@ -132,6 +132,7 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 	[ -n "$two" ] || check_read
 	check_early "${v%%-*}"
 	check_capture
+	check_after
 	case_end "$((SECONDS - t0)) s"
 }
 
@@ -210,6 +211,22 @@ sub() {
 
 scripts_failed=0
 runenv=()
+check_after() { :; }
+# check_high: every write landed on a high bus / top-level entry 511
+# (LAB_HIGHBUS=1 with iommu.forcedac=1): a writer's bus >= 0x80, and an
+# IOVA at or above 2^39 - 2^30 (3-level tables, 39 bits: entry 511 of the
+# top level starts at 511 << 30) or 2^48 - 2^39 (4 levels).
+check_high() {
+	local dev iova hb=0 dac=0
+	while read -r dev iova; do
+		[ $((16#$(cut -d: -f2 <<<"$dev"))) -ge 128 ] && hb=$((hb + 1))
+		if [ $((iova >> 39)) = 511 ] || { [ $((iova >> 39)) = 0 ] && [ $((iova >> 30)) = 511 ]; }; then
+			dac=$((dac + 1))
+		fi
+	done < <(j '.buffers[] | select(.role == "write") | "\(.dev) \(.iova)"')
+	check high-bus "$([ "$hb" -ge 1 ]; echo $?)" "no writer on a bus >= 0x80: $(j '[.buffers[].dev] | join(",")')"
+	check top-level-entry-511 "$([ "$dac" -ge 1 ]; echo $?)" "no write IOVA in the top-level entry 511 (3 or 4 levels): $(j '[.buffers[].iova] | join(",")')"
+}
 runs=
 for v in $vendors; do
 	if [ "$v" != intel ]; then
@@ -264,5 +281,68 @@ if [ "${LAB_FAULTS:-1}" = 0 ]; then
 	skip lab-faults "LAB_FAULTS=0"
 else
 	sub lab-faults "$top/tests/lab/faults.sh"
+fi
+# QEMU 10.0 (bookworm-backports, userspace/build/qemu10.sh): what QEMU 7.2
+# cannot show (README, "Limits of the emulator"). LAB_QEMU10=0 skips it.
+check_ats() { # the run's VT-d context entries with TT=01b, and after the crash
+	local a
+	a=$(python3 "$top/tests/lab/ats_check.py" "$out")
+	echo "$a" >"$out/ats-check.json"
+	if [ "$(jq -r '.tt01_before | length' <<<"$a")" -ge 1 ] 2>/dev/null; then
+		ok ats-tt01-before-crash "QEMU cached TT=01b context entries of $(jq -c '.tt01_before' <<<"$a") before the crash path"
+	else
+		notok ats-tt01-before-crash "no context entry with TT=01b in the trace before the crash: Linux did not enable ATS ($a)"
+		return
+	fi
+	if [ "$(jq -r '[.dump[] | select(.translation == "paging" and .changed == true and .write == false)] | length' <<<"$a")" = \
+		"$(jq -r '.tt01_before | length' <<<"$a")" ]; then
+		ok ats-tt-changed-in-dump "the dump shows those entries TT=00b (paging), write revoked, changed"
+	else
+		notok ats-tt-changed-in-dump "the dump's entries of the ATS devices: $(jq -c '.dump' <<<"$a")"
+	fi
+	if [ "$(jq -r '[.tt_after[][] | select(. == 1)] | length' <<<"$a")" = 0 ]; then
+		ok ats-no-tt01-after "QEMU cached no TT=01b entry after the crash path's first table read: $(jq -c '.tt_after' <<<"$a")"
+	else
+		notok ats-no-tt01-after "TT=01b cached after the crash path began: $(jq -c '.tt_after' <<<"$a")"
+	fi
+}
+
+check_first_level() { # the dump shows first-level PASID entries (x-flts)
+	local n
+	n=$(jq -r '[.iommus[].devices[] | select(.translation == "first-level")] | length' \
+		"$out/iommu-dump.json" 2>/dev/null)
+	if [ "${n:-0}" -ge 1 ] 2>/dev/null; then
+		ok first-level-in-dump "$n device(s) on first-level PASID entries in the dump"
+	else
+		notok first-level-in-dump "no first-level PASID entry in the dump: Linux did not use first-level tables"
+	fi
+}
+
+if [ "${LAB_QEMU10:-1}" = 0 ]; then
+	skip lab-q10 "LAB_QEMU10=0"
+elif ! "$top/userspace/build/qemu10.sh" >/dev/null; then
+	echo "FAIL lab-q10: QEMU 10.0 could not be installed (userspace/build/qemu10.sh)"
+	case_failures=$((case_failures + 1))
+else
+	prefix=lab-q10
+	# First-level translation (x-flts): the crash path clears R/W in the
+	# top-level first-level tables.
+	if [[ " $vendors " == *" intel "* ]]; then
+		runenv=(LAB_QEMU=10.0)
+		check_after() { check_first_level; }
+		check_run intel-smfl translated write
+		# ATS: legacy VT-d with device-iotlb=on and the virtio-rng with
+		# ats=on: TT=01b before, 00b after the crash path.
+		runenv=(LAB_QEMU=10.0 LAB_ATS=1)
+		check_after() { check_ats; }
+		prefix=lab-q10-ats check_run intel translated write
+		# High bus number (pxb-pcie, bus 0x81) and IOVAs in the top-level
+		# entry 511 (iommu.forcedac=1, 64-bit edu): both edu write.
+		runenv=(LAB_QEMU=10.0 LAB_HIGHBUS=1 "LAB_APPEND=iommu.forcedac=1")
+		check_after() { check_high; }
+		prefix=lab-q10-highbus-dac check_run intel translated write two
+	fi
+	check_after() { :; }
+	runenv=()
 fi
 [ "$case_failures" = 0 ] && [ "$scripts_failed" = 0 ]
