@@ -398,7 +398,11 @@ def judge(run, b, dma, win, dmar_lines, readbacks, cached=None):
                          "address and the pattern is there")
         elif state == "canary" and refusals:
             verdict = "blocked"
-            if not faults:
+            if not faults and any(e["kind"] == "rejected" for e in refusals):
+                notes.append("refused without a fault: QEMU's memory core rejected the write "
+                             "the IOMMU had just translated without write permission (an AMD "
+                             "Mode-0 DTE without IW)")
+            elif not faults:
                 notes.append("refused by a cached read-only entry (IOTLB hit / fill with "
                              "W clear mapping the target page; QEMU traces no fault)")
         elif state == "canary" and run.get("strategy") == "disable":
