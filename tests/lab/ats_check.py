@@ -13,7 +13,8 @@ the crash left them (iommu-dump.json, taken by the capture kernel from
 /proc/vmcore): their translation and whether the crash path changed them.
 
 Prints one JSON object: {"tt01_before": [BDF...], "tt_after": {BDF: [TT
-values QEMU cached after the crash path's first table read]}, "dump":
+values QEMU cached from the crash path's first table read to the capture
+kernel's first IOMMU access (the crash window of qtrace.crash_window)]}, "dump":
 {BDF: {"translation": ..., "changed": ..., "write": ...}}}.
 """
 import json
@@ -49,7 +50,9 @@ for t, ev, args in qtrace.events(text, ("vtd_iotlb_cc_update",)):
     if t_crash is None or t < t_crash:
         if tt == 1:
             before.add(bdf)
-    else:
+    elif win["end"] is None or t < win["end"]:
+        # From the crash path to the capture kernel's first IOMMU access:
+        # only the crashed kernel's tables, as the crash path left them.
         after.setdefault(bdf, []).append(tt)
 dump = {}
 try:
@@ -62,4 +65,4 @@ try:
 except (OSError, ValueError, KeyError):
     pass
 print(json.dumps({"tt01_before": sorted(before), "tt_after": after, "dump": dump,
-                  "t_crash": t_crash}))
+                  "t_crash": t_crash, "t_end": win["end"]}))

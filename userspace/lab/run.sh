@@ -126,7 +126,7 @@ mac=52:54:00:12:34:56
 dma=dma_mask=0xffffffffffffffff
 case "$VENDOR" in
 amd)
-	iommu=(-device amd-iommu)
+	iommu=(-device "amd-iommu${LAB_AMD_IOMMU_OPTS:+,$LAB_AMD_IOMMU_OPTS}")
 	# QEMU 7.2's amd-iommu keys a device's address space by the bus number
 	# its bus had when QEMU created it (0 before the firmware numbers the
 	# buses): DMA from behind a root port is translated with the DTE of
@@ -198,11 +198,18 @@ if [ "${LAB_ATS:-0}" = 1 ]; then
 fi
 # LAB_HIGHBUS=1: the second edu on a high bus number: behind a PCIe
 # expander bridge (pxb-pcie, bus_nr=0x80) at 00:09.0, on its root bus
-# (AMD: as 80:00.0) or behind a root port there (VT-d: 81:00.0).
+# (AMD: 81:00.0 behind a PCI-PCI bridge, DMA as 80:00.0) or behind a
+# root port there (VT-d: 81:00.0).
 if [ "${LAB_HIGHBUS:-0}" = 1 ]; then
 	case "$VENDOR" in
+	# AMD: behind a conventional PCI-PCI bridge on the expander's root
+	# bus (pxb-pcie takes only bridges), so QEMU issues the edu's DMA with
+	# the bridge's requester id 80:00.0, a bus number fixed before the
+	# firmware runs (see LAB_EDU1_BRIDGE); Linux knows it as the edu's
+	# DMA alias.
 	amd) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
-		-device "edu,id=edu1,bus=pxb1,addr=0x0,$dma") ;;
+		-device "pci-bridge,id=brhb,bus=pxb1,addr=0x0,chassis_nr=4,shpc=off"
+		-device "edu,id=edu1,bus=brhb,addr=0x0,$dma") ;;
 	intel) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
 		-device "pcie-root-port,id=rphb,bus=pxb1,addr=0x0,chassis=4"
 		-device "edu,id=edu1,bus=rphb,$dma") ;;
