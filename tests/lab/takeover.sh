@@ -204,8 +204,11 @@ want() { # test [vendor]: whether to run it; else a SKIP line
 # the capture kernel's own DMA works.
 check_old_domain() {
 	local name=$1 v=$2 m=$3 s=$4 lands=$5 dev=0000:01:00.0 tl c p p0 p1 p2
-	local want1 want2 before after did unit nodid=
+	local want1 want2 before after did unit nodid= tdev=0000:01:00.0
 	shift 5
+	# AMD: QEMU issues the DMA of a device behind a conventional PCI-PCI
+	# bridge with the bridge's requester id (00:09.0): the trace names it.
+	[ "$v" = amd ] && tdev=0000:00:09.0
 	# Scalable mode: a pass-through PASID entry carries FLPT_DEFAULT_DID,
 	# the capture kernel's own domain id: there is no old id to release.
 	[ "$m" = pt ] && [[ " $* " == *" VTD_MODE=scalable "* ]] && nodid=1
@@ -253,11 +256,13 @@ check_old_domain() {
 		fail "$name: old domain id $did not released: $(grep "^did $unit $did " "$after")"
 	elif [ "$(j '.capture_device_dma')" != ok ]; then
 		fail "$name: capture DMA $(j '.capture_device_dma'), want ok"
-	elif ! trace=$(python3 "$top/tests/lab/hostile_trace.py" "$out" "$v" "$dev" "$(val iova)" \
+	elif ! trace=$(python3 "$top/tests/lab/hostile_trace.py" "$out" "$v" "$tdev" "$(val iova)" \
 		2>"$out/hostile-trace.err"); then
 		fail "$name: the trace cannot be read: $(cat "$out/hostile-trace.err")"
-	elif [ "$(tv poke1_dma)" -lt 1 ] || [ "$(tv poke2_dma)" -lt 1 ]; then
-		fail "$name: the trace shows no DMA of $dev at its old IOVA inside each poke: $trace"
+	elif [ "$(tv poke1_dma)" -lt 1 ] || { [ "$(tv poke2_dma)" -lt 1 ] && { [ "$v" = amd ] || [ "$m" != pt ]; }; }; then
+		# (VT-d, identity domain after the reset: the device is on QEMU's
+		# untraced bypass, the old page's contents show the write)
+		fail "$name: the trace shows no DMA of $tdev at its old IOVA inside each poke: $trace"
 	elif [ "$lands" = 0 ] && ! { [ "$v" = amd ] && [ "$m" = pt ]; } && [ "$(tv poke1_fault)" -lt 1 ]; then
 		# (AMD pass-through: a Mode-0 entry refuses without a fault)
 		fail "$name: the poke before the reset did not land, yet the trace shows no fault: $trace"
