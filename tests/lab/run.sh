@@ -93,8 +93,8 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 		notok boot "QEMU exited with status $(j '.qemu.rc'): $(j '.qemu.error')"
 	elif [ "$(j '.first_kernel.error')" != null ]; then
 		notok boot "first kernel: $(j '.first_kernel.error')"
-	elif [ "$(j '.first_kernel.edu_ready')" != 2 ]; then
-		notok boot "$(j '.first_kernel.edu_ready') edu device(s) passed the DMA self-test, want 2"
+	elif [ "$(j '.first_kernel.edu_ready')" != "${ready_want:-2}" ]; then
+		notok boot "$(j '.first_kernel.edu_ready') edu device(s) passed the DMA self-test, want ${ready_want:-2}"
 	else
 		ok boot
 	fi
@@ -129,7 +129,7 @@ check_run() { # vendor (intel-sm: VT-d scalable mode) mode strategy [two]
 	fi
 
 	# The edu read (RAM -> device buffer), when one was armed.
-	[ -n "$two" ] || check_read
+	[ -n "$two" ] || [ "${ready_want:-2}" != 2 ] || check_read
 	check_early "${v%%-*}"
 	check_capture
 	check_after
@@ -329,7 +329,9 @@ check_first_level() { # the dump shows first-level PASID entries (x-flts)
 # QEMU 7.2 too: ATS on legacy VT-d; an IOVA at the top of the space
 # (iommu.forcedac=1) on both vendors; the VT-d high bus (AMD's cannot
 # work on 7.2: README, "Limits of the emulator").
-if [[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ]; then
+if [ "${LAB_MACHINES:-1}" = 0 ]; then
+	skip lab-ats-highbus-dac "LAB_MACHINES=0"
+elif [[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ]; then
 	if [[ " $vendors " == *" intel "* ]]; then
 		runenv=(LAB_ATS=1)
 		check_after() { check_ats; }
@@ -339,9 +341,13 @@ if [[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ]; then
 		prefix=lab-highbus-dac check_run intel translated write two
 	fi
 	if [[ " $vendors " == *" amd "* ]]; then
+		# One edu only: QEMU 7.2's AMD IOTLB key is gfn | devid << 36,
+		# so for IOVAs at or above 2^48 the devid bits alias and the
+		# second edu's self-test DMA hits the first one's cached
+		# translation (amdvi_iotlb_hit with its host address): it fails.
 		runenv=("LAB_APPEND=iommu.forcedac=1")
 		check_after() { check_high; }
-		prefix=lab-dac check_run amd translated write
+		ready_want=1 prefix=lab-dac check_run amd translated write
 	fi
 	check_after() { :; }
 	runenv=()
