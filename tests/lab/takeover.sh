@@ -259,19 +259,23 @@ check_old_domain() {
 	elif ! trace=$(python3 "$top/tests/lab/hostile_trace.py" "$out" "$v" "$tdev" "$(val iova)" \
 		2>"$out/hostile-trace.err"); then
 		fail "$name: the trace cannot be read: $(cat "$out/hostile-trace.err")"
-	elif [ "$(tv poke1_dma)" -lt 1 ] || { [ "$(tv poke2_dma)" -lt 1 ] && { [ "$v" = amd ] || [ "$m" != pt ]; }; }; then
-		# (VT-d, identity domain after the reset: the device is on QEMU's
-		# untraced bypass, the old page's contents show the write)
+	elif [ "$(tv poke1_dma)" -lt 1 ] || { [ "$(tv poke2_dma)" -lt 1 ] && [ "$v" = intel ] && [ "$m" != pt ]; }; then
+		# Poke 2 (after the reset) is required in the trace on VT-d in a
+		# translated domain only. VT-d identity domain: the device is on
+		# QEMU's untraced bypass, the old page shows the write. AMD: no
+		# DMA of the device behind the bridge reaches the IOMMU after the
+		# bus reset (not one event in the trace; lab runs of issue 21),
+		# so "not translated after" rests on the old page alone there.
 		fail "$name: the trace shows no DMA of $tdev at its old IOVA inside each poke: $trace"
 	elif [ "$lands" = 0 ] && ! { [ "$v" = amd ] && [ "$m" = pt ]; } && [ "$(tv poke1_fault)" -lt 1 ]; then
 		# (AMD pass-through: a Mode-0 entry refuses without a fault)
 		fail "$name: the poke before the reset did not land, yet the trace shows no fault: $trace"
 	elif [ "$lands" = 1 ] && [ "$(tv poke1_fault)" != 0 ]; then
 		fail "$name: the poke before the reset landed, yet the trace shows a fault: $trace"
-	elif [ "$m" = translated ] && [ "$(tv poke2_fault)" -lt 1 ]; then
+	elif [ "$v" = intel ] && [ "$m" = translated ] && [ "$(tv poke2_fault)" -lt 1 ]; then
 		fail "$name: after the reset the old IOVA still translates (no fault traced): $trace"
 	elif [ "$m" = translated ]; then
-		echo "PASS $name (old IOVA write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset, not translated after; entry retired, old domain id $did released)"
+		echo "PASS $name (old IOVA write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset ($(tv poke1_dma) DMA event(s), $(tv poke1_fault) fault(s) in the trace), $([ "$(tv poke2_dma)" -ge 1 ] && echo "faulted after ($(tv poke2_fault) fault(s))" || echo "after it no DMA reached the IOMMU, old page unchanged"); entry retired, old domain id $did released)"
 	else
 		echo "PASS $name (write $([ "$lands" = 1 ] && echo landed || echo blocked) before the $(val reset_method) reset, landed after it through the identity domain; entry retired)"
 	fi
