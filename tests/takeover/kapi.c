@@ -136,6 +136,15 @@ static u8 *host(u64 pa, u64 len)
 	return NULL;
 }
 
+/** tk_host_in_old() - does a host address lie in the model's old RAM? */
+bool tk_host_in_old(const void *p)
+{
+	const u8 *q = p;
+
+	return (q >= old1 && q < old1 + TK_OLD1_SIZE) ||
+	       (q >= old2 && q < old2 + TK_OLD2_SIZE);
+}
+
 bool tk_phys_ok(u64 pa, u64 len)
 {
 	return host(pa, len) != NULL;

@@ -128,7 +128,11 @@ int tk_run(const struct tk_run_opts *o)
 	tk.step++;
 	settle(true);
 	tk_mon_end();
-	tk_prod_reset();
-	tk_sim_fini();
+	if (!o->keep) {
+		tk_prod_reset();
+		tk_sim_fini();
+	} else {
+		tk_mem_fini();
+	}
 	return tk_mon_violations();
 }

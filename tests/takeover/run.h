@@ -15,6 +15,8 @@
  * @verbose: the log and every violation on stderr
  * @preset: called after the generator, before the boot: a scenario
  *	changes devices or old entries (old RAM is still writable)
+ * @keep: leave the model's state for the caller to inspect (the next run
+ *	starts afresh; without @keep everything is freed: the fuzzer)
  */
 struct tk_run_opts {
 	struct tk_cfg cfg;
@@ -24,6 +26,7 @@ struct tk_run_opts {
 	int events;
 	int verbose;
 	void (*preset)(void);
+	int keep;
 };
 
 int tk_run(const struct tk_run_opts *o);

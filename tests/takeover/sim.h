@@ -219,6 +219,7 @@ void tk_mem_init(void);
 void tk_mem_protect_old(void);
 void tk_mem_fini(void);
 bool tk_phys_ok(u64 pa, u64 len);
+bool tk_host_in_old(const void *p);
 u64 *tk_phys64(u64 pa);			/* NULL when not backed */
 bool tk_in_ck(u64 pa);
 bool tk_in_old(u64 pa);

@@ -140,6 +140,24 @@ static void test_take(void)
 	/* A blocked, id-less entry need not be tracked. */
 	take(T_V | T_TV, 0, 0, false, &t);
 	CHECK("take/closed_not_live", !t.live);
+	/*
+	 * DomainID 0 entries that let the device DMA (issue 19, item 2): the
+	 * device may still run the crashed kernel's DMA however closed the
+	 * copy is, so the entry is tracked until the device is quiesced.
+	 */
+	take(T_V, 0, 0, false, &t);
+	CHECK("take/tv0_dom0_live", t.live);
+	take(T_V | T_IW, 0, 0, false, &t);
+	CHECK("take/tv0_dom0_iw_live", t.live);
+	take(T_V | T_TV | T_IW, 0, 0, false, &t);
+	CHECK("take/mode0_dom0_iw_live", t.live);
+	take(T_V | T_TV | T_IW, 0, 0, true, &t);
+	CHECK("take/mode0_dom0_iw_quiesced_live", t.live);
+	take(T_V | T_TV | T_MODE(4) | root | T_IW, 0, 0, true, &t);
+	CHECK("take/translated_dom0_quiesced_live", t.live);
+	/* ATS translations (IOTLB enable, DTE bit 96) are DMA too. */
+	take(T_V | T_TV, 1ULL << 32, 0, false, &t);
+	CHECK("take/dom0_ats_live", t.live);
 	/* Rejected: the blocking entry. */
 	CHECK_EQ("take/root_in_crashkernel_rejected",
 		 take(T_V | T_TV | T_MODE(4) | 0x80000000ULL, 9, 0, false, &t),

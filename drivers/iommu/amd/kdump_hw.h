@@ -195,9 +195,11 @@ enum amd_kd_verdict {
  *	good (a flush of every cache without INVALIDATE_IOMMU_ALL, 48882
  *	section 2.4.8, reaches only the ids up to the last DeviceID)
  * @revoked: write permission was taken away
- * @live: AMD_KD_COPIED: the installed entry allows some access or carries
- *	a domain id (an entry that allows nothing and has none need not be
- *	tracked)
+ * @live: AMD_KD_COPIED: the crashed kernel's entry let its device DMA
+ *	(TV=0: untranslated; IR or IW; a page table; ATS translations, I) or
+ *	carried a domain id: the device may still run that DMA, whatever the
+ *	copy allows, and the entry is tracked until the device is quiesced.
+ *	An entry that allowed nothing and carries no id need not be.
  */
 struct amd_kd_take {
 	u64 dte[4];
@@ -274,8 +276,10 @@ static inline enum amd_kd_verdict amd_kd_dte_take(const u64 *old,
 	else
 		t->dte[0] = w0;
 	t->revoked = (w0 & AMD_CQ_DTE_IW) && !(t->dte[0] & AMD_CQ_DTE_IW);
-	t->live = t->domid || (t->dte[0] & (AMD_CQ_DTE_IR | AMD_CQ_DTE_IW |
-					    AMD_CQ_DTE_MODE_MASK));
+	/* From the old entry: what the device may still be doing. */
+	t->live = t->domid || !(w0 & AMD_CQ_DTE_TV) ||
+		  (w0 & (AMD_CQ_DTE_IR | AMD_CQ_DTE_IW | AMD_CQ_DTE_MODE_MASK)) ||
+		  (old[1] & AMD_CQ_DTE1_IOTLB);
 	return AMD_KD_COPIED;
 }
 
