@@ -16,7 +16,9 @@
  * also holds for the DMA API's deferred attach on a first mapping.
  *
  * A driver binding to such a device (BUS_NOTIFY_BIND_DRIVER, device lock
- * held) first resets it when it has a reset method; when it has none, or
+ * held) first resets it when it has a reset method, also when it was only
+ * stopped before (Bus Master Enable cleared as a device sharing a source
+ * id of one bound earlier: the driver sets it again); when it has none, or
  * the reset fails, its Bus Master Enable is cleared instead (its driver
  * sets it again once it has set the device up). The other devices sharing
  * one of its source ids that have no driver get Bus Master Enable cleared
@@ -444,24 +446,32 @@ void iommu_kdump_pci_bus_reset_done(struct pci_dev *bridge)
 static void ik_bind(struct pci_dev *pdev)
 {
 	unsigned int live;
-	bool quiesced = false;
+	bool was_reset = false;
 	struct iommu_kdump_unit *u;
 	unsigned long flags;
 	ktime_t t0;
+	u8 q;
 	int ret;
 
 	ik_clear_dev(pdev, false, &live);
 	if (!live)
 		return;
 	if (!pdev->subordinate) {
+		/*
+		 * Bus Master Enable cleared (as a device sharing a source id
+		 * of another one that was bound first) is no reset: the
+		 * driver about to probe sets it again, and the device would
+		 * resume what it did for the crashed kernel.
+		 */
 		for (u = ik_first_unit(); u; u = u->next) {
 			if (!ik_covers(u, pdev))
 				continue;
 			spin_lock_irqsave(&ik_lock, flags);
-			quiesced |= u->sids[ik_rid(pdev)].quiesced != IK_Q_NONE;
+			q = u->sids[ik_rid(pdev)].quiesced;
 			spin_unlock_irqrestore(&ik_lock, flags);
+			was_reset |= q != IK_Q_NONE && q != IK_Q_MASTER;
 		}
-		if (!quiesced && pdev->reset_methods[0]) {
+		if (!was_reset && pdev->reset_methods[0]) {
 			/* What retirement costs at bind: one line per reset. */
 			t0 = ktime_get();
 			ret = pci_reset_function_locked(pdev);
@@ -471,7 +481,7 @@ static void ik_bind(struct pci_dev *pdev)
 			else
 				pci_info(pdev, "iommu kdump: reset in %lld us\n",
 					 ktime_us_delta(ktime_get(), t0));
-		} else if (!quiesced) {
+		} else if (!was_reset) {
 			pci_info(pdev, "iommu kdump: no reset method\n");
 		}
 	}
