@@ -497,9 +497,10 @@ block:
  * Called from domain_context_mapping_one() with iommu->lock held, after
  * the write. Linux 6.1 invalidates the copied entry before it overwrites
  * it, in place; the hardware may have fetched it again in between. When
- * the entry replaced was taken over, its context-cache entry and the old
- * domain's IOTLB entries are invalidated once more, after the write (VT-d
- * section 6.5.3.3: a present entry changed).
+ * the entry replaced was taken over, its context-cache entry, in scalable
+ * mode the PASID cache, and the old domain's IOTLB entries are invalidated
+ * once more, after the write (VT-d section 6.5.3.3: a present entry
+ * changed).
  */
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn)
@@ -511,6 +512,13 @@ void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 		return;
 	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
 				   DMA_CCMD_DEVICE_INVL);
+	/*
+	 * Scalable mode: the old PASID entries of the device may stay in the
+	 * PASID cache, tagged with domain ids of their own, and would still
+	 * translate the device's requests (section 6.5.3.3).
+	 */
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, 0, QI_PC_GLOBAL, 0);
 	if (did)
 		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	iommu_kdump_entry_written(unit, sid);
