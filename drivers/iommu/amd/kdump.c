@@ -95,25 +95,56 @@ static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
 }
 
 /*
+ * With 128-bit interrupt remapping entries (@ga), the table a kept DTE
+ * points to: may its guest-mode entries post interrupts where they say?
+ */
+static const char *amd_kd_check_irt(const u64 *dte, bool ga)
+{
+	u64 w2 = dte[2], irt = __sme_clr(w2 & AMD_KD_DTE2_IRTP_MASK);
+	unsigned int len = (w2 & AMD_KD_DTE2_LEN_MASK) >> AMD_KD_DTE2_LEN_SHIFT;
+	const char *reason;
+	u64 *tbl;
+
+	if (!ga || !(w2 & AMD_KD_DTE2_IV) ||
+	    (w2 & AMD_KD_DTE2_INTCTL_MASK) != AMD_KD_DTE2_INTCTL_REMAP)
+		return NULL;
+	tbl = memremap(irt, (size_t)AMD_KD_IRTE_MAX_SIZE << len, MEMREMAP_WB);
+	if (!tbl)
+		return "cannot map the interrupt remapping table";
+	reason = amd_kd_irt_ga_check(tbl, 1U << len, amd_kd_old_ram);
+	memunmap(tbl);
+	return reason;
+}
+
+/*
  * Copy the DTEs of @old into @copy: each is read once from the crashed
- * kernel's table, then decided on that copy (amd_kd_dte_take()).
+ * kernel's table, then decided on that copy (amd_kd_dte_take()). @ga: the
+ * crashed kernel's interrupt remapping tables hold 128-bit entries.
  */
 static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 				const struct dev_table_entry *old,
 				struct dev_table_entry *copy,
-				struct iommu_kdump_unit *unit)
+				struct iommu_kdump_unit *unit, bool ga)
 {
 	bool quiesce = iommu_kdump_quiesce_enabled();
 	unsigned int bits = amd_kd_phys_bits();
 	u32 devid, nr_copied = 0, nr_rejected = 0, nr_revoked = 0;
+	enum amd_kd_verdict v;
 	struct amd_kd_take t;
+	const char *reason;
 	u64 e[4];
 	int i;
 
 	for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
 		for (i = 0; i < 4; i++)
 			e[i] = READ_ONCE(old[devid].data[i]);
-		switch (amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t)) {
+		v = amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t);
+		if (v != AMD_KD_REJECTED) {
+			reason = amd_kd_check_irt(t.dte, ga);
+			if (reason)
+				v = amd_kd_take_reject(e, reason, &t);
+		}
+		switch (v) {
 		case AMD_KD_REJECTED:
 			/* Possibly cached under it: never handed out. */
 			if (t.domid)
@@ -228,7 +259,10 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	}
 	pr_info("segment %u: device table at %#llx (%u bytes)\n", pci_seg->id,
 		base, size);
-	amd_kd_copy_entries(pci_seg, old, copy, unit);
+	/* Still the crashed kernel's Control Register: its IRTE format. */
+	amd_kd_copy_entries(pci_seg, old, copy, unit,
+			    readq(iommu->mmio_base + MMIO_CONTROL_OFFSET) &
+			    AMD_KD_CTRL_GA_EN);
 	memunmap(old);
 	pci_seg->old_dev_tbl_cpy = copy;
 	if (unit)
