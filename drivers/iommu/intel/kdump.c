@@ -525,6 +525,93 @@ void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 }
 
 /**
+ * intel_iommu_kdump_block_all() - the initialisation failed after the takeover
+ * @iommu: a unit intel_iommu_kdump_keep() keeps translating
+ *
+ * No device gets the IOMMU's DMA API then: drivers use dma-direct, whose
+ * physical addresses would be translated by the copied entries, the
+ * crashed kernel's mappings (its memory written by the capture kernel's
+ * own DMA). The capture kernel's root table is emptied instead: once
+ * installed, every DMA of the unit is blocked (section 9.1: root entries
+ * not present), as AMD-Vi's amd_iommu_kdump_keep_translation() does. The
+ * copies stay allocated.
+ *
+ * Return: true when the caller is to install the (now empty) root table
+ * with iommu_set_root_entry(); false when there is none (the unit keeps
+ * translating with the crashed kernel's tables).
+ */
+bool intel_iommu_kdump_block_all(struct intel_iommu *iommu)
+{
+	if (!iommu->root_entry)
+		return false;
+	memset(iommu->root_entry, 0, VTD_PAGE_SIZE);
+	__iommu_flush_cache(iommu, iommu->root_entry, VTD_PAGE_SIZE);
+	pr_err("%s: initialisation failed: all DMA blocked, translation stays enabled\n",
+	       iommu->name);
+	return true;
+}
+
+/**
+ * intel_iommu_kdump_force_on() - was a unit left translating by the
+ *	crashed kernel?
+ *
+ * A capture kernel built with CONFIG_INTEL_IOMMU_DEFAULT_OFF would turn
+ * every unit off (intel_disable_iommus()) and let the crashed kernel's
+ * in-flight DMA reach raw physical addresses: it takes the units over as
+ * with intel_iommu=on instead, unless intel_iommu=off was given.
+ *
+ * Return: true in a kdump kernel when a unit's GSTS.TES (section 10.4.5)
+ * is set.
+ */
+bool intel_iommu_kdump_force_on(void)
+{
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	bool on = false;
+
+	if (!is_kdump_kernel())
+		return false;
+	rcu_read_lock();
+	for_each_iommu(iommu, drhd)
+		if (readl(iommu->reg + DMAR_GSTS_REG) & DMA_GSTS_TES)
+			on = true;
+	rcu_read_unlock();
+	if (on)
+		pr_info("a unit was left translating: taken over although the IOMMU is off by default\n");
+	return on;
+}
+
+/**
+ * intel_iommu_kdump_check_irt() - posted interrupts of a copied interrupt
+ *	remapping table
+ * @iommu: the unit
+ * @table: the copy (capture-kernel memory) of the crashed kernel's table
+ * @entries: its 128-bit entries
+ *
+ * A posted-interrupt entry makes the unit write the interrupt into its
+ * posted-interrupt descriptor (section 9.11): one outside the crashed
+ * kernel's RAM (vtd_kd_irte_check()) is cleared, so that the interrupt is
+ * blocked instead of written into the capture kernel's memory.
+ */
+void intel_iommu_kdump_check_irt(struct intel_iommu *iommu, void *table,
+				 unsigned int entries)
+{
+	u64 *e = table;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < entries; i++) {
+		if (!vtd_kd_irte_check(e[2 * i], e[2 * i + 1], vtd_kd_old_ram))
+			continue;
+		e[2 * i] = 0;
+		e[2 * i + 1] = 0;
+		n++;
+	}
+	if (n)
+		pr_warn("%s: %u posted-interrupt entries with a descriptor outside the crashed kernel's RAM cleared\n",
+			iommu->name, n);
+}
+
+/**
  * intel_iommu_kdump_keep() - must a unit stay translating as it is?
  * @iommu: a unit the capture kernel is about to turn off (an ignored unit,
  *	or the error path of init_dmars())
