@@ -340,8 +340,10 @@ static void gen_amd(void)
 		u->enabled = s == 0 || pick(4) != 3;
 		u->was_enabled = u->enabled;
 		u->regs[3] = u->enabled;	/* Control: IommuEn */
-		u->table = devtab[s];
-		tk.old_table[s] = devtab[s];
+		/* What the hardware walked at the crash: the register's. */
+		u->table = u->regs[0] & ~0xfffULL;
+		tk.old_table[s] = u->table;
+		tk.old_reg[s] = u->regs[0];
 	}
 	/* The entries the devices and their aliases use. */
 	for (i = 0; i < tk.ndev; i++) {
@@ -554,9 +556,9 @@ static void gen_vtd(void)
 	u->enabled = 1;
 	u->was_enabled = 1;
 	*(u32 *)((u8 *)u->regs + 0x1c) = 1U << 31;	/* GSTS.TES */
-	u->table = root;
+	u->table = *(u64 *)((u8 *)u->regs + 0x20) & ~0xfffULL;
 	u->sm = sm;
-	tk.old_table[0] = root;
+	tk.old_table[0] = u->table;
 }
 
 /** tk_gen_old_state() - the crashed kernel's tables and registers */

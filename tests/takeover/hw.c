@@ -163,6 +163,52 @@ static void amd_observe(int u)
 	}
 }
 
+/*
+ * Entries the unit cannot use are never cached: it reports a fault instead
+ * (VT-d 9.3 / 9.6: a translation type or address width CAP/ECAP do not
+ * offer, a domain id at or above 2^(4 + 2 * CAP.ND)).
+ */
+static bool vtd_aw_ok(u64 cap, unsigned int aw)
+{
+	return aw >= 1 && aw <= 3 && (cap >> (8 + aw)) & 1;	/* SAGAW */
+}
+
+static bool vtd_did_ok(u64 cap, u16 did)
+{
+	return did < (1U << (4 + 2 * (cap & 7)));
+}
+
+static bool vtd_ctx_usable(const u64 *c)
+{
+	u64 cap = U(0)->regs[1], ecap = U(0)->regs[2];
+	unsigned int tt = (c[0] >> 2) & 3;
+
+	if (tt == 3 || (tt == 1 && !(ecap & 4)) || (tt == 2 && !(ecap & 64)))
+		return false;
+	return vtd_aw_ok(cap, c[1] & 7) && vtd_did_ok(cap, (c[1] >> 8) & 0xffff);
+}
+
+static bool vtd_pe_usable(const u64 *q)
+{
+	u64 cap = U(0)->regs[1], ecap = U(0)->regs[2];
+	bool sl = (ecap >> 46) & 1, fl = (ecap >> 47) & 1, nest = (ecap >> 26) & 1;
+
+	if (!vtd_did_ok(cap, q[1] & 0xffff))
+		return false;
+	switch ((q[0] >> 6) & 7) {	/* PGTT */
+	case 1:
+		return fl;
+	case 2:
+		return sl && vtd_aw_ok(cap, (q[0] >> 2) & 7);
+	case 3:
+		return nest && vtd_aw_ok(cap, (q[0] >> 2) & 7);
+	case 4:
+		return ecap & 64;	/* PT */
+	default:
+		return false;
+	}
+}
+
 /* VT-d scalable mode: the PASID entries below context entry @c. */
 static void sm_pasids(int u, const struct tk_ce *c)
 {
@@ -179,7 +225,7 @@ static void sm_pasids(int u, const struct tk_ce *c)
 			for (k = 0; k < 8; k++)
 				if (!rd(tbl + j * 64 + k * 8, &e.val[k]))
 					break;
-			if (k < 8 || !(e.val[0] & 1))
+			if (k < 8 || !(e.val[0] & 1) || !vtd_pe_usable(e.val))
 				continue;
 			e.kind = TK_CE_PASID;
 			e.sid = c->sid;
@@ -211,7 +257,8 @@ static void vtd_observe(int u)
 					if (!rd(ctp + i * (x->sm ? 32 : 16) + k * 8,
 						&e.val[k]))
 						break;
-				if (k < (x->sm ? 4U : 2U) || !(e.val[0] & 1))
+				if (k < (x->sm ? 4U : 2U) || !(e.val[0] & 1) ||
+				    (!x->sm && !vtd_ctx_usable(e.val)))
 					continue;
 				e.kind = TK_CE_CTX;
 				e.sid = bus << 8 | devfn;

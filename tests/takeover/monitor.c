@@ -47,6 +47,7 @@ static struct {
 	int reset_failed[TK_MAX_DEVS];
 	int bme_cleared[TK_MAX_DEVS];	/* the capture kernel cleared it */
 	int may_dma[TK_MAX_DEVS];
+	int strict_clean[TK_MAX_DEVS];	/* every old entry of it: unused */
 	int booted;
 	int checks;
 } m;
@@ -160,41 +161,71 @@ static bool rd(u64 pa, u64 *v)
 /*
  * AMD DTE (48882 2.2.2): V=0 passes DMA untranslated; V=1 TV=0 too; with
  * TV=1 the device can DMA when IR or IW is set, or when it may use ATS
- * translations (I, bit 96).
+ * translations (I, bit 96). A device whose entry has a page table or a
+ * domain id was in use (its DMA may fault now, and go on): it may still
+ * run old DMA too. Only Linux 6.1's empty entry (V=1, TV=1, nothing else
+ * in words 0-1) means no DMA. @strict: the entry is exactly that.
  */
-static bool old_amd_allows(int u, u16 sid)
+static bool old_amd_allows(int u, u16 sid, bool *strict)
 {
 	u64 w0, w1, base = tk.old_table[u];
 
+	*strict = false;
 	if (!rd(base + sid * 32ULL, &w0) || !rd(base + sid * 32ULL + 8, &w1))
 		return true;
 	if (!(w0 & 1) || !(w0 & 2))
 		return true;
-	if (((w0 >> 9) & 7) == 7)
-		return false;	/* illegal: the IOMMU aborts its requests */
-	return (w0 >> 61) & 3 || (w1 >> 32) & 1;
+	*strict = w0 == 3 && !w1;
+	return (w0 >> 61) & 3 || (w1 >> 32) & 1 || ((w0 >> 9) & 7) ||
+	       (w1 & 0xffff);
 }
 
 /* VT-d: a present (legacy or scalable-mode) context entry. */
-static bool old_vtd_allows(u16 sid)
+static bool old_vtd_allows(u16 sid, bool *strict)
 {
 	u64 root = tk.old_table[0], re, ce;
 	bool sm = tk.cfg.vendor == TK_VTD_SM;
 	unsigned int devfn = sid & 0xff, half = sm && devfn >= 128;
 
+	u64 ce1 = 0;
+
+	*strict = false;
 	if (!rd(root + (sid >> 8) * 16ULL + half * 8, &re))
 		return true;
+	/* Linux 6.1's unused slot: a zero root entry, or a zero context entry. */
+	*strict = !re;
 	if (!(re & 1))
 		return false;
-	if (!rd(A(re) + (sm ? (devfn & 127) * 32ULL : devfn * 16ULL), &ce))
+	if (!rd(A(re) + (sm ? (devfn & 127) * 32ULL : devfn * 16ULL), &ce) ||
+	    !rd(A(re) + (sm ? (devfn & 127) * 32ULL : devfn * 16ULL) + 8, &ce1))
 		return true;
+	*strict = !(re & 0xffe) && tk_in_old(A(re)) && !ce && !ce1;
 	return ce & 1;
 }
 
-static bool old_allows(int u, u16 sid)
+static bool old_allows(int u, u16 sid, bool *strict)
 {
-	return tk.cfg.vendor == TK_AMD ? old_amd_allows(u, sid) :
-					 old_vtd_allows(sid);
+	return tk.cfg.vendor == TK_AMD ? old_amd_allows(u, sid, strict) :
+					 old_vtd_allows(sid, strict);
+}
+
+/*
+ * Could the crashed kernel's hardware have walked a table the monitor can
+ * read whole? AMD: the Device Table Base Address Register's size (bits
+ * 8:0, 48882 section 3.4) covers every DeviceID and the table lies in old
+ * RAM; VT-d: RTADDR_REG's root table (10.4.6) lies in old RAM. Otherwise
+ * nothing is known of any device: each may run old DMA, none is clean.
+ */
+static bool unit_readable(int u)
+{
+	u64 reg = tk.old_reg[u];
+
+	if (tk.cfg.vendor != TK_AMD)
+		return tk_in_old(tk.old_table[u]) &&
+		       tk_in_old(tk.old_table[u] + 4095);
+	return ((reg & 0x1ff) + 1) * 4096ULL >= TK_AMD_SIDS * 32ULL &&
+	       tk_in_old(tk.old_table[u]) &&
+	       tk_in_old(tk.old_table[u] + TK_AMD_SIDS * 32ULL - 1);
 }
 
 void tk_mon_boot_done(void)
@@ -206,13 +237,22 @@ void tk_mon_boot_done(void)
 	for (i = 0; i < tk.ndev; i++) {
 		m.reset[i] = -1;
 		/* Bridges originate no DMA of their own (README). */
-		if (!tk.dev[i].at_crash || (tk.dev[i].kind != TK_ENDPOINT &&
-					    tk.dev[i].kind != TK_ACPI))
+		if (tk.dev[i].kind != TK_ENDPOINT && tk.dev[i].kind != TK_ACPI)
 			continue;
 		n = carry(i, s);
-		for (k = 0; k < n; k++)
-			if (old_allows(unit_of(i), s[k]))
+		m.strict_clean[i] = 1;
+		for (k = 0; k < n; k++) {
+			bool strict, allows = old_allows(unit_of(i), s[k], &strict);
+
+			if (!unit_readable(unit_of(i))) {
+				allows = true;
+				strict = false;
+			}
+			if (allows && tk.dev[i].at_crash)
 				m.may_dma[i] = 1;
+			if (!strict)
+				m.strict_clean[i] = 0;
+		}
 	}
 }
 
@@ -693,14 +733,24 @@ void tk_mon_end(void)
 
 		if (!d->present || !d->bound || d->kind != TK_ENDPOINT || !d->group)
 			continue;
-		if (m.may_dma[i] && m.reset[i] < 0 &&
-		    !(!working_reset(i) && m.bme_cleared[i] &&
-		      d->group->domain->dom.type != IOMMU_DOMAIN_IDENTITY))
+		/*
+		 * Expected to be attached: reset, or stopped without a working
+		 * reset in a translated domain, or never anything but Linux
+		 * 6.1's unused entries (a garbage entry the takeover rejected
+		 * keeps its device blocked until a reset, rightly).
+		 */
+		if (m.reset[i] < 0 &&
+		    !(tk.dev[i].at_crash && !working_reset(i) && m.bme_cleared[i] &&
+		      d->group->domain->dom.type != IOMMU_DOMAIN_IDENTITY) &&
+		    !m.strict_clean[i])
 			continue;
 		n = carry(i, s);
 		for (j = 0; j < tk.ndev && !blocked; j++) {
-			if (j == i || !m.may_dma[j] || m.reset[j] >= 0 ||
-			    unit_of(j) != unit_of(i))
+			/* a sharer that ran old DMA, or whose entries were
+			 * garbage, and was not reset: blocking is right */
+			if (j == i || (!m.may_dma[j] && m.strict_clean[j]) ||
+			    m.reset[j] >= 0 || unit_of(j) != unit_of(i) ||
+			    (tk.dev[j].kind != TK_ENDPOINT && tk.dev[j].kind != TK_ACPI))
 				continue;
 			p = carry(j, t);
 			for (k = 0; k < n; k++)
@@ -714,7 +764,7 @@ void tk_mon_end(void)
 			viol("L: %s is bound, %s, and no device still running old DMA shares its source ids, but its entry is still the takeover's",
 			     d->name, m.reset[i] >= 0 ? "was reset" :
 			     m.may_dma[i] ? "cannot be reset and was stopped" :
-			     "ran no old DMA");
+			     "had only unused old entries");
 		}
 	}
 }

@@ -33,6 +33,8 @@
  */
 #include "sim.h"
 #include "amd_iommu.h"
+/* (Both vendors here: AMD's loop is spelt out below.) */
+#undef for_each_iommu
 #include "iommu.h"
 #include "irq_remapping.h"
 #include "../../drivers/iommu/amd/kdump.h"
@@ -71,16 +73,23 @@ unsigned long *amd_iommu_pd_alloc_bitmap;
 int irq_remapping_enabled;
 static struct amd_iommu amd[TK_MAX_UNITS];
 static struct amd_iommu_pci_seg amd_seg[TK_MAX_UNITS];
+static struct iommu_dev_data amd_dev_data[TK_MAX_DEVS];
 static bool amd_pre_enabled;
 
 /* VT-d */
 static struct intel_iommu vtd;
+struct dmar_drhd_unit tk_drhd = { .iommu = &vtd };
 static struct tk_domain *si_domain;
 static int vtd_si_users;
 
 static int dev_of(const struct device *d)
 {
 	return (int)(d->tk - tk.dev);
+}
+
+const char *dev_name(const struct device *dev)
+{
+	return dev->tk->name;
 }
 
 int tk_dev_index(const struct pci_dev *p)
@@ -449,13 +458,23 @@ static void amd_flush_tlb_domid(struct amd_iommu *iommu, u16 domid)
 	tk_hw_amd_inv_pages(iommu->index, domid);
 }
 
+/* patch 0006: one DTE invalidated on every IOMMU of a segment, in iommu.c */
+void amd_iommu_kdump_flush_dte(struct amd_iommu_pci_seg *pci_seg, u16 devid)
+{
+	struct amd_iommu *iommu;
+
+	list_for_each_entry(iommu, &amd_iommu_list, list)
+		if (iommu->pci_seg == pci_seg)
+			tk_hw_amd_inv_dte(iommu->index, devid);
+}
+
 /* patch 0006: the release of an old domain id, in iommu.c */
 void amd_iommu_kdump_free_domid(struct amd_iommu_pci_seg *pci_seg, u16 domid,
 				bool free)
 {
 	struct amd_iommu *iommu;
 
-	for_each_iommu(iommu)
+	list_for_each_entry(iommu, &amd_iommu_list, list)
 		if (iommu->pci_seg == pci_seg)
 			amd_flush_tlb_domid(iommu, domid);
 	if (free && domid)
@@ -579,8 +598,10 @@ static void amd_detach(int i)
 /* amd_iommu_attach_device() with patch 0010's gate */
 static int amd_attach(struct tk_domain *dom, int i)
 {
-	if (!iommu_kdump_attach_allowed(&D(i)->pdev.dev))
-		return -EBUSY;
+	int ret = iommu_kdump_attach_gate(&D(i)->pdev.dev, &dom->dom);
+
+	if (ret)
+		return ret;
 	D(i)->defer_attach = 0;
 	if (D(i)->domain)
 		amd_detach(i);
@@ -591,11 +612,19 @@ static int amd_attach(struct tk_domain *dom, int i)
 	return 0;
 }
 
-/* iommu_init_device(): setup_aliases(), clone_aliases() */
+/* iommu_init_device(): find_dev_data(), setup_aliases(), clone_aliases() */
 static int amd_probe(int i)
 {
 	struct amd_iommu_pci_seg *s = &amd_seg[D(i)->seg];
 	u16 devid = amd_devid(i), ivrs = s->alias_table[devid];
+	struct iommu_dev_data *dd = &amd_dev_data[i];
+
+	if (!D(i)->pdev.dev.iommu_priv) {
+		dd->devid = devid;
+		dd->dev_data_list.next = s->dev_data_list.first;
+		s->dev_data_list.first = &dd->dev_data_list;
+		D(i)->pdev.dev.iommu_priv = dd;
+	}
 
 	D(i)->defer_attach = translation_pre_enabled(amd_of(i));
 	if (D(i)->kind != TK_ACPI && ivrs != devid &&
@@ -627,6 +656,7 @@ static void amd_init(void)
 	INIT_LIST_HEAD(&amd_iommu_list);
 	INIT_LIST_HEAD(&amd_iommu_pci_seg_list);
 	amd_pre_enabled = true;
+	memset(amd_dev_data, 0, sizeof(amd_dev_data));
 	for (s = 0; s < n; s++) {
 		struct amd_iommu_pci_seg *seg = &amd_seg[s];
 		struct amd_iommu *iommu = &amd[s];
@@ -798,6 +828,12 @@ static u64 *ctx_slot(u8 bus, u8 devfn, bool alloc)
 	return t + devfn * 2;
 }
 
+struct context_entry *iommu_context_addr(struct intel_iommu *iommu, u8 bus,
+					 u8 devfn, int alloc)
+{
+	return (struct context_entry *)ctx_slot(bus, devfn, alloc);
+}
+
 /* intel_pasid_setup_{second_level,first_level,pass_through}(), RID_PASID */
 static void vtd_pasid_setup(int i, struct tk_domain *dom)
 {
@@ -864,11 +900,22 @@ struct ctx_map {
 	struct tk_domain *dom;
 };
 
+/* domain_context_mapping_one() runs with iommu->lock held, the hook too. */
+static int ctx_map_locked(int i, struct tk_domain *dom, u8 bus, u8 devfn)
+{
+	int ret;
+
+	spin_lock(&vtd.lock);
+	ret = ctx_map_one(i, dom, bus, devfn);
+	spin_unlock(&vtd.lock);
+	return ret;
+}
+
 static int ctx_map_cb(struct pci_dev *p, u16 alias, void *data)
 {
 	struct ctx_map *m = data;
 
-	return ctx_map_one(m->dev, m->dom, PCI_BUS_NUM(alias), alias & 0xff);
+	return ctx_map_locked(m->dev, m->dom, PCI_BUS_NUM(alias), alias & 0xff);
 }
 
 /* domain_context_clear_one() for each alias, then the 6.1 NULL domain */
@@ -910,9 +957,10 @@ static void vtd_remove_dev_info(int i)
 static int vtd_attach(struct tk_domain *dom, int i)
 {
 	struct ctx_map m = { i, dom };
+	int ret = iommu_kdump_attach_gate(&D(i)->pdev.dev, &dom->dom);
 
-	if (!iommu_kdump_attach_allowed(&D(i)->pdev.dev))
-		return -EBUSY;
+	if (ret)
+		return ret;
 	if (D(i)->domain)
 		vtd_remove_dev_info(i);	/* device_block_translation() */
 	vtd_attach_did(dom);
@@ -922,7 +970,7 @@ static int vtd_attach(struct tk_domain *dom, int i)
 	if (tk.cfg.vendor == TK_VTD_SM)
 		vtd_pasid_setup(i, dom);
 	if (D(i)->kind == TK_ACPI)
-		ctx_map_one(i, dom, D(i)->bus, D(i)->devfn);
+		ctx_map_locked(i, dom, D(i)->bus, D(i)->devfn);
 	else
 		pci_for_each_dma_alias(&D(i)->pdev, ctx_map_cb, &m);
 	return 0;
@@ -945,11 +993,29 @@ static int vtd_def_domain_type(int i)
 	return D(i)->needs_identity ? IOMMU_DOMAIN_IDENTITY : 0;
 }
 
+/* iommu_set_root_entry(): RTADDR, SRTP, then global flushes */
+static void vtd_set_root_entry(void)
+{
+	struct tk_unit *u = &tk.unit[0];
+
+	*(u64 *)((u8 *)u->regs + DMAR_RTADDR_REG) =
+		virt_to_phys(vtd.root_entry) | (vtd.sm ? 1ULL << 10 : 0);
+	u->table = virt_to_phys(vtd.root_entry);
+	u->sm = vtd.sm;
+	u->installed = 1;
+	tk_hw_observe(0);
+	vtd_flush_context(&vtd, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
+	if (vtd.sm)
+		qi_flush_pasid_cache(&vtd, 0, QI_PC_GLOBAL, 0);
+	vtd_flush_iotlb(&vtd, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+}
+
 static void vtd_init(void)
 {
 	struct tk_unit *u = &tk.unit[0];
 	/* CONFIG_INTEL_IOMMU_DEFAULT_OFF, or intel_iommu=off */
 	int dmar_disabled = tk.cfg.default_off || tk.cfg.intel_off;
+	int no_platform_optin = tk.cfg.intel_off;
 
 	bitmap_free(vtd.domain_ids);
 	bitmap_free(vtd.copied_tables);
@@ -965,7 +1031,9 @@ static void vtd_init(void)
 	si_domain = NULL;
 	vtd_si_users = 0;
 
-	/* intel_iommu_init() */
+	/* intel_iommu_init(), with patch 0009's hook */
+	if (dmar_disabled && !no_platform_optin && intel_iommu_kdump_force_on())
+		dmar_disabled = 0;
 	if (dmar_disabled) {
 		/* intel_disable_iommus() */
 		u->turned_off |= u->enabled;
@@ -980,25 +1048,18 @@ static void vtd_init(void)
 	vtd.root_entry = alloc_pgtable_page(0);
 	if (u->enabled)
 		intel_iommu_kdump_copy(&vtd, NULL);	/* patch 0007 */
+	vtd_set_root_entry();
 	if (tk.cfg.init_fails) {
-		/* init_dmars() free_iommu: path with patch 0009 */
-		if (!intel_iommu_kdump_keep(&vtd)) {
+		/* si_domain_init() fails: free_iommu: with patch 0009's hook */
+		if (intel_iommu_kdump_keep(&vtd)) {
+			if (intel_iommu_kdump_block_all(&vtd))
+				vtd_set_root_entry();
+		} else {
 			u->turned_off |= u->enabled;
 			u->enabled = 0;
 		}
 		return;
 	}
-	/* iommu_set_root_entry(): RTADDR, SRTP, then global flushes */
-	*(u64 *)((u8 *)u->regs + DMAR_RTADDR_REG) =
-		virt_to_phys(vtd.root_entry) | (vtd.sm ? 1ULL << 10 : 0);
-	u->table = virt_to_phys(vtd.root_entry);
-	u->sm = vtd.sm;
-	u->installed = 1;
-	tk_hw_observe(0);
-	vtd_flush_context(&vtd, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
-	if (vtd.sm)
-		qi_flush_pasid_cache(&vtd, 0, QI_PC_GLOBAL, 0);
-	vtd_flush_iotlb(&vtd, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
 	/* iommu_enable_translation() when not pre-enabled */
 	u->enabled = 1;
 	*(u32 *)((u8 *)u->regs + DMAR_GSTS_REG) |= DMA_GSTS_TES;
@@ -1191,7 +1252,8 @@ static void iommu_probe_device(int i)
 	g = D(i)->group;
 	if (!g->default_domain)
 		group_alloc_default_domain(g, group_type(g));
-	if (g->default_domain) {
+	/* patch 0010: a deferred attach is left to the device's first use */
+	if (g->default_domain && !is_deferred(i)) {
 		if (vendor_attach(g->default_domain, i))
 			release_device(i);
 	}
@@ -1247,6 +1309,21 @@ static bool iommu_ready(void)
 	return true;
 }
 
+static void notify_add(int i)
+{
+	if (pci_nb && D(i)->kind != TK_ACPI)
+		pci_nb->notifier_call(pci_nb, BUS_NOTIFY_ADD_DEVICE, &D(i)->pdev.dev);
+}
+
+static void notify_add_all(void)
+{
+	int i;
+
+	for (i = 0; i < tk.ndev; i++)
+		if (D(i)->present)
+			notify_add(i);
+}
+
 /**
  * tk_boot() - the capture kernel boots: its IOMMU takes over, devices
  *	present at boot are probed into groups with deferred attach
@@ -1271,10 +1348,18 @@ void tk_boot(void)
 	tk_set_param("iommu_kdump_retire", tk.cfg.retire_attach ? "attach" : "reset");
 	tk_set_param("iommu_kdump_quiesce", tk.cfg.quiesce ? "1" : "0");
 	tk_run_initcalls();
-	if (tk.cfg.vendor == TK_AMD)
+	/*
+	 * PCI enumeration (BUS_NOTIFY_ADD_DEVICE) comes before VT-d's table
+	 * copy (intel_iommu_init(), rootfs_initcall) and after AMD-Vi's when
+	 * interrupt remapping enables the IOMMUs early (amd_iommu_enable()).
+	 */
+	if (tk.cfg.vendor == TK_AMD) {
 		amd_init();
-	else
+		notify_add_all();
+	} else {
+		notify_add_all();
 		vtd_init();
+	}
 	tk.booted = 1;
 	tk_mon_boot_done();
 	if (!iommu_ready())
@@ -1361,6 +1446,8 @@ void tk_hot_add(int i)
 	D(i)->present = 1;
 	D(i)->bme = 0;
 	init_reset_methods(i);
+	/* device_add(): the bus notifiers, the IOMMU core's probe among them */
+	notify_add(i);
 	if (iommu_ready())
 		iommu_probe_device(i);
 }

@@ -207,6 +207,7 @@ struct tk_sim {
 	int nlog;
 	/* old state facts for messages */
 	u64 old_table[TK_MAX_UNITS];
+	u64 old_reg[TK_MAX_UNITS];	/* AMD devtab base register at the crash */
 	const u8 *in;		/* generator input */
 	size_t inlen, inpos;
 	int verbose;

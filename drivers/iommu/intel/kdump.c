@@ -88,8 +88,50 @@ static bool vtd_kd_covers(struct iommu_kdump_unit *unit, struct pci_dev *pdev)
 	       iommu_kdump_unit_priv(unit);
 }
 
+/* A device that is not PCI (ACPI namespace device): its source id. */
+static int vtd_kd_dev_sid(struct iommu_kdump_unit *unit, struct device *dev)
+{
+	u8 bus, devfn;
+
+	if (device_to_iommu(dev, &bus, &devfn) != iommu_kdump_unit_priv(unit))
+		return -ENODEV;
+	return PCI_DEVID(bus, devfn);
+}
+
+/*
+ * A refused attach: the copied context entry of @sid is made not present
+ * (VT-d section 9.3 / 9.4: DMA from the device faults), then the context
+ * cache entry of @sid, in scalable mode every PASID-cache entry (those of
+ * the old PASID entries carry their own domain ids), and the old domain's
+ * IOTLB entries are invalidated (section 6.5.3.3).
+ */
+static void vtd_kd_block(struct iommu_kdump_unit *unit, u16 sid)
+{
+	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
+	struct context_entry *ce;
+	u16 did = 0;
+
+	spin_lock(&iommu->lock);
+	ce = iommu_context_addr(iommu, sid >> 8, sid & 0xff, 0);
+	if (ce && (ce->lo & VTD_CQ_CTX_P)) {
+		if (!sm_supported(iommu))
+			did = vtd_cq_ctx_did(ce->hi);
+		WRITE_ONCE(ce->lo, ce->lo & ~VTD_CQ_CTX_P);
+		__iommu_flush_cache(iommu, ce, sizeof(*ce));
+	}
+	spin_unlock(&iommu->lock);
+	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
+				   DMA_CCMD_DEVICE_INVL);
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, 0, QI_PC_GLOBAL, 0);
+	if (did)
+		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+}
+
 static const struct iommu_kdump_ops vtd_kd_ops = {
 	.covers = vtd_kd_covers,
+	.dev_sid = vtd_kd_dev_sid,
+	.block = vtd_kd_block,
 	.release_did = vtd_kd_release_did,
 };
 

@@ -28,8 +28,14 @@ struct dev_table_entry {
 	u64 data[4];
 };
 
+struct iommu_dev_data {
+	struct llist_node dev_data_list;
+	u16 devid;
+};
+
 struct amd_iommu_pci_seg {
 	struct list_head list;
+	struct llist_head dev_data_list;
 	u16 id;
 	u16 last_bdf;
 	u32 dev_table_size;

@@ -54,6 +54,23 @@ struct intel_iommu {
 };
 
 #define sm_supported(i)		((i)->sm)
+
+struct context_entry {
+	u64 lo;
+	u64 hi;
+};
+
+struct context_entry *iommu_context_addr(struct intel_iommu *iommu, u8 bus,
+					 u8 devfn, int alloc);
+
+/* One unit: drivers/iommu/intel/dmar.c's list of DMAR units. */
+struct dmar_drhd_unit {
+	struct intel_iommu *iommu;
+};
+
+extern struct dmar_drhd_unit tk_drhd;
+#define for_each_iommu(i, drhd) \
+	for (drhd = &tk_drhd, i = drhd->iommu; drhd; drhd = NULL)
 void qi_flush_pasid_cache(struct intel_iommu *iommu, u16 did, u64 granu,
 			  u32 pasid);
 void qi_flush_piotlb(struct intel_iommu *iommu, u16 did, u32 pasid, u64 addr,

@@ -399,11 +399,31 @@ struct notifier_block {
 			     void *data);
 };
 
+#define BUS_NOTIFY_ADD_DEVICE	0x00000001
 #define BUS_NOTIFY_BIND_DRIVER	0x00000004
 #define NOTIFY_DONE		0x0000
 #define NOTIFY_OK		0x0001
 int bus_register_notifier(struct bus_type *bus, struct notifier_block *nb);
 #define device_lock(d)		((void)(d))
+const char *dev_name(const struct device *dev);
+#define dev_iommu_priv_get(d)	((d)->iommu_priv)
+#define rcu_read_lock()		do { } while (0)
+#define rcu_read_unlock()	do { } while (0)
+
+/* <linux/llist.h> */
+struct llist_node {
+	struct llist_node *next;
+};
+
+struct llist_head {
+	struct llist_node *first;
+};
+
+#define llist_entry(p, t, m)	container_of(p, t, m)
+#define llist_for_each_entry(pos, node, member) \
+	for (pos = (node) ? llist_entry((node), __typeof__(*pos), member) : NULL; \
+	     pos; pos = pos->member.next ? \
+	     llist_entry(pos->member.next, __typeof__(*pos), member) : NULL)
 #define device_unlock(d)	((void)(d))
 
 #define IOMMU_DOMAIN_BLOCKED	0U
