@@ -100,6 +100,8 @@ static void add(int u, const struct tk_ce *in)
 	}
 	x->ce[x->nce] = e;
 	x->hidx[j & (x->hcap - 1)] = ++x->nce;
+	/* A value the hardware may use from now on: judged at once. */
+	tk_mon_new_entry(&x->ce[x->nce - 1]);
 }
 
 /*

@@ -46,6 +46,7 @@ static struct {
 	int reset[TK_MAX_DEVS];		/* step of the first completed reset */
 	int reset_failed[TK_MAX_DEVS];
 	int bme_cleared[TK_MAX_DEVS];	/* the capture kernel cleared it */
+	int crashed;	/* tk_mon_crash_state() ran */
 	int may_dma[TK_MAX_DEVS];
 	int strict_clean[TK_MAX_DEVS];	/* every old entry of it: unused */
 	int booted;
@@ -228,12 +229,13 @@ static bool unit_readable(int u)
 	       tk_in_old(tk.old_table[u] + TK_AMD_SIDS * 32ULL - 1);
 }
 
-void tk_mon_boot_done(void)
+/** tk_mon_crash_state() - which devices may still run old DMA */
+void tk_mon_crash_state(void)
 {
 	u16 s[8];
 	int i, k, n;
 
-	m.booted = 1;
+	m.crashed = 1;
 	for (i = 0; i < tk.ndev; i++) {
 		m.reset[i] = -1;
 		/* Bridges originate no DMA of their own (README). */
@@ -254,6 +256,12 @@ void tk_mon_boot_done(void)
 				m.strict_clean[i] = 0;
 		}
 	}
+}
+
+/** tk_mon_boot_done() - the capture kernel's IOMMU init is over */
+void tk_mon_boot_done(void)
+{
+	m.booted = 1;
 }
 
 static void read_log(void)
@@ -483,9 +491,30 @@ static void judge(const struct tk_unit *x, const struct tk_ce *c,
 		judge_pasid(c->val, r);
 }
 
+static void check_entry(const struct tk_unit *x, const struct tk_ce *c)
+{
+	int u = c->unit;
+	struct reach r;
+
+	if (c->own || c->kind >= TK_CE_TLB)
+		return;
+	memset(&r, 0, sizeof(r));
+	judge(x, c, &r);
+	if (r.id_w)
+		viol("U: %s: source id %04x: a taken-over entry allows identity writes",
+		     uname(u), c->sid);
+	if (r.w_ck)
+		viol("U: %s: source id %04x: a taken-over entry allows writes to capture-kernel memory",
+		     uname(u), c->sid);
+	if (r.bad_ptr)
+		viol("U: %s: source id %04x: a taken-over entry points outside old RAM (%#llx)",
+		     uname(u), c->sid, r.bad);
+}
+
+static void check_devices_on(int u, int sid);
+
 static void check_units(void)
 {
-	struct reach r;
 	int u, i;
 
 	for (u = 0; u < tk.nunits; u++) {
@@ -495,24 +524,27 @@ static void check_units(void)
 			viol("T: %s: translation turned off", uname(u));
 		if (!x->installed)
 			continue;
-		for (i = 0; i < x->nce && m.nviol < 8; i++) {
-			const struct tk_ce *c = &x->ce[i];
-
-			if (c->own || c->kind >= TK_CE_TLB)
-				continue;
-			memset(&r, 0, sizeof(r));
-			judge(x, c, &r);
-			if (r.id_w)
-				viol("U: %s: source id %04x: a taken-over entry allows identity writes",
-				     uname(u), c->sid);
-			if (r.w_ck)
-				viol("U: %s: source id %04x: a taken-over entry allows writes to capture-kernel memory",
-				     uname(u), c->sid);
-			if (r.bad_ptr)
-				viol("U: %s: source id %04x: a taken-over entry points outside old RAM (%#llx)",
-				     uname(u), c->sid, r.bad);
-		}
+		for (i = 0; i < x->nce && m.nviol < 8; i++)
+			check_entry(x, &x->ce[i]);
 	}
+}
+
+/*
+ * Every value an entry takes after the capture kernel installed its table
+ * is judged when the hardware model first sees it, between two steps too:
+ * a blocking entry that passes through an open state on the way (Linux
+ * 6.1's init_device_table_dma() sets V and TV after the install) is
+ * caught. Rule U for that entry, rule D for the devices carrying it.
+ */
+void tk_mon_new_entry(const struct tk_ce *c)
+{
+	const struct tk_unit *x = &tk.unit[c->unit];
+
+	if (!m.crashed || !x->installed || c->kind >= TK_CE_TLB || m.nviol > 8)
+		return;
+	check_entry(x, c);
+	if (c->own)
+		check_devices_on(c->unit, c->sid);
 }
 
 static bool sid_used(int u, u16 sid)
@@ -527,7 +559,8 @@ static bool sid_used(int u, u16 sid)
 	return false;
 }
 
-static void check_devices(void)
+/* Rule D for the devices whose DMA may carry @only_sid (-1: any). */
+static void check_devices_sid(int only_unit, int only_sid)
 {
 	struct eff e;
 	u16 s[8];
@@ -545,6 +578,9 @@ static void check_devices(void)
 		exempt = !acpi && !working_reset(i) && m.bme_cleared[i];
 		n = carry(i, s);
 		for (k = 0; k < n; k++) {
+			if (only_sid >= 0 && (s[k] != only_sid ||
+					      unit_of(i) != only_unit))
+				continue;
 			if (!sid_used(unit_of(i), s[k]))
 				continue;
 			effective(unit_of(i), s[k], &e);
@@ -558,6 +594,17 @@ static void check_devices(void)
 				     s[k]);
 		}
 	}
+}
+
+static void check_devices(void)
+{
+	check_devices_sid(-1, -1);
+}
+
+static void check_devices_on(int u, int sid)
+{
+	read_log();
+	check_devices_sid(u, sid);
 }
 
 /**

@@ -1345,6 +1345,7 @@ void tk_boot(void)
 			init_reset_methods(i);
 	/* What the crashed kernel's IOMMUs cached: anything in its tables. */
 	tk_hw_observe_all();
+	tk_mon_crash_state();
 	tk_set_param("iommu_kdump_retire", tk.cfg.retire_attach ? "attach" : "reset");
 	tk_set_param("iommu_kdump_quiesce", tk.cfg.quiesce ? "1" : "0");
 	tk_run_initcalls();

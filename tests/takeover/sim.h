@@ -260,6 +260,8 @@ enum { TK_EP_A, TK_MF_0, TK_MF_1, TK_QUIRK, TK_RP1, TK_EP_E, TK_RP2, TK_HOT,
 void tk_mon_reset(void);
 void tk_mon_boot_done(void);
 void tk_mon_check(const char *when);
+void tk_mon_crash_state(void);
+void tk_mon_new_entry(const struct tk_ce *c);
 void tk_mon_did_alloc(int unit, u16 did, int amd_global);
 void tk_mon_dma(int d, u64 iova, int what);
 void tk_mon_end(void);

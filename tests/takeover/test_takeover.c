@@ -272,6 +272,47 @@ static void t_alias_sharer(void)
 	CHECK("alias-sharer-flr-vtd/03:02.0-reset", logged(TK_C3, TK_EV_RESET_OK));
 }
 
+/*
+ * Found by the monitor: the bridge alias 03:00.0 had no old entry (its own
+ * slot unused), but the two devices behind the bridge that did DMA carry
+ * it. Binding 03:00.0 must not give them its domain while they still run.
+ */
+static void p_alias_untaken(void)
+{
+	if (tk.cfg.vendor == TK_AMD) {
+		dte_dma(0, 0x0308, 3);
+		dte_dma(0, 0x0310, 3);
+	} else {
+		ctx_legacy(0x0308, 0, 3);
+		ctx_legacy(0x0310, 0, 3);
+	}
+}
+
+/* ... and under iommu=pt, 03:01.0 without a reset, 03:00.0 identity. */
+static void p_alias_untaken_pt(void)
+{
+	p_alias_untaken();
+	tk.dev[TK_C2].reset = TK_RESET_NONE;
+	tk.dev[TK_C1].needs_identity = 1;
+}
+
+static void t_alias_untaken(void)
+{
+	play(TK_AMD, 0, p_alias_untaken, "b9");
+	clean("alias-not-taken-over-amd");
+	CHECK("alias-not-taken-over-amd/sharers-stopped",
+	      logged(TK_C2, TK_EV_BME_CLEAR) && logged(TK_C3, TK_EV_BME_CLEAR));
+	CHECK("alias-not-taken-over-amd/own-entry", own(TK_C1));
+	play(TK_VTD, 0, p_alias_untaken, "b9");
+	clean("alias-not-taken-over-vtd");
+	CHECK("alias-not-taken-over-vtd/own-entry", own(TK_C1));
+	/* 03:01.0 bound first (stopped, never reset), then 03:00.0. */
+	play(TK_AMD, 1, p_alias_untaken_pt, "b10 b9");
+	clean("alias-not-taken-over-amd-pt");
+	play(TK_VTD, 1, p_alias_untaken_pt, "b10 b9");
+	clean("alias-not-taken-over-vtd-pt");
+}
+
 /* ---- item 1: a device hot-added into the capture kernel ----------- */
 
 static void p_hot_old(void)
@@ -417,6 +458,24 @@ static void t_clone(void)
 {
 	play(TK_AMD, 0, p_clone, "w h7");
 	clean("amd-probe-clone-flushed");
+}
+
+/*
+ * One domain id allocator for every AMD-Vi segment: an old id used in both
+ * is released only once neither uses it (the lowest id, 1: the next one
+ * handed out).
+ */
+static void p_did_two_segments(void)
+{
+	dte_dma(0, 0x10, 1);	/* 00:02.0 */
+	dte_dma(1, 0x28, 1);	/* 1:00:05.0 */
+}
+
+static void t_did_two_segments(void)
+{
+	play(TK_AMD, 0, p_did_two_segments, "b0 w h7 w i4");
+	clean("amd-did-shared-by-segments");
+	CHECK("amd-did-shared-by-segments/own-entry", own(TK_EP_A));
 }
 
 /* A device that is not PCI: AMD ACPI HID, VT-d ANDD */
@@ -603,6 +662,7 @@ int main(int argc, char **argv)
 	CASE("takeover-amd-dom0-entries", t_amd_tv0);
 	CASE("takeover-amd-dom0-mode0-iw-pt", t_amd_mode0_iw_pt);
 	CASE("takeover-alias-sharer-reset-at-bind", t_alias_sharer);
+	CASE("takeover-shared-alias-not-taken-over", t_alias_untaken);
 	CASE("takeover-hot-add", t_hot_add);
 	CASE("takeover-sm-pass-through", t_sm_pt);
 	CASE("takeover-sm-first-level-did", t_sm_fl);
@@ -610,6 +670,7 @@ int main(int argc, char **argv)
 	CASE("takeover-no-reset-translated", t_no_reset);
 	CASE("takeover-amd-ivrs-alias", t_ivrs);
 	CASE("takeover-amd-probe-clone", t_clone);
+	CASE("takeover-amd-did-shared-by-segments", t_did_two_segments);
 	CASE("takeover-non-pci-device", t_acpi);
 	CASE("takeover-type-identity-after-stop", t_type_identity);
 	CASE("takeover-vtd-default-off", t_default_off);
