@@ -104,10 +104,9 @@ static u16 ik_rid(struct pci_dev *pdev)
  * DMA aliases (pci_for_each_dma_alias()), and the vendor's own aliases
  * that walk does not know (an AMD-Vi IVRS alias on another bus).
  */
-static void ik_for_each_alias(struct iommu_kdump_unit *u, struct pci_dev *pdev,
-			      int (*fn)(struct pci_dev *pdev, u16 alias,
-					void *data),
-			      void *data)
+static void ik_walk_aliases(struct iommu_kdump_unit *u, struct pci_dev *pdev,
+			    int (*fn)(struct pci_dev *pdev, u16 alias, void *data),
+			    void *data)
 {
 	int extra = u->ops->extra_alias ? u->ops->extra_alias(u, pdev) : -1;
 
@@ -147,7 +146,7 @@ static int ik_sharers(struct iommu_kdump_unit *u, u16 sid,
 			continue;
 		f.sid = sid;
 		f.found = false;
-		ik_for_each_alias(u, d, ik_find_alias, &f);
+		ik_walk_aliases(u, d, ik_find_alias, &f);
 		if (!f.found)
 			continue;
 		if (n == max) {
@@ -168,8 +167,7 @@ struct ik_aliases {
 	u16 sid[8];
 	unsigned int n;
 	unsigned int live;	/* of them, still the takeover's entries */
-	bool tainted;	/* one was taken over at the takeover: the device
-			 * may run old DMA */
+	bool tainted;	/* one was taken over: may run old DMA */
 	bool more;	/* (too many to list: never clear) */
 	bool blocked;	/* one may not be replaced by such a mapping */
 };
@@ -206,7 +204,7 @@ static void ik_collect(struct iommu_kdump_unit *u, struct pci_dev *pdev,
 	memset(a, 0, sizeof(*a));
 	a->unit = u;
 	a->identity = identity;
-	ik_for_each_alias(u, pdev, ik_collect_alias, a);
+	ik_walk_aliases(u, pdev, ik_collect_alias, a);
 }
 
 /* May @pdev still run the crashed kernel's DMA, as far as @u knows? */
@@ -439,7 +437,7 @@ static void ik_block(struct device *dev, bool identity)
 			if (!ik_covers(u, to_pci_dev(dev)))
 				continue;
 			b.unit = u;
-			ik_for_each_alias(u, to_pci_dev(dev), ik_block_alias, &b);
+			ik_walk_aliases(u, to_pci_dev(dev), ik_block_alias, &b);
 			continue;
 		}
 		sid = u->ops->dev_sid ? u->ops->dev_sid(u, dev) : -ENODEV;

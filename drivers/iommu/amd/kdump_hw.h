@@ -168,7 +168,7 @@ static inline const char *amd_kd_irt_ga_check(const u64 *irt,
 		if ((irt[2 * i] & AMD_KD_IRTE_REMAP_EN) &&
 		    (irt[2 * i] & AMD_KD_IRTE_GUEST_MODE) &&
 		    !old_ram(irt[2 * i + 1] & AMD_KD_IRTE_GA_ROOT, 4096))
-			return "interrupt remapping entry posts into a page outside the crashed kernel's RAM";
+			return "guest-mode interrupt posted outside old RAM";
 	return NULL;
 }
 
