@@ -40,7 +40,9 @@
 # emptied first), LAB_TAKEOVER=0 (skip tests/lab/takeover.sh, the
 # capture-kernel takeover tests run after the matrix), LAB_FAULTS=0 (skip
 # tests/lab/faults.sh, the crash path under faults and hostile state),
-# LAB_HOSTILE=0 (skip tests/lab/hostile.sh).
+# LAB_HOSTILE=0 (skip tests/lab/hostile.sh), LAB_RETIRE=0 (skip
+# tests/lab/retire.sh: a device hot-added into the capture kernel, an old
+# DomainID-0 entry).
 # Skipped parts print "SKIP name: why".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -286,6 +288,12 @@ if [ "${LAB_HOSTILE:-1}" = 0 ]; then
 	skip lab-hostile "LAB_HOSTILE=0"
 else
 	sub lab-hostile "$top/tests/lab/hostile.sh"
+fi
+# Retirement outside the boot-time probe: a hot-added device, a DomainID-0 entry.
+if [ "${LAB_RETIRE:-1}" = 0 ]; then
+	skip lab-retire "LAB_RETIRE=0"
+else
+	sub lab-retire "$top/tests/lab/retire.sh"
 fi
 # The crash path under faults: NMI context, budget exhausted, bad tables.
 if [ "${LAB_FAULTS:-1}" = 0 ]; then

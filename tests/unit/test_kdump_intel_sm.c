@@ -192,9 +192,32 @@ static void test_quiesce(void)
 		 0xa00000 | 0xb | (3 << 9));
 }
 
+/*
+ * Issue 19, items 4 and 5: without the bring-up quiesce a pass-through
+ * PASID entry (PGTT 100b, bits 8:6) is still rewritten, the copied context
+ * entry only moves to the copied directory (bits 63:12), and first-level
+ * (001b), nested (011b) and pass-through entries have PASID-tagged IOTLB
+ * entries (their domain ids stay reserved).
+ */
+static void test_takeover_rules(void)
+{
+	CHECK("pt needs quiesce", vtd_kd_sm_pe_needs_quiesce(1 | (4 << 6)));
+	CHECK("sl no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (2 << 6)));
+	CHECK("fl no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (1 << 6)));
+	CHECK("nested no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (3 << 6)));
+	CHECK("fl pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (1 << 6)));
+	CHECK("nested pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (3 << 6)));
+	CHECK("pt pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (4 << 6)));
+	CHECK("sl not pasid tagged", !vtd_kd_sm_pe_pasid_tagged(1 | (2 << 6)));
+	/* DTE (2), PASIDE (3), PRE (4), PDTS (11:9) kept; the pointer moves. */
+	CHECK_EQ("ctx retarget", vtd_kd_sm_ctx_retarget(0x200000 | 0x1f | (3 << 9), 0xa00000),
+		 0xa00000 | 0x1f | (3 << 9));
+}
+
 int main(void)
 {
 	RUN_CASE("unit/kdump-vtd-sm/root_ctx", test_root_ctx());
+	RUN_CASE("unit/kdump-vtd-sm/takeover_rules", test_takeover_rules());
 	RUN_CASE("unit/kdump-vtd-sm/pasid_entry", test_pe());
 	RUN_CASE("unit/kdump-vtd-sm/fl_top", test_fl_top());
 	RUN_CASE("unit/kdump-vtd-sm/quiesce", test_quiesce());

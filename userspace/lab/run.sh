@@ -45,6 +45,11 @@
 #                              bus: one per free slot (24), then further
 #                              functions of those slots
 #                              (at most 8 per slot)
+#   LAB_QEMU_EXTRA="..."       extra QEMU arguments (words), e.g. a
+#                              hot-plug root port and a QMP socket
+#   LAB_CAPTURE_HOOK=FILE      a shell script the capture kernel's /init
+#                              runs after the dump and before the read-back
+#                              (output in capture-hook.log)
 # Output: results/<vendor>-<mode>-<strategy>-<timestamp>/ with serial.log,
 # trace.log, vmcore.kdump, crashed-dmesg.txt, capture-dmesg.txt,
 # result.json, report.txt; the last line printed is that directory.
@@ -228,6 +233,9 @@ done
 events+=" serial_write ${LAB_TRACE_EXTRA:-}"
 tr -s ' \t\n' '\n' <<<"$events" | grep . | sort -u >"$out/trace-events"
 [ -n "${CAPTURE_APPEND:-}" ] && printf '%s\n' "$CAPTURE_APPEND" >"$in/capture.append"
+[ -n "${LAB_CAPTURE_HOOK:-}" ] && cp "$LAB_CAPTURE_HOOK" "$in/capture-hook"
+# shellcheck disable=SC2206 # extra QEMU arguments are words
+qemu_extra=(${LAB_QEMU_EXTRA:-})
 
 append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
@@ -246,6 +254,7 @@ qemu=("${qemu_bin[@]}"
 	-device "edu,id=edu0,bus=pcie.0,addr=0x4,$dma"
 	"${edu1[@]}"
 	"${extra[@]}"
+	"${qemu_extra[@]}"
 	-netdev "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$port_qemu,remote.type=inet,remote.host=127.0.0.1,remote.port=$port_peer"
 	-device "e1000e,netdev=net0,mac=$mac,bus=pcie.0,addr=0x6"
 	-fsdev "local,id=fsin,path=$in,security_model=none,readonly=on"
