@@ -144,6 +144,36 @@ static void test_fl_top(void)
 	CHECK("fl top PS reserved", vtd_kd_fl_top_check(t, 39, fake_old_ram));
 }
 
+/*
+ * Every index of the top-level first-level table is looked at: for each i
+ * of 0..511, a table whose only present entry is i (P bit 0, R/W bit 1,
+ * address bits 51:12, section 9.7) is refused when that address is not
+ * old RAM or PS (bit 7, reserved in a PML4E) is set, and accepted when it
+ * is a well-formed pointer into old RAM.
+ */
+static void test_fl_top_every_index(void)
+{
+	static u64 t[512];
+	int bad_out = -1, bad_ps = -1, bad_in = -1;
+	unsigned int i;
+
+	for (i = 0; i < 512; i++) {
+		memset(t, 0, sizeof(t));
+		t[i] = CRASHK | 3;			/* capture kernel's */
+		if (!vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_out < 0)
+			bad_out = i;
+		t[i] = 0x602000 | 0x83;			/* PS reserved */
+		if (!vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_ps < 0)
+			bad_ps = i;
+		t[i] = 0x602000 | 3;			/* in old RAM */
+		if (vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_in < 0)
+			bad_in = i;
+	}
+	CHECK_EQ("fl top every index: outside old RAM refused", bad_out, -1);
+	CHECK_EQ("fl top every index: PS refused", bad_ps, -1);
+	CHECK_EQ("fl top every index: in old RAM accepted", bad_in, -1);
+}
+
 static void test_quiesce(void)
 {
 	u64 id[4] = { 0, 0x700000, 0x701000, 0 };
@@ -220,6 +250,7 @@ int main(void)
 	RUN_CASE("unit/kdump-vtd-sm/takeover_rules", test_takeover_rules());
 	RUN_CASE("unit/kdump-vtd-sm/pasid_entry", test_pe());
 	RUN_CASE("unit/kdump-vtd-sm/fl_top", test_fl_top());
+	RUN_CASE("unit/kdump-vtd-sm/fl_top_every_index", test_fl_top_every_index());
 	RUN_CASE("unit/kdump-vtd-sm/quiesce", test_quiesce());
 	return 0;
 }
