@@ -15,7 +15,9 @@
 #                like Linux 6.1: the crash write lands, the capture works;
 #   olddomain    from the capture kernel's userspace (no driver bound), an
 #                edu behind a bridge writes to its old IOVA: blocked after
-#                the crash-path quiesce, landed without it (the control);
+#                the crash-path quiesce, landed without it (the control;
+#                on AMD blocked there too: the bridge's shared entry is
+#                blocked when its driver binds before the edu's reset);
 #                after a sysfs bus reset its copied entry is retired, the
 #                old IOVA no longer translates and the old domain id is
 #                released (debugfs iommu_kdump/state);
@@ -267,8 +269,11 @@ check_old_domain() {
 		# bus reset (not one event in the trace; lab runs of issue 21),
 		# so "not translated after" rests on the old page alone there.
 		fail "$name: the trace shows no DMA of $tdev at its old IOVA inside each poke: $trace"
-	elif [ "$lands" = 0 ] && ! { [ "$v" = amd ] && [ "$m" = pt ]; } && [ "$(tv poke1_fault)" -lt 1 ]; then
-		# (AMD pass-through: a Mode-0 entry refuses without a fault)
+	elif [ "$lands" = 0 ] && [ "$v" != amd ] && [ "$(tv poke1_fault)" -lt 1 ]; then
+		# (AMD: the poke reaches the IOMMU under the bridge's DeviceID,
+		# whose entry is blocking, V=1 TV=1 Mode 0 IR=IW=0; QEMU 7.2
+		# refuses that without a fault event. The DMA event above and
+		# the old page unchanged are the evidence.)
 		fail "$name: the poke before the reset did not land, yet the trace shows no fault: $trace"
 	elif [ "$lands" = 1 ] && [ "$(tv poke1_fault)" != 0 ]; then
 		fail "$name: the poke before the reset landed, yet the trace shows a fault: $trace"
@@ -300,7 +305,17 @@ for v in $vendors; do
 	want stock "$v" && check_stock "$v"
 	if want olddomain "$v"; then
 		check_old_domain "lab-$v-takeover-old-domain" "$v" translated write 0
-		check_old_domain "lab-$v-takeover-old-domain-control" "$v" translated off 1
+		# AMD: the edu sits behind a conventional PCI bridge (00:09.0,
+		# 1b36:0001) and its DMA carries the bridge's DeviceID. The
+		# bridge's driver binds before the edu was reset: the takeover
+		# refuses that attach and blocks the shared entry (issue 19), so
+		# even without the crash-path quiesce the old IOVA write must not
+		# land there. VT-d keeps the old domain until the reset.
+		if [ "$v" = amd ]; then
+			check_old_domain "lab-$v-takeover-old-domain-control" "$v" translated off 0
+		else
+			check_old_domain "lab-$v-takeover-old-domain-control" "$v" translated off 1
+		fi
 	fi
 	if want bringup "$v"; then
 		check_old_domain "lab-$v-takeover-bringup" "$v" translated off 0 \
