@@ -51,7 +51,7 @@
  * Enable is cleared, then its driver sets it again; if its engine then
  * resumes descriptors of the crashed kernel, their IOVAs go through the
  * new translated domain, where the capture kernel may have mapped its own
- * buffers at the same addresses (README, "What the takeover guarantees").
+ * buffers at the same addresses (README.kdump.md: the takeover's promises).
  *
  * With iommu_kdump_retire=attach nothing here acts: entries are replaced
  * on the first attach, as Linux 6.1 does.

@@ -165,7 +165,8 @@ check_read() {
 	want=allowed
 	[ "$s" = all ] && want=blocked
 	# A first-level PASID entry is blocked whole, reads included: its
-	# tables may be the CPU's own (README, "What the crash path changes").
+	# tables may be the CPU's own (drivers/iommu/README.kdump.md, "What the
+	# crash path leaves each kind of entry with").
 	[ "$v" = intel-smfl ] && want=blocked
 	if [ "$rv" = "$want" ]; then
 		ok "read-$want" "$rn"
@@ -302,7 +303,8 @@ else
 	sub lab-faults "$top/tests/lab/faults.sh"
 fi
 # QEMU 10.0 (bookworm-backports, userspace/build/qemu10.sh): what QEMU 7.2
-# cannot show (README, "Limits of the emulator"). LAB_QEMU10=0 skips it.
+# cannot show (userspace/lab/README.md, "Limits of the emulator that shape
+# the tests"). LAB_QEMU10=0 skips it.
 check_ats() { # the run's VT-d context entries with TT=01b, and after the crash
 	local a
 	a=$(python3 "$top/tests/lab/ats_check.py" "$out")
@@ -348,7 +350,8 @@ check_first_level() { # x-flts: the dump's first-level PASID entries
 
 # QEMU 7.2 too: ATS on legacy VT-d; an IOVA at the top of the space
 # (iommu.forcedac=1) on both vendors; the VT-d high bus (AMD's cannot
-# work on 7.2: README, "Limits of the emulator").
+# work on 7.2: userspace/lab/README.md, "Limits of the emulator that shape
+# the tests").
 if [ "${LAB_MACHINES:-1}" = 0 ]; then
 	skip lab-ats-highbus-dac "LAB_MACHINES=0"
 elif [[ " $strategies " == *" write "* ]] && [ "$quiesce" != 0 ]; then

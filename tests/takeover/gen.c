@@ -18,7 +18,8 @@
  * written out here.
  *
  * Page tables below a root are always well formed and map only old RAM:
- * what the crashed kernel's own mappings are (README, "Not guaranteed").
+ * what the crashed kernel's own mappings are (drivers/iommu/README.kdump.md,
+ * "Not guaranteed").
  * They map IOVA 0x1000 and the crashkernel region's addresses (which the
  * capture kernel's drivers use as IOVAs or, with dma-direct, as
  * addresses), writable, onto old RAM.

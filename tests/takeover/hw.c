@@ -107,7 +107,8 @@ static void add(int u, const struct tk_ce *in)
 /*
  * Before the capture kernel installs its table, the caches hold what the
  * crashed kernel's hardware read: its tables, in its RAM (a pointer out of
- * old RAM there is corruption the takeover does not vouch for, README).
+ * old RAM there is corruption the takeover does not vouch for:
+ * drivers/iommu/README.kdump.md, "Not guaranteed").
  */
 static int reading_old;
 

@@ -23,9 +23,10 @@
  *      neither identity write access nor write access to capture-kernel
  *      memory through any source id its DMA carries before the PCI log
  *      shows its reset; while its Bus Master Enable is clear it cannot
- *      send DMA. The one exception README states: a device with no
- *      working reset, whose Bus Master Enable the capture kernel cleared,
- *      may get a translated (never an identity) domain;
+ *      send DMA. The one exception drivers/iommu/README.kdump.md states
+ *      (promise 5): a device with no working reset, whose Bus Master
+ *      Enable the capture kernel cleared, may get a translated (never an
+ *      identity) domain;
  *   C  no domain id is handed out while a cache of a unit sharing its
  *      allocator may hold an entry tagged with it;
  *   L  at the end, a bound device that was reset (or never ran old DMA),
@@ -238,7 +239,7 @@ void tk_mon_crash_state(void)
 	m.crashed = 1;
 	for (i = 0; i < tk.ndev; i++) {
 		m.reset[i] = -1;
-		/* Bridges originate no DMA of their own (README). */
+		/* Bridges originate no DMA of their own (README.kdump.md). */
 		if (tk.dev[i].kind != TK_ENDPOINT && tk.dev[i].kind != TK_ACPI)
 			continue;
 		n = carry(i, s);
