@@ -13,6 +13,8 @@
 # TESTS="unit style patches lab" selects groups (default: all). kernel and
 # patches are those of Linux 6.1, kernel-6.12 and patches-6.12 of 6.12;
 # style checks the files with the checkpatch of both.
+# CI=true: every SKIP counts as a failure (and is printed as FAIL), and a
+# group with fewer cases than tests/min-cases names fails too.
 # FUZZ_SECS (default 10) bounds each fuzz target of the fuzz group.
 # Lines starting with "progress: " (kernel build, initramfs, each lab run)
 # are shown as they come.
@@ -21,18 +23,40 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 : >"$logs/results"
-groups=${TESTS:-kernel kernel-6.12 unit model takeover fuzz style patches patches-6.12 compare lab inspect}
+groups=${TESTS:-kernel kernel-6.12 unit model takeover fuzz style patches patches-6.12 compare verdicts lab inspect}
+# CI=true (.ci/run): a skipped case is a failure, and so is a group that
+# reports fewer cases than its committed minimum (tests/min-cases), so
+# that nothing can silently drop out of the run.
+ci=0
+[ "${CI:-}" = true ] && ci=1
+
+# Under CI every omission fails: a SKIP line becomes a FAIL.
+ci_skips() {
+	if [ "$ci" = 1 ]; then
+		sed -u 's/^SKIP \([^:]*\): \(.*\)$/FAIL \1: skipped under CI=true: \2/'
+	else
+		cat
+	fi
+}
 
 group() { # name command...
 	local name=$1
 	shift
 	echo "== $name"
-	local t0=$SECONDS rc
+	local t0=$SECONDS rc n want
 	"$@" 2>&1 | tee "$logs/$name.log" |
 		grep --line-buffered -E '^(PASS|FAIL|SKIP) |^progress: ' |
-		tee -a "$logs/results"
+		ci_skips | tee -a "$logs/results"
 	rc=${PIPESTATUS[0]}
 	sed -i '/^progress: /d' "$logs/results"
+	if [ "$ci" = 1 ]; then
+		n=$(grep -cE '^(PASS|FAIL|SKIP) ' "$logs/$name.log")
+		want=$(awk -v g="$name" '$1 == g { print $2 }' "$top/tests/min-cases" 2>/dev/null)
+		if [ -n "$want" ] && [ "$n" -lt "$want" ]; then
+			echo "FAIL $name-case-count: $n test cases, want at least $want (tests/min-cases)" |
+				tee -a "$logs/results"
+		fi
+	fi
 	if ! grep -q '^FAIL ' "$logs/$name.log"; then
 		if grep -q '^not ok ' "$logs/$name.log"; then
 			echo "FAIL $name: a check failed outside any test case: $(grep -m1 '^not ok ' "$logs/$name.log")" |
@@ -63,6 +87,7 @@ for g in $groups; do
 	patches) group patches env KVER=6.1 "$top/tests/patches/check.sh" ;;
 	patches-6.12) group patches-6.12 env KVER=6.12 "$top/tests/patches/check.sh" ;;
 	compare) group compare python3 "$top/tests/compare/test_labtrace.py" ;;
+	verdicts) group verdicts python3 "$top/tests/lab/test_verdicts.py" ;;
 	lab) group lab "$top/tests/lab/run.sh" ;;
 	inspect) group inspect "$top/tests/inspect/run.sh" ;;
 	*) echo "FAIL unknown-test-group-$g" | tee -a "$logs/results" ;;

@@ -273,8 +273,9 @@ void iommu_kdump_note_blocked_all(struct iommu_kdump_unit *unit,
  * iommu_kdump_unit_publish() - the unit's copy is now in use
  * @unit: the unit
  *
- * Counts the users of every old domain id and makes the unit live for the
- * reset and driver-bind hooks.
+ * Counts the users of every old domain id, makes the unit live for the
+ * reset and driver-bind hooks and guards the source ids of the PCI devices
+ * present that may still run the crashed kernel's DMA (kdump_reset.c).
  */
 void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit)
 {
@@ -302,6 +303,8 @@ void iommu_kdump_unit_publish(struct iommu_kdump_unit *unit)
 	ik_tail = &unit->next;
 	WRITE_ONCE(ik_active, true);
 	spin_unlock_irqrestore(&ik_lock, flags);
+	if (ik_retire == IOMMU_KDUMP_RETIRE_RESET)
+		ik_guard_unit(unit);
 	if (unit->nr_rejected > IK_MAX_REJECT_LOG)
 		pr_warn("%s: %u more rejected entries not listed\n", unit->name,
 			unit->nr_rejected - IK_MAX_REJECT_LOG);

@@ -18,5 +18,6 @@ bool ik_is_active(void);
 void ik_queue_release(void);
 void ik_flush_release(void);
 void ik_flush_retire(void);
+void ik_guard_unit(struct iommu_kdump_unit *u);
 
 #endif /* _IOMMU_KDUMP_CORE_H */

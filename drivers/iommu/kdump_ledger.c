@@ -56,6 +56,7 @@ void ik_ledger_copied(struct iommu_kdump_unit *u, u16 sid, u16 did)
 		return;
 	s = &u->sids[sid];
 	s->state = IK_COPIED;
+	s->orig = 1;
 	s->did = did;
 	s->has_did = did != 0;
 	u->nr_copied++;
@@ -80,6 +81,7 @@ u32 ik_ledger_blocked(struct iommu_kdump_unit *u, u16 sid, u32 count)
 		if (u->sids[sid + i].state == IK_COPIED)
 			u->nr_copied--;
 		u->sids[sid + i].state = IK_BLOCKED;
+		u->sids[sid + i].orig = 1;
 		u->sids[sid + i].has_did = 0;
 		u->sids[sid + i].pin = 0;
 	}
@@ -183,6 +185,51 @@ bool ik_ledger_live(const struct iommu_kdump_unit *u, u16 sid)
 }
 
 /**
+ * ik_ledger_taken() - was an entry taken over for a source id?
+ * @u: the unit
+ * @sid: source id
+ *
+ * Return: true while a taken-over entry is in force and after the capture
+ * kernel replaced it (retired): a device of it may still run the crashed
+ * kernel's DMA until it is reset.
+ */
+bool ik_ledger_taken(const struct iommu_kdump_unit *u, u16 sid)
+{
+	return sid < u->nr_sids && u->sids[sid].state != IK_NONE;
+}
+
+/**
+ * ik_ledger_orig() - was an entry taken over for a source id at the
+ *	takeover?
+ * @u: the unit
+ * @sid: source id
+ *
+ * Return: true when the crashed kernel's entry was copied or replaced by
+ * a blocking one at the takeover: a device whose DMA carries @sid may
+ * still run the crashed kernel's DMA. (An entry another one was cloned
+ * over later does not count.)
+ */
+bool ik_ledger_orig(const struct iommu_kdump_unit *u, u16 sid)
+{
+	return sid < u->nr_sids && u->sids[sid].orig;
+}
+
+/**
+ * ik_ledger_guard() - a device that may run old DMA carries a source id
+ * @u: the unit
+ * @sid: a source id its DMA may carry (its requester id or a DMA alias)
+ *
+ * From now on an entry of @sid, whether or not one was taken over for it,
+ * is replaced only once ik_ledger_clear() found it clear: the capture
+ * kernel's own entry would otherwise translate that device's old DMA.
+ */
+void ik_ledger_guard(struct iommu_kdump_unit *u, u16 sid)
+{
+	if (sid < u->nr_sids)
+		u->sids[sid].guard = 1;
+}
+
+/**
  * ik_ledger_find_did() - an old domain id of the unit
  * @u: the unit
  * @did: the id
@@ -242,44 +289,64 @@ void ik_ledger_quiesced(struct iommu_kdump_unit *u, u16 rid, u8 how)
  *	device whose own id it is, every device whose DMA alias it is;
  *	bridges, which originate no DMA of their own, excluded)
  * @n: entries of @rids
- * @reset_only: the replacement is an identity mapping: only a reset
- *	counts, Bus Master Enable cleared does not (a driver sets it again
- *	without knowing what the device still does)
  *
- * Records the answer for ik_ledger_may_replace().
+ * Records the answer for ik_ledger_may_replace(): a translated domain may
+ * replace the entry once every device of @rids was quiesced since the
+ * takeover (reset, or Bus Master Enable cleared), an identity mapping
+ * only once every one was reset (Bus Master Enable cleared does not
+ * count: a driver sets it again without knowing what the device still
+ * does).
  *
- * Return: true when no taken-over entry is in force for @sid, or when every
- * device of @rids was quiesced since the takeover.
+ * Also for a retired entry: an identity mapping replaces the capture
+ * kernel's own entry of a source id taken over only under the same rule;
+ * and for a source id that was not taken over but that a device which
+ * may still run the crashed kernel's DMA carries (ik_ledger_guard()):
+ * @rids are then that device and the others of its kind.
+ *
+ * Return: IK_CLEAR_DMA | IK_CLEAR_ID when nothing was taken over for
+ * @sid and no such device carries it, else the replacements allowed (0:
+ * none).
  */
-bool ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
-		     unsigned int n, bool reset_only)
+u8 ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
+		   unsigned int n)
 {
+	u8 clear = IK_CLEAR_DMA | IK_CLEAR_ID, q;
 	unsigned int i;
-	u8 q;
 
-	if (!ik_ledger_live(u, sid))
-		return true;
+	if (sid >= u->nr_sids || (!ik_ledger_taken(u, sid) && !u->sids[sid].guard))
+		return clear;
 	for (i = 0; i < n; i++) {
 		q = rids[i] < u->nr_sids ? u->sids[rids[i]].quiesced : IK_Q_NONE;
-		if (q == IK_Q_NONE || (reset_only && q == IK_Q_MASTER))
-			return false;
+		if (q == IK_Q_NONE)
+			clear = 0;
+		else if (q == IK_Q_MASTER)
+			clear &= ~IK_CLEAR_ID;
 	}
-	u->sids[sid].clear = 1;
-	return true;
+	u->sids[sid].clear = clear;
+	return clear;
 }
 
 /**
  * ik_ledger_may_replace() - may the vendor write its own entry for @sid?
  * @u: the unit (NULL: not taken over)
  * @sid: source id
+ * @identity: the new entry is an identity mapping
  *
- * Return: true unless a taken-over entry is in force for @sid and
- * ik_ledger_clear() did not find it clear.
+ * Return: true unless a taken-over entry is in force for @sid, or an
+ * identity mapping would replace the capture kernel's own entry of a
+ * source id taken over, or @sid is guarded (ik_ledger_guard()), and
+ * ik_ledger_clear() did not find it clear for such a replacement.
  */
-bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid)
+bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid,
+			   bool identity)
 {
-	return !u || !u->published || !ik_ledger_live(u, sid) ||
-	       u->sids[sid].clear;
+	if (!u || !u->published || sid >= u->nr_sids)
+		return true;
+	if (!ik_ledger_taken(u, sid) && !u->sids[sid].guard)
+		return true;
+	if (u->sids[sid].state == IK_RETIRED && !identity)
+		return true;
+	return u->sids[sid].clear & (identity ? IK_CLEAR_ID : IK_CLEAR_DMA);
 }
 
 /**
@@ -313,6 +380,42 @@ static struct ik_did *ik_ledger_put_did(struct iommu_kdump_unit *u, u16 did,
 	d->state = IK_DID_RELEASING;
 	snprintf(d->by, sizeof(d->by), "%s", by);
 	return d;
+}
+
+/**
+ * ik_ledger_block() - a blocking entry replaces a taken-over one
+ * @u: the unit
+ * @sid: source id whose attach the vendor refused
+ * @release: set to the old domain id whose last user the copied entry
+ *	was (now IK_DID_RELEASING), else NULL
+ *
+ * The taken-over entry stays in force as a blocking one: the device still
+ * needs its quiesce before the capture kernel's own entry replaces it.
+ *
+ * Return: true when the crashed kernel's entry was in force (the vendor
+ * writes the blocking entry), false when a blocking one already is, or
+ * nothing was taken over.
+ */
+bool ik_ledger_block(struct iommu_kdump_unit *u, u16 sid,
+		     struct ik_did **release)
+{
+	char name[IK_NAME_LEN], by[IK_BY_LEN];
+	struct ik_sid *s;
+
+	*release = NULL;
+	if (!u->published || sid >= u->nr_sids || u->sids[sid].state != IK_COPIED)
+		return false;
+	s = &u->sids[sid];
+	s->state = IK_BLOCKED;
+	u->nr_copied--;
+	if (s->has_did) {
+		ik_ledger_sid_name(u, sid, name, sizeof(name));
+		snprintf(by, sizeof(by), "%s blocked", name);
+		*release = ik_ledger_put_did(u, s->did, by);
+	}
+	s->has_did = 0;
+	s->clear = 0;
+	return true;
 }
 
 /**

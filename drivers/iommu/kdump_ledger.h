@@ -17,8 +17,10 @@
  * carry its source id (the device itself and every device sharing it as
  * a DMA alias) was reset or had Bus Master Enable cleared since the
  * takeover; by an identity mapping only once every one of them was reset.
- * ik_ledger_clear() records that it holds for a source id;
- * ik_ledger_may_replace() is what the vendors ask before they write.
+ * ik_ledger_clear() records, per source id, which replacement that allows
+ * (IK_CLEAR_DMA, IK_CLEAR_ID); ik_ledger_may_replace() is what the vendors
+ * ask before they write; an attach they refuse replaces a copied entry by
+ * a blocking one (ik_ledger_block()).
  */
 #ifndef _IOMMU_KDUMP_LEDGER_H
 #define _IOMMU_KDUMP_LEDGER_H
@@ -33,6 +35,10 @@ struct iommu_kdump_ops;
 #define IK_BY_LEN	48
 /* Rejected entries logged and listed one by one; the rest are counted. */
 #define IK_MAX_REJECT_LOG	64
+
+/* ik_sid.clear: which replacement the quiesced devices allow. */
+#define IK_CLEAR_DMA	1	/* a translated domain: each reset or stopped */
+#define IK_CLEAR_ID	2	/* an identity mapping: each reset */
 
 /* State of one source id in a unit. */
 enum ik_state {
@@ -58,22 +64,31 @@ extern const char * const ik_methods[IK_Q_NR];
  * @did: old domain id of the copied entry (when @has_did)
  * @state: enum ik_state
  * @has_did: the copied entry carries a domain id that is tracked
- * @clear: every device whose DMA may carry this source id was quiesced
- *	(ik_ledger_clear()): the entry may be replaced
+ * @clear: IK_CLEAR_DMA when every device whose DMA may carry this
+ *	source id was quiesced, IK_CLEAR_ID too when every one was reset
+ *	(ik_ledger_clear()): the replacements the entry allows
  * @quiesced: enum ik_quiesce of the device whose own requester id this
  *	is (IK_Q_NONE: not quiesced since the takeover)
  * @how: once retired: the entry was clear (1) or not (2) when replaced
  * @pin: @did is the domain id of a rejected entry the IOMMU may have
  *	cached translations under: never released
+ * @orig: an entry was taken over for this source id at the takeover (not
+ *	merely cloned over it later): a device whose DMA carries it may
+ *	still run the crashed kernel's DMA
+ * @guard: the DMA of a device that may still run the crashed kernel's
+ *	(one of whose source ids was taken over) carries this source id: an
+ *	entry of it, taken over or not, is replaced only when clear
  */
 struct ik_sid {
 	u16 did;
 	u8 state:2;
 	u8 has_did:1;
-	u8 clear:1;
+	u8 clear:2;
 	u8 quiesced:4;
 	u8 how:2;
 	u8 pin:1;
+	u8 orig:1;
+	u8 guard:1;
 };
 
 enum ik_did_state {
@@ -169,15 +184,21 @@ void ik_ledger_fill_dids(struct iommu_kdump_unit *u, struct ik_did *dids,
 
 /* Queries. */
 bool ik_ledger_live(const struct iommu_kdump_unit *u, u16 sid);
+bool ik_ledger_taken(const struct iommu_kdump_unit *u, u16 sid);
+bool ik_ledger_orig(const struct iommu_kdump_unit *u, u16 sid);
+void ik_ledger_guard(struct iommu_kdump_unit *u, u16 sid);
 struct ik_did *ik_ledger_find_did(const struct iommu_kdump_unit *u, u16 did);
 void ik_ledger_sid_name(const struct iommu_kdump_unit *u, u16 sid,
 			char *buf, size_t len);
 
 /* Retirement. */
 void ik_ledger_quiesced(struct iommu_kdump_unit *u, u16 rid, u8 how);
-bool ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
-		     unsigned int n, bool reset_only);
-bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid);
+u8 ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
+		   unsigned int n);
+bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid,
+			   bool identity);
+bool ik_ledger_block(struct iommu_kdump_unit *u, u16 sid,
+		     struct ik_did **release);
 const char *ik_ledger_how(const struct iommu_kdump_unit *u, u16 sid);
 struct ik_did *ik_ledger_written(struct iommu_kdump_unit *u, u16 sid);
 struct ik_did *ik_ledger_cloned(struct iommu_kdump_unit *u, u16 from, u16 to);

@@ -12,13 +12,14 @@
  *
  * The retirement invariant (iommu_kdump_retire=reset, the default): no
  * device that may still run the crashed kernel's DMA gets an identity
- * mapping or write access to capture-kernel memory before it was quiesced.
+ * mapping or write access to capture-kernel memory before it was reset.
  * An entry taken over is replaced only once every device whose DMA may
  * carry its source id (the device and every device sharing it as a DMA
- * alias) was reset or had Bus Master Enable cleared by the capture kernel;
- * the vendors ask iommu_kdump_attach_allowed() before they replace one. An
- * old domain id whose last copied entry is gone, in every unit sharing its
- * allocator, is flushed and given back.
+ * alias) was reset -- or, for a translated domain, had Bus Master Enable
+ * cleared when it has no working reset; the vendors pass every attach
+ * through iommu_kdump_attach_gate(), which blocks the entries it refuses.
+ * An old domain id whose last copied entry is gone, in every unit sharing
+ * its allocator, is flushed and given back.
  *
  * Files: kdump_core.c (parameters, units, the vendors' side), kdump_ledger.c
  * (the decisions, pure code), kdump_reset.c (PCI reset and bind policy),
@@ -34,6 +35,7 @@
 #include <linux/types.h>
 
 struct device;
+struct iommu_domain;
 struct pci_dev;
 struct iommu_kdump_unit;
 
@@ -54,6 +56,15 @@ enum iommu_kdump_retire_mode {
  * struct iommu_kdump_ops - what a vendor provides for one unit
  * @covers: optional: does the unit translate for @pdev? (Without it, every
  *	unit of the device's PCI segment does.) Any context.
+ * @dev_sid: the source id of @dev, a device that is not PCI (AMD-Vi ACPI
+ *	HID device, VT-d ACPI namespace device), in @unit; -ENODEV when
+ *	@unit does not translate for it. Any context.
+ * @extra_alias: optional: a source id the DMA of @pdev carries that
+ *	pci_for_each_dma_alias() does not report (an AMD-Vi IVRS alias on
+ *	another bus), or -1. Any context.
+ * @block: replace the taken-over entry of @sid by one that blocks all DMA
+ *	and invalidate what the hardware may cache of the old one, before
+ *	returning. Any context, never with the vendor's table lock held.
  * @release_did: invalidate every cached translation and context of the old
  *	domain id @did on the hardware of @unit and, when @free, give @did
  *	back to the vendor's domain id allocator (unless the capture kernel
@@ -63,6 +74,9 @@ enum iommu_kdump_retire_mode {
  */
 struct iommu_kdump_ops {
 	bool (*covers)(struct iommu_kdump_unit *unit, struct pci_dev *pdev);
+	int (*dev_sid)(struct iommu_kdump_unit *unit, struct device *dev);
+	int (*extra_alias)(struct iommu_kdump_unit *unit, struct pci_dev *pdev);
+	void (*block)(struct iommu_kdump_unit *unit, u16 sid);
 	void (*release_did)(struct iommu_kdump_unit *unit, u16 did, bool free);
 };
 
@@ -102,8 +116,8 @@ bool iommu_kdump_quiesce_enabled(void);
 bool iommu_kdump_old_ram(u64 phys, u64 size);
 u64 iommu_kdump_old_ram_end(void);
 
-/* Vendor side: may the entries of @dev be replaced now? */
-bool iommu_kdump_attach_allowed(struct device *dev);
+/* Vendor side: may the entries of @dev be replaced by @domain's now? */
+int iommu_kdump_attach_gate(struct device *dev, struct iommu_domain *domain);
 int iommu_kdump_def_domain_type(struct device *dev);
 
 /* PCI side: a reset completed successfully. */
@@ -153,9 +167,10 @@ static inline bool iommu_kdump_old_ram(u64 phys, u64 size)
 	return true;
 }
 
-static inline bool iommu_kdump_attach_allowed(struct device *dev)
+static inline int iommu_kdump_attach_gate(struct device *dev,
+					  struct iommu_domain *domain)
 {
-	return true;
+	return 0;
 }
 
 static inline int iommu_kdump_def_domain_type(struct device *dev)

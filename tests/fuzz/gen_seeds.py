@@ -168,13 +168,19 @@ def kdump_seeds():
 
 
 def takeover_seeds():
-    """fuzz_takeover: quiesce byte, event count, then the model's bytes
-    (tests/takeover/engine.c gen_dte() and the event loop), from a fixed
-    xorshift so that the seeds are reproducible."""
+    """fuzz_takeover: a configuration byte (vendor, iommu=pt, bring-up
+    quiesce, first-level, init failure: tests/fuzz/fuzz_takeover.c), an
+    event count, then the model's bytes (tests/takeover/gen.c and run.c),
+    from a fixed xorshift so that the seeds are reproducible."""
     x = 0x9E3779B97F4A7C15
-    for name, q, events, n in (("plain", 0, 40, 2048), ("quiesce", 1, 80, 2048)):
-        out = bytearray([q, events])
-        for _ in range(n):
+    for name, cfg, events in (("amd", 0x00, 40), ("vtd", 0x01, 40),
+                              ("vtd_sm", 0x02, 40), ("amd_pt", 0x04, 40),
+                              ("vtd_pt", 0x05, 40),
+                              ("vtd_sm_quiesce", 0x0A, 40),
+                              ("vtd_sm_fl", 0x12, 40),
+                              ("amd_init_fails", 0x60, 20)):
+        out = bytearray([cfg, events])
+        for _ in range(2048):
             x ^= (x << 13) & (2**64 - 1)
             x ^= x >> 7
             x ^= (x << 17) & (2**64 - 1)

@@ -55,6 +55,27 @@ fi
 # json_get FILE PYTHON-EXPRESSION-ON-r: print the value.
 json_get() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 
+# pyrows LABEL MIN -- PYTHON-ARGS...: run a Python snippet (its script on
+# standard input) that prints check rows, feed the rows into the current
+# case, and fail the row LABEL-snippet when it exits non-zero (its rows
+# may be lost) or prints fewer than MIN rows: a crashing snippet never
+# passes by saying nothing.
+pyrows() {
+	local label=$1 min=$2 o rc n
+	shift 3
+	o=$(mktemp "$scratch/pyrows.XXXXXX")
+	python3 "$@" >"$o" 2>"$o.err"
+	rc=$?
+	rows <"$o"
+	n=$(grep -cE '^(ok|not ok) ' "$o")
+	if [ "$rc" -ne 0 ]; then
+		notok "$label-snippet" "the check script exited with status $rc after $n row(s): $(tail -n 2 "$o.err" | tr '\n' ' ')"
+	elif [ "$n" -lt "$min" ]; then
+		notok "$label-snippet" "the check script printed $n row(s), want at least $min"
+	fi
+	rm -f "$o" "$o.err"
+}
+
 # Table of record 0 from the first kernel's dry run (for mode off, where
 # the crash path records none): "ADDR:SIZE".
 dry_table() {
@@ -103,7 +124,7 @@ lab_case() {
 	check record-mode $? "record mode $(json_get "$json" "r['record']['mode']"), want $strategy"
 
 	# Per edu device: permission in the dump against the trace's verdict.
-	rows < <(python3 - "$dir/result.json" "$json" "$strategy" "$name" <<'EOF'
+	pyrows edu 2 -- - "$dir/result.json" "$json" "$strategy" "$name" <<'EOF'
 import json, sys
 lab = json.load(open(sys.argv[1]))
 rep = json.load(open(sys.argv[2]))
@@ -144,11 +165,10 @@ for b in bufs:
         print(("ok " if ok else "not ok ") + tag + "-dump-only" +
               ("" if ok else f": dump R={d['read']} (trace verdict {b['verdict']})"))
 EOF
-	)
 
 	# The crash path changed what the first kernel's dry run said it would.
 	if [ "$strategy" = write ]; then
-		rows < <(python3 - "$dir/dry_run.txt" "$json" "$name" <<'EOF'
+		pyrows changed-vs-dry-run 1 -- - "$dir/dry_run.txt" "$json" "$name" <<'EOF'
 import json, re, sys
 text = open(sys.argv[1]).read()
 rep = json.load(open(sys.argv[2]))
@@ -161,7 +181,6 @@ ok = dry == changed and len(changed) + io["changed_missing"] == io["entries_chan
 print(("ok " if ok else "not ok ") + "changed-vs-dry-run" +
       ("" if ok else f": dry run {sorted(dry)}, dump {sorted(changed)}, record {io['entries_changed']}"))
 EOF
-		)
 	fi
 
 	# The drgn reader (record layout from DWARF, entries decoded again)
@@ -169,7 +188,7 @@ EOF
 	/usr/bin/python3 "$top/userspace/inspect/iommu_dump_drgn.py" --json \
 		${table:+"--table=0=$table"} "$dir/vmcore.kdump" "$dir/vmlinux" \
 		>"$scratch/$name.drgn.json" 2>"$scratch/$name.drgn.err"
-	rows < <(python3 - "$json" "$scratch/$name.drgn.json" "$name" <<'EOF'
+	pyrows drgn-agrees 1 -- - "$json" "$scratch/$name.drgn.json" "$name" <<'EOF'
 import json, sys
 name = sys.argv[3]
 try:
@@ -185,14 +204,13 @@ ok = da == db and any(da) and a["check"]["verdict"] == b["check"]["verdict"]
 print(("ok " if ok else "not ok ") + "drgn-agrees" +
       ("" if ok else f": iommu-dump {da} {a['check']['verdict']}, drgn {db} {b['check']['verdict']}"))
 EOF
-	)
 
 	# With the lab hook that runs iommu-dump on the capture kernel's live
 	# /proc/vmcore (result: iommu-dump.json beside the dump), the live
 	# reading must equal the reading of the saved dump.
 	if [ -f "$dir/iommu-dump.json" ]; then
 		"$tool" --json "$dir/vmcore.kdump" >"$scratch/$name.plain.json" 2>/dev/null
-		rows < <(python3 - "$dir/iommu-dump.json" "$scratch/$name.plain.json" "$name" <<'EOF'
+		pyrows live-vmcore 1 -- - "$dir/iommu-dump.json" "$scratch/$name.plain.json" "$name" <<'EOF'
 import json, sys
 name = sys.argv[3]
 try:
@@ -204,7 +222,6 @@ try:
 except (ValueError, KeyError) as e:
     print(f"not ok live-vmcore: unreadable iommu-dump.json ({e})")
 EOF
-		)
 	fi
 
 	# --check: 0 for write (nothing kept write), 1 for off.
@@ -319,10 +336,15 @@ elif [ "${INSPECT_LAB:-1}" != 0 ]; then
 
 	for vendor in amd intel intel-sm; do
 		f=$scratch/inspect-lab-$vendor-translated-write.dir
-		[ -f "$f" ] && formats "inspect-$vendor" "$(cat "$f")"
+		if [ -f "$f" ]; then
+			formats "inspect-$vendor" "$(cat "$f")"
+		else
+			skip "inspect-$vendor-formats" "no dump of inspect-lab-$vendor-translated-write"
+		fi
 	done
 
 	f=$scratch/inspect-lab-amd-translated-write.dir
+	[ -f "$f" ] || skip inspect-bad-input "no dump of inspect-lab-amd-translated-write"
 	if [ -f "$f" ]; then
 		d=$(cat "$f")/vmcore.kdump
 		size=$(stat -c %s "$d")
@@ -366,6 +388,7 @@ for i in range(150):
     seen[rc] += 1
 print(("FAIL %s: %s" % (name, bad[:2])) if bad else "PASS %s (%s)" % (name, dict(seen)))
 EOF
+			[ $? = 0 ] || echo "FAIL inspect-mutated-dumps-$b: the check script failed"
 		done
 		head -c 1000000 /dev/urandom >"$scratch/random"
 		bad_input inspect-random-file "$scratch/random" 2 'not a usable kernel dump'

@@ -419,7 +419,9 @@ static void test_info_decode(void)
 	}
 	CHECK("state_name_no_memory",
 	      !strcmp(cdq_state_name(8), "not handled (no memory at boot)"));
-	CHECK("state_name_unknown", !strcmp(cdq_state_name(9), "?"));
+	CHECK("state_name_removed",
+	      !strcmp(cdq_state_name(9), "hot-removed, not handled"));
+	CHECK("state_name_unknown", !strcmp(cdq_state_name(10), "?"));
 	CHECK_EQ("cycles_to_us", cdq_cycles_to_us(3000, 1000000), 3);
 	CHECK_EQ("cycles_to_us_no_tsc", cdq_cycles_to_us(3000, 0), -1);
 	CHECK_EQ("cycles_to_us_huge", cdq_cycles_to_us(UINT64_MAX, 1), (uint64_t)(UINT64_MAX * 1000));

@@ -31,6 +31,11 @@ the "Kernel panic - not syncing" text; None when that never reached the
 console, as with a panic in NMI context) and start/end/span_us are the
 pass after the stop's.
 
+t_purgatory: the time of purgatory's line; t_edu_dma: the first DMA of an
+armed edu device to its armed page after the arming (edu fires 100 ms of
+QEMU's virtual clock after its start command, so "the crash shutdown
+ended before it" is a bound on the guest's clock, by event order).
+
 Fields: found (a start was seen), start, end (QEMU clock, seconds),
 span_us, closed (purgatory's line was seen after start), purgatory_us
 (from start to purgatory's line: the crash path plus what is left of the
@@ -89,6 +94,25 @@ def count(res, prefix, ev, args):
         res[prefix + "waits"].append("0x" + m.search(args).group(1))
 
 
+BUF_RE = re.compile(r"edu_dma: dev=(?:[0-9a-f]{4}:)?(?P<dev>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) "
+                    r"index=\d+ role=\w+ iova=0x(?P<iova>[0-9a-f]+)")
+
+
+def first_edu_dma(text, vendor, lines, t_armed):
+    """QEMU time of the first traced DMA (translation, fault, IOTLB fill or
+    hit) of an armed edu device to its armed IOVA page after @t_armed, or
+    None. edu starts a transfer 100 ms of QEMU's virtual clock after its
+    command (hw/misc/edu.c): whatever precedes it in the trace happened
+    within those 100 ms of the guest's clock."""
+    armed = {(m.group("dev"), int(m.group("iova"), 16) & qtrace.PAGE)
+             for _, line in lines for m in [BUF_RE.search(line)] if m}
+    for e in qtrace.parse_dma(text, vendor):
+        if e["t"] is not None and e["t"] >= t_armed and (e["dev"], e["page"]) in armed \
+                and e["kind"] in ("xlate", "fault", "fill", "hit"):
+            return e["t"]
+    return None
+
+
 def bracket(text, vendor):
     lines = qtrace.console_lines(text)
     t_armed = None
@@ -99,7 +123,8 @@ def bracket(text, vendor):
            "span_us": None, "closed": False, "purgatory_us": None, "events": {},
            "waits": [], "early_found": False, "early_start": None, "early_end": None,
            "early_span_us": None, "early_waits": [], "early_events": {},
-           "t_panic": None, "early_before_panic_line": None}
+           "t_panic": None, "early_before_panic_line": None,
+           "t_purgatory": None, "t_edu_dma": None}
     if t_armed is None:
         return res
     # The panic's own text, timed by its first character: a line the
@@ -133,6 +158,8 @@ def bracket(text, vendor):
         first = second
     if first >= n:
         return res
+    res["t_purgatory"] = limit
+    res["t_edu_dma"] = first_edu_dma(text, vendor, lines, t_armed)
     res.update(found=True, start=evs[first][0], end=evs[n - 1][0])
     for t, ev, args in evs[first:n]:
         count(res, "", ev, args)

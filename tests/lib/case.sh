@@ -7,16 +7,19 @@
 #   notok ROW DETAIL       a check that failed: "not ok NAME/ROW: DETAIL"
 #   check ROW STATUS DETAIL  ok when STATUS is 0, else notok ROW DETAIL
 #   case_end [DETAIL]      "PASS NAME (DETAIL)" when at least one check
-#                          ran and none failed, else "FAIL NAME: ..."
+#                          ran and none failed, else "FAIL NAME: N of M
+#                          checks failed [ROW,ROW...]; first: ROW: DETAIL"
+#                          (every failed row is named: a mutant's Expect
+#                          pattern can name the check that must fail)
 #   skip NAME WHY          a deliberately skipped case: "SKIP NAME: WHY"
 # case_failures holds the number of FAIL lines printed so far, for the
 # script's exit status.
 case_failures=0
-_case= _case_rows=0 _case_bad=0 _case_first=
+_case= _case_rows=0 _case_bad=0 _case_first= _case_failed=
 
 case_begin() {
 	[ -z "$_case" ] || case_end
-	_case=$1 _case_rows=0 _case_bad=0 _case_first=
+	_case=$1 _case_rows=0 _case_bad=0 _case_first= _case_failed=
 }
 
 ok() {
@@ -27,6 +30,7 @@ ok() {
 notok() {
 	_case_rows=$((_case_rows + 1)) _case_bad=$((_case_bad + 1))
 	[ -n "$_case_first" ] || _case_first="$1: $2"
+	_case_failed="${_case_failed:+$_case_failed,}$1"
 	echo "not ok $_case/$1: $2"
 }
 
@@ -40,7 +44,7 @@ case_end() {
 		echo "FAIL $_case: no check ran${1:+ ($1)}"
 		case_failures=$((case_failures + 1))
 	elif [ "$_case_bad" != 0 ]; then
-		echo "FAIL $_case: $_case_bad of $_case_rows checks failed; first: $_case_first"
+		echo "FAIL $_case: $_case_bad of $_case_rows checks failed [$_case_failed]; first: $_case_first"
 		case_failures=$((case_failures + 1))
 	else
 		echo "PASS $_case ($_case_rows checks${1:+; $1})"

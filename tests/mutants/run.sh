@@ -1,20 +1,37 @@
 #!/bin/bash
 # make mutants: apply each mutation of tests/mutants/*.mutant (format in
 # tests/mutants/README) to a scratch copy of the tree, run the test that
-# must catch it, and count the kills.
+# must catch it, and count the kills that the mutant itself predicted.
 #
 # The copy is build/mutants/tree (the working tree without build/,
 # results/ and .git), with its own build directory, so that the kernel is
 # rebuilt incrementally there (one changed file: one object and a link)
-# and the main build is never touched. Each distinct Test command first
-# runs once on the unmutated copy: a test that fails there kills nothing,
-# and its mutants are reported "baseline failed".
+# and the main build is never touched.
 #
-# Output: one line per mutant -- "killed NAME", "SURVIVED NAME",
-# "invalid NAME: why" -- then "mutants killed: K of N" and the survivors.
-# Logs: build/mutants/logs/NAME.log (and baseline-N.log).
-# Environment: MUTANTS="name ..." runs only those. Exit status 0 when every
-# mutant was killed.
+# Rules (a kill must be earned):
+#   - every mutant has Mutant:, Test:, Why: and Expect: lines; its diff
+#     touches product code only (kernel/, arch/, drivers/, include/,
+#     userspace/build/, userspace/inspect/), never a test, the lab's
+#     oracles or another mutant: anything else is refused ("invalid");
+#   - every distinct Test command first runs on the unmutated copy, all of
+#     them before the first mutant (the baseline): one that fails there
+#     makes its mutants "invalid";
+#   - the diff must apply with zero fuzz (patch --fuzz=0, checked with
+#     --dry-run first), and be reversed with zero fuzz after the test; a
+#     reverse that fails stops the whole run (exit 2): later mutants would
+#     run on a mutated tree;
+#   - the mutant is "killed" only when a line "FAIL ..." of the test's
+#     output matches the Expect: pattern (an extended regular expression,
+#     grep -E). "Expect: build-error" instead: killed only when the build
+#     failed (a compiler "error:" line or make's "Error N" in the output).
+#     A build error for any other Expect, a failure with no matching FAIL
+#     line, or a passing test: "SURVIVED", with what was seen.
+#
+# Output: one line per mutant -- "killed NAME: <the matching FAIL line>",
+# "SURVIVED NAME: why", "invalid NAME: why" -- then "mutants killed: K of
+# N" and the others by name. Logs: build/mutants/logs/NAME.log (and
+# baseline-N.log). Environment: MUTANTS="name ..." runs only those.
+# Exit status 0 when every mutant was killed as it predicted.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$top/build/mutants
@@ -34,11 +51,22 @@ rm -rf "$tree/build/unit" "$tree/build/model" "$tree/build/takeover" \
 # field FILE NAME: the value of a header line "NAME: value".
 field() { sed -n "s/^$2: //p;/^$/q" "$1" | head -n 1; }
 
-# passes LOG STATUS: the test passed (status 0 and no FAIL line).
-passes() { [ "$2" = 0 ] && ! grep -q '^FAIL ' "$1"; }
+# product_only FILE: every path the diff touches is product code.
+product_only() {
+	local p bad=
+	for p in $(sed -n 's,^\(---\|+++\) [ab]/\([^[:space:]]*\).*,\2,p' "$1" | sort -u); do
+		case $p in
+		kernel/* | arch/* | drivers/* | include/* | userspace/build/* | userspace/inspect/*) ;;
+		*) bad="$bad $p" ;;
+		esac
+	done
+	[ -z "$bad" ] || { echo "touches non-product files:$bad"; return 1; }
+	grep -q '^+++ b/' "$1" || { echo "no diff"; return 1; }
+}
 
-declare -A baseline=()
-nbase=0
+# build_error LOG: the test's build failed.
+build_error() { grep -qE '(^|[^a-z])error: |make(\[[0-9]+\])?: \*\*\* .*Error [0-9]+' "$1"; }
+
 files=()
 for f in "$top"/tests/mutants/*.mutant; do
 	[ -f "$f" ] || continue
@@ -48,50 +76,87 @@ for f in "$top"/tests/mutants/*.mutant; do
 	fi
 	files+=("$f")
 done
+if [ -n "${MUTANTS:-}" ]; then
+	for n in $MUTANTS; do
+		[ -f "$top/tests/mutants/$n.mutant" ] || echo "invalid $n: no tests/mutants/$n.mutant"
+	done
+fi
 
-total=0 killed=0 survivors=()
+# The baseline: every distinct test passes on the unmutated copy first.
+declare -A baseline=()
+nbase=0
 for f in "${files[@]}"; do
-	n=$(field "$f" Mutant)
 	t=$(field "$f" Test)
+	[ -n "$t" ] && [ -z "${baseline[$t]:-}" ] || continue
+	bl=$logs/baseline-$nbase.log
+	nbase=$((nbase + 1))
+	echo "progress: baseline: $t"
+	(cd "$tree" && bash -c "$t") >"$bl" 2>&1
+	st=$?
+	if [ "$st" = 0 ] && ! grep -q '^FAIL ' "$bl"; then
+		baseline[$t]=pass
+	else
+		baseline[$t]="fail, status $st ($bl): $(grep -m1 '^FAIL ' "$bl" | cut -c1-120)"
+	fi
+done
+
+total=0 killed=0 others=()
+for f in "${files[@]}"; do
+	n=$(field "$f" Mutant) t=$(field "$f" Test) e=$(field "$f" Expect)
 	total=$((total + 1))
-	if [ -z "$n" ] || [ -z "$t" ]; then
-		echo "invalid $(basename "$f"): no Mutant: or Test: line"
-		survivors+=("$(basename "$f")")
+	if [ -z "$n" ] || [ -z "$t" ] || [ -z "$e" ] || [ -z "$(field "$f" Why)" ]; then
+		echo "invalid $(basename "$f"): needs Mutant:, Test:, Why: and Expect: lines"
+		others+=("$(basename "$f")")
 		continue
 	fi
-	if [ -z "${baseline[$t]:-}" ]; then
-		bl=$logs/baseline-$nbase.log
-		nbase=$((nbase + 1))
-		echo "progress: baseline: $t"
-		(cd "$tree" && bash -c "$t") >"$bl" 2>&1
-		if passes "$bl" $?; then baseline[$t]=pass; else baseline[$t]="fail ($bl)"; fi
+	if ! why=$(product_only "$f"); then
+		echo "invalid $n: $why"
+		others+=("$n")
+		continue
 	fi
 	if [ "${baseline[$t]}" != pass ]; then
 		echo "invalid $n: baseline failed: ${baseline[$t]}"
-		survivors+=("$n")
+		others+=("$n")
 		continue
 	fi
-	if ! patch -d "$tree" -p1 -s -f --dry-run <"$f" >"$logs/$n.patch" 2>&1; then
-		echo "invalid $n: does not apply: $(head -n 2 "$logs/$n.patch" | tr '\n' ' ')"
-		survivors+=("$n")
+	if ! patch -d "$tree" -p1 -s -f --fuzz=0 --dry-run <"$f" >"$logs/$n.patch" 2>&1; then
+		echo "invalid $n: does not apply with zero fuzz: $(head -n 2 "$logs/$n.patch" | tr '\n' ' ')"
+		others+=("$n")
 		continue
 	fi
-	patch -d "$tree" -p1 -s -f <"$f" >/dev/null
+	patch -d "$tree" -p1 -s -f --fuzz=0 <"$f" >/dev/null
 	echo "progress: mutant $n: $t"
 	(cd "$tree" && bash -c "$t") >"$logs/$n.log" 2>&1
 	st=$?
-	patch -d "$tree" -p1 -s -f -R <"$f" >/dev/null
-	if passes "$logs/$n.log" $st; then
-		echo "SURVIVED $n: $(field "$f" Why)"
-		survivors+=("$n")
-	else
+	if ! patch -d "$tree" -p1 -s -f --fuzz=0 -R <"$f" >"$logs/$n.reverse" 2>&1; then
+		echo "ERROR $n: the mutation does not reverse cleanly ($(head -n 2 "$logs/$n.reverse" | tr '\n' ' ')): stopping, the copy in $tree is mutated"
+		exit 2
+	fi
+	if [ "$e" = build-error ]; then
+		if build_error "$logs/$n.log"; then
+			killed=$((killed + 1))
+			echo "killed $n: build error: $(grep -m1 -E '(^|[^a-z])error: |\*\*\* .*Error [0-9]+' "$logs/$n.log" | cut -c1-160)"
+		else
+			echo "SURVIVED $n: Expect build-error, but the build did not fail (status $st)"
+			others+=("$n")
+		fi
+		continue
+	fi
+	hit=$(grep -E '^FAIL ' "$logs/$n.log" | grep -m1 -E -- "$e")
+	if [ -n "$hit" ]; then
 		killed=$((killed + 1))
-		why=$(grep -m1 -E '^FAIL |^not ok ' "$logs/$n.log" ||
-		      grep -m1 -E 'error|Error' "$logs/$n.log" ||
-		      echo "exit status $st")
-		echo "killed $n: $(cut -c1-160 <<<"$why")"
+		echo "killed $n: $(cut -c1-200 <<<"$hit")"
+	elif build_error "$logs/$n.log"; then
+		echo "SURVIVED $n: the build failed, but Expect is not build-error: $(grep -m1 -E '(^|[^a-z])error: ' "$logs/$n.log" | cut -c1-120)"
+		others+=("$n")
+	elif grep -q '^FAIL ' "$logs/$n.log" || [ "$st" != 0 ]; then
+		echo "SURVIVED $n: failed (status $st), but no FAIL line matches Expect '$e': $(grep -m1 '^FAIL ' "$logs/$n.log" | cut -c1-160)"
+		others+=("$n")
+	else
+		echo "SURVIVED $n: the test passed; $(field "$f" Why)"
+		others+=("$n")
 	fi
 done
 echo "mutants killed: $killed of $total"
-[ ${#survivors[@]} = 0 ] || echo "survivors: ${survivors[*]}"
+[ ${#others[@]} = 0 ] || echo "not killed as expected: ${others[*]}"
 [ "$killed" = "$total" ]

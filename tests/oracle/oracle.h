@@ -132,8 +132,9 @@ struct oracle_amd {
  *	above it are reserved in every table pointer); outside 12..52 taken
  *	as 52
  * @no_pt_table: the crash path has no table to rewrite pass-through
- *	entries to (building the identity table failed at boot: README,
- *	"no memory for the identity table"); a legacy pass-through entry it
+ *	entries to (building the identity table failed at boot:
+ *	drivers/iommu/README.kdump.md, "Not covered"; logged as "no memory
+ *	for the identity table"); a legacy pass-through entry it
  *	left then counts as excused
  */
 struct oracle_vtd {

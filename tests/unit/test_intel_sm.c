@@ -737,6 +737,13 @@ static void test_walk_no_slts(void)
 	CHECK_EQ("sm no slts: no identity", w.nr_identity, 0);
 	CHECK("sm no slts: sl entries rejected", !sid_set(0x08));
 	CHECK("sm no slts: pair (1, 0)", pair_in(&sm, 1, 0));
+	/* Again (the pass after the stop): the blocked entry's pair again. */
+	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
+	w.ecap &= ~(1ULL << 46);
+	run_walk(&w, &sm, &f);
+	CHECK("sm no slts again: pair (1, 0) queued again", pair_in(&sm, 1, 0));
+	CHECK("sm no slts again: still counted", sid_set(0x10));
+	CHECK_EQ("sm no slts again: nothing written", sm.nr_pasid_written, 0);
 
 	/* No identity root for any AW (allocation failed): blocked too. */
 	build_tables();

@@ -140,6 +140,24 @@ static void test_take(void)
 	/* A blocked, id-less entry need not be tracked. */
 	take(T_V | T_TV, 0, 0, false, &t);
 	CHECK("take/closed_not_live", !t.live);
+	/*
+	 * DomainID 0 entries that let the device DMA (issue 19, item 2): the
+	 * device may still run the crashed kernel's DMA however closed the
+	 * copy is, so the entry is tracked until the device is quiesced.
+	 */
+	take(T_V, 0, 0, false, &t);
+	CHECK("take/tv0_dom0_live", t.live);
+	take(T_V | T_IW, 0, 0, false, &t);
+	CHECK("take/tv0_dom0_iw_live", t.live);
+	take(T_V | T_TV | T_IW, 0, 0, false, &t);
+	CHECK("take/mode0_dom0_iw_live", t.live);
+	take(T_V | T_TV | T_IW, 0, 0, true, &t);
+	CHECK("take/mode0_dom0_iw_quiesced_live", t.live);
+	take(T_V | T_TV | T_MODE(4) | root | T_IW, 0, 0, true, &t);
+	CHECK("take/translated_dom0_quiesced_live", t.live);
+	/* ATS translations (IOTLB enable, DTE bit 96) are DMA too. */
+	take(T_V | T_TV, 1ULL << 32, 0, false, &t);
+	CHECK("take/dom0_ats_live", t.live);
 	/* Rejected: the blocking entry. */
 	CHECK_EQ("take/root_in_crashkernel_rejected",
 		 take(T_V | T_TV | T_MODE(4) | 0x80000000ULL, 9, 0, false, &t),
@@ -151,6 +169,33 @@ static void test_take(void)
 	     false, &t);
 	CHECK_EQ("take/rejected_v0_no_domid", t.domid, 0);
 	CHECK("take/rejected_reason", t.reason != NULL);
+}
+
+/*
+ * 128-bit IRTE (48882 section 2.2.5.2): RemapEn bit 0, GuestMode bit 7;
+ * GA Root Pointer bits 51:12 of the high quadword (issue 19, minor item:
+ * guest-mode interrupts post into that page).
+ */
+static void test_irt_ga(void)
+{
+	uint64_t irt[8] = { 0 };
+
+	CHECK("ga/empty_table_kept", !amd_kd_irt_ga_check(irt, 4, fake_old_ram));
+	irt[2] = 1 | (1ULL << 7);
+	irt[3] = 0x2345000ULL | 0x42;		/* vector bits 7:0 */
+	CHECK("ga/root_in_old_ram_kept", !amd_kd_irt_ga_check(irt, 4, fake_old_ram));
+	irt[3] = 0x80000000ULL | 0x42;		/* outside the fake old RAM */
+	CHECK("ga/root_outside_rejected",
+	      amd_kd_irt_ga_check(irt, 4, fake_old_ram) != NULL);
+	CHECK("ga/entry_past_the_table_ignored",
+	      !amd_kd_irt_ga_check(irt, 1, fake_old_ram));
+	irt[2] = 1;				/* not guest mode */
+	CHECK("ga/remapped_entry_ignored", !amd_kd_irt_ga_check(irt, 4, fake_old_ram));
+	irt[2] = 1ULL << 7;			/* not RemapEn */
+	CHECK("ga/disabled_entry_ignored", !amd_kd_irt_ga_check(irt, 4, fake_old_ram));
+	irt[6] = 1 | (1ULL << 7);
+	irt[7] = 0xfff0000000000000ULL | 0x2345000ULL;	/* bits above 51 */
+	CHECK("ga/high_bits_not_address", !amd_kd_irt_ga_check(irt, 4, fake_old_ram));
 }
 
 static void test_check_irq(void)
@@ -233,6 +278,7 @@ int main(void)
 	RUN_CASE("unit/kdump-amd/check_irq", test_check_irq());
 	RUN_CASE("unit/kdump-amd/block_and_quiesce", test_block_and_quiesce());
 	RUN_CASE("unit/kdump-amd/take", test_take());
+	RUN_CASE("unit/kdump-amd/irt_ga", test_irt_ga());
 	RUN_CASE("unit/kdump-amd/fields", test_fields());
 	return check_failed ? 1 : 0;
 }

@@ -156,6 +156,30 @@ static void test_retarget(void)
 #define T_W		(1ULL << 1)
 #define T_PS		(1ULL << 7)
 
+/*
+ * IRTE for posted interrupts (VT-d section 9.11): P bit 0, IM bit 15,
+ * PDA[31:6] in bits 63:38, PDA[63:32] in bits 127:96 (issue 19, minor
+ * item: the unit writes the interrupt into that descriptor).
+ */
+static void test_irte(void)
+{
+	uint64_t pda = 0x2345640ULL;	/* 64-byte aligned, in old RAM */
+	uint64_t lo = 1 | (1ULL << 15) | ((pda >> 6) << 38);
+
+	CHECK("irte/posted_in_old_ram_kept", !vtd_kd_irte_check(lo, 0, fake_old_ram));
+	CHECK("irte/posted_high_half_outside",
+	      vtd_kd_irte_check(lo, 0x1ULL << 32, fake_old_ram) != NULL);
+	lo = 1 | (1ULL << 15) | ((0x80000000ULL >> 6) << 38);
+	CHECK("irte/posted_outside_rejected",
+	      vtd_kd_irte_check(lo, 0, fake_old_ram) != NULL);
+	CHECK("irte/remapped_ignored",
+	      !vtd_kd_irte_check(lo & ~(1ULL << 15), 0, fake_old_ram));
+	CHECK("irte/not_present_ignored",
+	      !vtd_kd_irte_check(lo & ~1ULL, 0, fake_old_ram));
+	lo = 1 | (1ULL << 15) | ((0xffffffc0ULL >> 6) << 38);
+	CHECK("irte/pda_bits_31_6", vtd_kd_irte_check(lo, 0, fake_old_ram) != NULL);
+}
+
 static void test_sl_top(void)
 {
 	static uint64_t t[512];
@@ -190,6 +214,37 @@ static void test_sl_top(void)
 	      !vtd_kd_sl_top_check(t, 4, cap, 0, 39, fake_old_ram));
 }
 
+/*
+ * Every index of the top-level table is looked at: for each i of 0..511,
+ * a table whose only present entry is i (R, bits 0, and a next-level
+ * address in bits 51:12, section 9.8) is refused when that address lies
+ * outside old RAM or the entry has PS (bit 7, reserved in an SL-PML4E)
+ * set, and accepted when it is a well-formed pointer into old RAM.
+ */
+static void test_sl_top_every_index(void)
+{
+	static uint64_t t[512];
+	uint64_t cap = T_SAGAW(2);	/* 4-level tables */
+	int bad_out = -1, bad_ps = -1, bad_in = -1;
+	unsigned int i;
+
+	for (i = 0; i < 512; i++) {
+		memset(t, 0, sizeof(t));
+		t[i] = 0x50000000ULL | T_R;		/* outside RAM */
+		if (!vtd_kd_sl_top_check(t, 4, cap, 0, 39, fake_old_ram) && bad_out < 0)
+			bad_out = i;
+		t[i] = 0x4000000ULL | T_R | T_PS;	/* PS reserved */
+		if (!vtd_kd_sl_top_check(t, 4, cap, 0, 39, fake_old_ram) && bad_ps < 0)
+			bad_ps = i;
+		t[i] = 0x4000000ULL | T_R | T_W;	/* in old RAM */
+		if (vtd_kd_sl_top_check(t, 4, cap, 0, 39, fake_old_ram) && bad_in < 0)
+			bad_in = i;
+	}
+	CHECK_EQ("sltop/every_index_outside_ram_refused", bad_out, -1);
+	CHECK_EQ("sltop/every_index_ps_refused", bad_ps, -1);
+	CHECK_EQ("sltop/every_index_in_ram_accepted", bad_in, -1);
+}
+
 int main(void)
 {
 	RUN_CASE("unit/kdump-vtd/ndoms", test_ndoms());
@@ -198,5 +253,7 @@ int main(void)
 	RUN_CASE("unit/kdump-vtd/retarget", test_retarget());
 	RUN_CASE("unit/kdump-vtd/pass_through", test_needs_quiesce());
 	RUN_CASE("unit/kdump-vtd/sl_top", test_sl_top());
+	RUN_CASE("unit/kdump-vtd/sl_top_every_index", test_sl_top_every_index());
+	RUN_CASE("unit/kdump-vtd/irte", test_irte());
 	return check_failed ? 1 : 0;
 }

@@ -144,6 +144,36 @@ static void test_fl_top(void)
 	CHECK("fl top PS reserved", vtd_kd_fl_top_check(t, 39, fake_old_ram));
 }
 
+/*
+ * Every index of the top-level first-level table is looked at: for each i
+ * of 0..511, a table whose only present entry is i (P bit 0, R/W bit 1,
+ * address bits 51:12, section 9.7) is refused when that address is not
+ * old RAM or PS (bit 7, reserved in a PML4E) is set, and accepted when it
+ * is a well-formed pointer into old RAM.
+ */
+static void test_fl_top_every_index(void)
+{
+	static u64 t[512];
+	int bad_out = -1, bad_ps = -1, bad_in = -1;
+	unsigned int i;
+
+	for (i = 0; i < 512; i++) {
+		memset(t, 0, sizeof(t));
+		t[i] = CRASHK | 3;			/* capture kernel's */
+		if (!vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_out < 0)
+			bad_out = i;
+		t[i] = 0x602000 | 0x83;			/* PS reserved */
+		if (!vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_ps < 0)
+			bad_ps = i;
+		t[i] = 0x602000 | 3;			/* in old RAM */
+		if (vtd_kd_fl_top_check(t, 39, fake_old_ram) && bad_in < 0)
+			bad_in = i;
+	}
+	CHECK_EQ("fl top every index: outside old RAM refused", bad_out, -1);
+	CHECK_EQ("fl top every index: PS refused", bad_ps, -1);
+	CHECK_EQ("fl top every index: in old RAM accepted", bad_in, -1);
+}
+
 static void test_quiesce(void)
 {
 	u64 id[4] = { 0, 0x700000, 0x701000, 0 };
@@ -192,11 +222,35 @@ static void test_quiesce(void)
 		 0xa00000 | 0xb | (3 << 9));
 }
 
+/*
+ * Issue 19, items 4 and 5: without the bring-up quiesce a pass-through
+ * PASID entry (PGTT 100b, bits 8:6) is still rewritten, the copied context
+ * entry only moves to the copied directory (bits 63:12), and first-level
+ * (001b), nested (011b) and pass-through entries have PASID-tagged IOTLB
+ * entries (their domain ids stay reserved).
+ */
+static void test_takeover_rules(void)
+{
+	CHECK("pt needs quiesce", vtd_kd_sm_pe_needs_quiesce(1 | (4 << 6)));
+	CHECK("sl no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (2 << 6)));
+	CHECK("fl no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (1 << 6)));
+	CHECK("nested no quiesce", !vtd_kd_sm_pe_needs_quiesce(1 | (3 << 6)));
+	CHECK("fl pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (1 << 6)));
+	CHECK("nested pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (3 << 6)));
+	CHECK("pt pasid tagged", vtd_kd_sm_pe_pasid_tagged(1 | (4 << 6)));
+	CHECK("sl not pasid tagged", !vtd_kd_sm_pe_pasid_tagged(1 | (2 << 6)));
+	/* DTE (2), PASIDE (3), PRE (4), PDTS (11:9) kept; the pointer moves. */
+	CHECK_EQ("ctx retarget", vtd_kd_sm_ctx_retarget(0x200000 | 0x1f | (3 << 9), 0xa00000),
+		 0xa00000 | 0x1f | (3 << 9));
+}
+
 int main(void)
 {
 	RUN_CASE("unit/kdump-vtd-sm/root_ctx", test_root_ctx());
+	RUN_CASE("unit/kdump-vtd-sm/takeover_rules", test_takeover_rules());
 	RUN_CASE("unit/kdump-vtd-sm/pasid_entry", test_pe());
 	RUN_CASE("unit/kdump-vtd-sm/fl_top", test_fl_top());
+	RUN_CASE("unit/kdump-vtd-sm/fl_top_every_index", test_fl_top_every_index());
 	RUN_CASE("unit/kdump-vtd-sm/quiesce", test_quiesce());
 	return 0;
 }

@@ -9,6 +9,7 @@ declare -A pkgs=(
 	[patches]="git quilt"
 	[plot]="gnuplot-nox"
 	[mutants]="rsync patch"
+	[qemu10]="apt dpkg"
 	[inspect]="libkdumpfile-dev pkg-config clang libclang-rt-14-dev makedumpfile python3-drgn"
 )
 need=()

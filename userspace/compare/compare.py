@@ -40,7 +40,7 @@ write IOVA equals a physical address inside the crashkernel region
 (lab.crash_iova=): the middle of the capture kernel's initramfs image, as
 the stock runs found it (RAMDISK line of the capture kernel).
 
-Usage: compare.py [--reps N] [--vendors amd,intel] [--strategies a,b]
+Usage: compare.py [--reps N] [--vendors amd,intel] [--qemus 7.2,10.0] [--strategies a,b]
                   [--workloads edu,e1000e] [--no-crashkernel]
                   [--results DIR] [--timeout S] [--keep-dumps]
                   [--report-only DIR]
@@ -144,14 +144,29 @@ def param_name(opt):
     return opt.split("=", 1)[0]
 
 
+# QEMU 10.0 (LAB_QEMU=10.0) runs are labelled "<vendor>-q10" in the
+# cells and tables: the same strategies on the other emulator.
+Q10 = "-q10"
+
+
+def real_vendor(label):
+    """'intel-q10' -> 'intel'"""
+    return label[:-len(Q10)] if label.endswith(Q10) else label
+
+
+def label_qemu(label):
+    """The LAB_QEMU of a vendor label."""
+    return "10.0" if label.endswith(Q10) else "7.2"
+
+
 def plan_cells(args, kernel):
     cells = []
     for vendor in args.vendors:
         for name, mode, required, optional in STRATEGIES:
             if name not in args.strategies:
                 continue
-            req = [o.format(vendor=vendor) for o in required]
-            opt = [o.format(vendor=vendor) for o in optional]
+            req = [o.format(vendor=real_vendor(vendor)) for o in required]
+            opt = [o.format(vendor=real_vendor(vendor)) for o in optional]
             known = set(kernel["params"]) | STOCK_PARAMS
             missing = [param_name(o) for o in req if param_name(o) not in known]
             absent = [param_name(o) for o in opt if param_name(o) not in known]
@@ -187,7 +202,7 @@ def lab_env(args, frozen, vendor, mode, workload, capture_append, crash_iova=Non
     if crash_iova is not None:
         append.append(f"lab.crash_iova={crash_iova:#x}")
     env.update({
-        "VENDOR": vendor, "MODE": first_mode, "STRATEGY": mode, "READER": "-1",
+        "VENDOR": real_vendor(vendor), "LAB_QEMU": label_qemu(vendor), "MODE": first_mode, "STRATEGY": mode, "READER": "-1",
         "LAB_TIMEOUT": str(args.timeout), "RESULTS": args.runs_dir,
         "LAB_APPEND": " ".join(append), "CAPTURE_APPEND": capture_append,
         "LAB_TRACE_EXTRA": labtrace.TRACE_EXTRA, "KEEP_DUMP": "1" if args.keep_dumps else "0",
@@ -465,7 +480,7 @@ def write_chart(path_base, vendor, cells):
     script = f"""
 set terminal pngcairo size 1500,560 font ",10"
 set output "{path_base}.png"
-set multiplot layout 1,3 title "{vendor}: quiesce strategies in the kdump lab (QEMU 7.2, TCG), runs of make compare"
+set multiplot layout 1,3 title "{vendor}: quiesce strategies in the kdump lab (QEMU {label_qemu(vendor)}, TCG), runs of make compare"
 set style fill solid 0.8 border -1
 set boxwidth 0.6 absolute
 set xrange [-0.6:{n - 0.4}]
@@ -513,6 +528,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=int(os.environ.get("COMPARE_REPS", 3)))
     ap.add_argument("--vendors", default=os.environ.get("COMPARE_VENDORS", ",".join(VENDORS)))
+    ap.add_argument("--qemus", default=os.environ.get("COMPARE_QEMUS", "7.2,10.0"),
+                    help="QEMU versions (LAB_QEMU) to run every cell on; 10.0 cells are "
+                         "labelled <vendor>-q10")
     ap.add_argument("--strategies", default=os.environ.get(
         "COMPARE_STRATEGIES", ",".join(s[0] for s in STRATEGIES)))
     ap.add_argument("--workloads", default=os.environ.get("COMPARE_WORKLOADS", ",".join(WORKLOADS)))
@@ -546,9 +564,14 @@ def main():
         return 0
 
     args.vendors = [v for v in args.vendors.split(",") if v]
+    qemus = [q for q in args.qemus.split(",") if q]
+    if set(qemus) - {"7.2", "10.0"}:
+        ap.error(f"unknown QEMU in --qemus: {args.qemus}")
+    args.vendors = [v + ("" if q == "7.2" else Q10) for q in qemus for v in args.vendors
+                    if real_vendor(v) in VENDORS]
     args.strategies = [s for s in args.strategies.split(",") if s]
     args.workloads = [w for w in args.workloads.split(",") if w]
-    bad = (set(args.vendors) - set(VENDORS)) | (set(args.strategies) - {s[0] for s in STRATEGIES}) \
+    bad = ({real_vendor(v) for v in args.vendors} - set(VENDORS)) | (set(args.strategies) - {s[0] for s in STRATEGIES}) \
         | (set(args.workloads) - set(WORKLOADS))
     if bad or args.reps < 1:
         ap.error(f"unknown: {', '.join(sorted(bad))}" if bad else "--reps must be >= 1")

@@ -71,10 +71,10 @@ struct cdq_field_desc {
 
 #define INFO_F(f) { "crash_dma_quiesce_info." #f, false,		\
 	offsetof(struct crash_dma_quiesce_info, f),			\
-	sizeof(((struct crash_dma_quiesce_info *)0)->f) }
+	sizeof(((struct crash_dma_quiesce_info *)0)->f), 0 }
 #define REC_F(f) { "crash_dma_quiesce_record." #f, true,		\
 	offsetof(struct crash_dma_quiesce_record, f),			\
-	sizeof(((struct crash_dma_quiesce_record *)0)->f) }
+	sizeof(((struct crash_dma_quiesce_record *)0)->f), 0 }
 
 static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	[CDQ_F_INFO_MAGIC] = INFO_F(magic),
@@ -95,7 +95,7 @@ static const struct cdq_field_desc cdq_fields[CDQ_NR_FIELDS] = {
 	/* Only the first record is required to fit. */
 	[CDQ_F_INFO_RECORDS] = { "crash_dma_quiesce_info.records", false,
 		offsetof(struct crash_dma_quiesce_info, records),
-		sizeof(struct crash_dma_quiesce_record) },
+		sizeof(struct crash_dma_quiesce_record), 0 },
 	[CDQ_F_REC_MAGIC] = REC_F(magic),
 	[CDQ_F_REC_VENDOR] = REC_F(vendor),
 	[CDQ_F_REC_STATE] = REC_F(state),

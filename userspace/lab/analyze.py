@@ -306,25 +306,56 @@ def readback_state(b, readbacks):
     return f"{value:#x}"
 
 
-def judge(run, b, dma, t_armed, dmar_lines, readbacks):
+def refused(e, b):
+    """Whether trace event @e (qtrace.parse_dma) is the IOMMU refusing edu
+    transfer @b: a fault of its direction (AMD faults carry none: the walk
+    refused the access it was asked for), QEMU's memory core rejecting the
+    access of that direction right after the IOMMU translated it without
+    the permission (an AMD Mode-0 DTE without IW), or for a write a VT-d
+    IOTLB hit
+    / fill whose leaf has W clear and maps the IOVA to the target page
+    (QEMU caches the AND over all levels: such an entry refuses every
+    write). A translation that returned an address is never a refusal."""
+    write = b["role"] == "write"
+    if e["kind"] == "fault":
+        return e["write"] in (None, write)
+    if e["kind"] == "rejected":
+        return e["write"] == write
+    if e["kind"] in ("hit", "fill") and write and "w" in e:
+        return not e["w"] and qtrace.pte_points_at(e, b["iova"], b["phys"])
+    return False
+
+
+def judge(run, b, dma, win, dmar_lines, readbacks, cached=None):
     """Verdict of one edu transfer from the dump, the trace (@dma from
-    qtrace.parse_dma, split at @t_armed) and the read-back."""
-    vendor, mode = run.get("vendor"), run.get("mode")
+    qtrace.parse_dma) and the read-back.
+
+    @win: {"armed", "start", "purgatory", "end"} on QEMU's clock
+    (qtrace.crash_window): the crash-time DMA is judged on the device's
+    accesses to its IOVA page from the arming to the capture kernel's
+    first IOMMU access after purgatory's line, when only the crashed
+    kernel's tables as the crash path left them translate and the capture
+    kernel has done no DMA of its own. Without that end (no purgatory line,
+    no capture-kernel IOMMU access) the window is open and nothing is
+    judged blocked or allowed from the trace.
+    @cached: (bool, detail) of qtrace.cached_until() for a write device
+    with a pre-read: whether the IOTLB held its writable translation from
+    the pre-read until the crash path's first table read."""
     bdf = bdf_of(b["dev"])
     short = dev_name(*bdf) if bdf else b["dev"]
     page = b["iova"] & PAGE
-    mine = [e for e in dma if e["dev"] == short and e["page"] in (page, None)]
-    if t_armed is None:
-        before, after = [], []
-    else:
-        before = [e for e in mine if e["t"] is not None and e["t"] < t_armed]
-        after = [e for e in mine if e["t"] is not None and e["t"] >= t_armed
-                 and e["page"] == page]
-    faults = [e for e in after if e["kind"] == "fault"
-              and e["write"] in (None, b["role"] == "write")]
-    xlates = [e for e in after if e["kind"] in ("xlate", "fill", "hit")]
+    t_armed, t_end = win.get("armed"), win.get("end")
+    mine = [e for e in dma if e["dev"] == short and e["page"] in (page, None)
+            and e["t"] is not None]
+    before = [e for e in mine if t_armed is not None and e["t"] < t_armed]
+    inside = [e for e in mine if t_armed is not None and t_end is not None
+              and t_armed <= e["t"] < t_end and e["page"] == page]
+    refusals = [e for e in inside if refused(e, b)]
+    faults = [e for e in inside if e["kind"] == "fault"]
+    b["window"] = {"armed": t_armed, "end": t_end, "purgatory": win.get("purgatory")}
     b["trace_faults"] = len(faults)
-    b["trace_after"] = sorted({e["kind"] for e in after})
+    b["trace_refusals"] = len(refusals)
+    b["trace_after"] = sorted({e["kind"] for e in inside})
     b["capture_log_faults"] = sum(
         1 for d in dmar_lines
         if d["dev"] == short and (d["addr"] & PAGE) == page)
@@ -333,63 +364,77 @@ def judge(run, b, dma, t_armed, dmar_lines, readbacks):
     if t_armed is None:
         notes.append("no console lines in the trace (serial_write): the trace cannot "
                      "tell the crash-time DMA from earlier DMA")
+    elif t_end is None:
+        notes.append("window not closed: no purgatory line or no capture-kernel IOMMU "
+                     "access after it in the trace; nothing judged from the trace")
     if b["role"] == "write":
         if b.get("preread"):
-            # Cached before the arming: a translation of the pre-read, or
-            # (VT-d pass-through) the device's address space left on
-            # QEMU's bypass, which only a context-cache invalidation ends.
-            cached = [e for e in before if e["kind"] in ("xlate", "fill", "hit", "fastpath")]
+            # Cached before the crash: a translation of the pre-read that
+            # no reset or invalidation dropped before the crash path's
+            # first table read, or (VT-d pass-through) the device's
+            # address space left on QEMU's bypass, which only a
+            # context-cache invalidation ends.
             switches = [e for e in before if e["kind"] in ("bypass", "iommu")]
             bypass = bool(switches) and switches[-1]["kind"] == "bypass"
-            b["preread_traced"] = bool(cached) or bypass
-            if bypass and not cached:
+            ok, detail = cached if cached is not None else (False, "not checked")
+            b["preread_traced"] = ok or bypass
+            b["cached_detail"] = detail
+            if bypass and not ok:
                 notes.append("pre-read untraced: the device bypassed the IOMMU (VT-d "
                              "pass-through context) until the crash")
-            elif not b["preread_traced"]:
-                notes.append("the pre-read left no translation in the trace")
+            elif not ok:
+                notes.append(f"pre-read not shown cached until the crash: {detail}")
         state = b["dump"]
         if b["readback"] not in (None, "pattern"):
             notes.append(f"capture kernel read-back gave {b['readback']}, not the "
                          "pattern: its own DMA write through this device failed")
         if state == "pattern":
             verdict = "landed"
-            if faults:
-                notes.append("fault traced yet the pattern is in memory")
+            if refusals:
+                notes.append("refusal traced yet the pattern is in memory")
         elif state == "canary" and b.get("dump_at_iova") == "pattern":
             verdict = "landed-at-iova"
             notes.append("the write went untranslated: the IOVA was used as a physical "
                          "address and the pattern is there")
-        elif state == "canary" and (faults or xlates):
+        elif state == "canary" and refusals:
             verdict = "blocked"
-            if not faults:
-                notes.append("translated after the arming without landing: the IOMMU "
-                             "gave no write permission (QEMU traces no fault for it)")
+            if not faults and any(e["kind"] == "rejected" for e in refusals):
+                notes.append("refused without a fault: QEMU's memory core rejected the write "
+                             "the IOMMU had just translated without write permission (an AMD "
+                             "Mode-0 DTE without IW)")
+            elif not faults:
+                notes.append("refused by a cached read-only entry (IOTLB hit / fill with "
+                             "W clear mapping the target page; QEMU traces no fault)")
         elif state == "canary" and run.get("strategy") == "disable":
             verdict = "untranslated"
             notes.append("translation off: the write went to physical address = IOVA "
                          f"({'not in the dump' if b.get('dump_at_iova') in (None, 'unreadable') else 'dump there: ' + b['dump_at_iova']})")
+        elif state == "canary" and inside:
+            verdict = "unproven"
+            notes.append(f"canary intact and the device's DMA to this page traced "
+                         f"({','.join(b['trace_after'])}) but no refusal: no evidence "
+                         "the IOMMU refused it")
         elif state == "canary":
             verdict = "not-fired"
             notes.append("canary intact but the trace shows no DMA of this device to "
-                         "this page after the arming: no evidence the write was tried")
+                         "this page in the crash window: no evidence the write was tried")
         else:
             verdict = "inconclusive"
             notes.append(f"dump shows {state}")
     else:
-        # The trace (a fault, or a translation of the page after the
-        # arming) and the device buffer read back by the capture kernel
-        # (the read page's canary: the read went through; zeros: QEMU
-        # returned nothing, the read was blocked).
-        # The first traced access of the page after the arming is the
-        # read itself (the device never touched that page before): a VT-d
-        # fill, or an AMD page-table walk that returned an address, means
-        # the IOMMU granted it.
+        # The trace (a fault, or a translation of the page in the window)
+        # and the device buffer read back by the capture kernel (the read
+        # page's canary: the read went through; zeros: QEMU returned
+        # nothing, the read was blocked). The first traced access of the
+        # page in the window is the read itself (the device never touched
+        # that page before): a VT-d fill, or an AMD page-table walk that
+        # returned another address, means the IOMMU granted it.
         rb = b["readback"]
-        first = after[0] if after else None
+        first = inside[0] if inside else None
         walked = first is not None and (
             first["kind"] == "fill" or (first["kind"] == "xlate" and not first["identity"]))
         seen_ok = walked or rb == "canary"
-        seen_blocked = bool(faults) or rb == "zero"
+        seen_blocked = bool(refusals) or rb == "zero"
         if seen_ok and seen_blocked:
             verdict = "inconsistent"
             notes.append(f"trace: {b['trace_after']}, read-back {rb}")
@@ -399,7 +444,7 @@ def judge(run, b, dma, t_armed, dmar_lines, readbacks):
             verdict = "blocked"
         else:
             verdict = "unobserved"
-            notes.append("no translation or fault of the read traced after the arming, "
+            notes.append("no translation or fault of the read traced in the crash window, "
                          f"read-back {rb or 'none'}"
                          + (" (unusable: the capture kernel's DMA write failed)"
                             if b.get("readback_ignored") else ""))
@@ -455,6 +500,7 @@ def main():
     for t, text in lines:
         if "edu_dma: dev=" in text and " role=" in text and " iova=" in text:
             t_armed = t
+    win = dict(qtrace.crash_window(trace, vendor, t_armed), armed=t_armed)
     prereads = set(re.findall(r"edu_dma: dev=(\S+) preread iova=0x[0-9a-f]+ done", src))
     for b in buffers:
         b["preread"] = b["dev"] in prereads
@@ -511,11 +557,21 @@ def main():
         b["dump"], b["dump_odd_words"] = dump_state(words, b)
         b["dump_at_iova"] = (dump_state(words, b, b["iova"])[0]
                              if b["role"] == "write" and b["iova"] != b["phys"] else None)
-        judge(run, b, dma, t_armed,  dmar_lines,
-              readbacks if b["role"] == "write" else readbacks_used)
+        cached = None
+        if b["role"] == "write" and b.get("preread") and bdf_of(b["dev"]):
+            cached = (qtrace.cached_until(trace, vendor, dev_name(*bdf_of(b["dev"])),
+                                          b["iova"] & PAGE, t_armed, win["start"])
+                      if t_armed is not None and win["start"] is not None else
+                      (False, "no crash-path table read after the arming in the trace"))
+        judge(run, b, dma, win, dmar_lines,
+              readbacks if b["role"] == "write" else readbacks_used, cached)
 
+    # Faults in the crash window only: later ones may be the capture
+    # kernel's own doing.
+    win_faults = [f for f in faults if f["t"] is not None and t_armed is not None
+                  and win["end"] is not None and t_armed <= f["t"] < win["end"]]
     record["matches_oracles"], record["detail"] = record_vs_oracles(
-        run.get("strategy"), record, faults, buffers)
+        run.get("strategy"), record, win_faults, buffers)
 
     edu_pages = {(b["iova"] & PAGE) for b in buffers}
     other = {}
@@ -562,7 +618,7 @@ def main():
         "buffers": [dict(b, iova=hex(b["iova"]), phys=hex(b["phys"]),
                          canary=hex(b["canary"]), pattern=hex(b["pattern"])) for b in buffers],
         "trace": {"iommu_faults": len(faults), "other_faults_by_dev": other,
-                  "t_armed": t_armed,
+                  "t_armed": t_armed, "window": win,
                   "invalidations": trace_invalidations(trace, vendor)},
         "capture_fault_log": [dict(x, addr=hex(x["addr"])) for x in dmar_lines],
     }

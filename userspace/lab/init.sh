@@ -23,6 +23,8 @@
 #                  DMA test of the crash-time write edu BDF (/bin/lab-takeover,
 #                  userspace/lab/takeover-capture.sh) into /out/takeover.log
 # /in/capture.append, when present: extra capture kernel options.
+# /in/capture-hook, when present: a scenario's step the capture kernel runs
+# after the dump, before the read-back (output in /out/capture-hook.log).
 # Every step logs "LAB: ..." to the console; results go to /out.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/lib64
@@ -193,6 +195,10 @@ capture_kernel() {
 	if [ -n "$takeover" ]; then
 		lab-takeover "$takeover" >/out/takeover.log 2>&1
 		kv takeover_rc $?
+	fi
+	if [ -r /in/capture-hook ]; then
+		sh /in/capture-hook >/out/capture-hook.log 2>&1
+		kv capture_hook_rc $?
 	fi
 	# What the edu buffers hold now (after the dump, so it cannot disturb
 	# it): shows whether the crash-time read DMA got the read page's data.

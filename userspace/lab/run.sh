@@ -15,8 +15,11 @@
 #                              build/lab-6.12 from build/obj-6.12)
 #   VENDOR=amd|intel           emulated IOMMU (default amd)
 #   MODE=translated|pt         first kernel DMA API mode (pt: iommu=pt)
-#   VTD_MODE=legacy|scalable   VT-d table format (VENDOR=intel): scalable is
-#                              QEMU's x-scalable-mode=on with intel_iommu=sm_on
+#   VTD_MODE=legacy|scalable|scalable-fl
+#                              VT-d table format (VENDOR=intel): scalable is
+#                              QEMU's x-scalable-mode=on with intel_iommu=sm_on,
+#                              scalable-fl adds x-flts=on (LAB_QEMU=10.0 only:
+#                              first-level tables)
 #                              on the first kernel (and so on the capture
 #                              kernel, whose command line derives from it)
 #   STRATEGY=write|all|off|disable   crash_dma_quiesce= (default write)
@@ -35,10 +38,20 @@
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
 #                              PCI-PCI bridge (resettable by a bus reset)
 #   LAB_NVME=1                 add an NVMe controller (00:03.0, FLR-capable)
+#   LAB_QEMU=7.2|10.0          QEMU: the system's 7.2 (default) or 10.0 from
+#                              bookworm-backports in build/qemu10
+#   LAB_ATS=1                  device-iotlb=on and an ATS-capable virtio-rng
+#                              behind a root port (00:1d.0)
+#   LAB_HIGHBUS=1              the second edu on bus 0x80 / 0x81 (pxb-pcie)
 #   LAB_EDU_EXTRA=N            N more edu devices (write role) on the root
 #                              bus: one per free slot (24), then further
 #                              functions of those slots
 #                              (at most 8 per slot)
+#   LAB_QEMU_EXTRA="..."       extra QEMU arguments (words), e.g. a
+#                              hot-plug root port and a QMP socket
+#   LAB_CAPTURE_HOOK=FILE      a shell script the capture kernel's /init
+#                              runs after the dump and before the read-back
+#                              (output in capture-hook.log)
 # Output: results/<vendor>-<mode>-<strategy>-<timestamp>/ with serial.log,
 # trace.log, vmcore.kdump, crashed-dmesg.txt, capture-dmesg.txt,
 # result.json, report.txt; the last line printed is that directory.
@@ -62,14 +75,29 @@ die() { log "$*"; exit 2; }
 
 case "$VENDOR" in amd | intel) ;; *) die "VENDOR must be amd or intel" ;; esac
 case "$MODE" in translated | pt) ;; *) die "MODE must be translated or pt" ;; esac
-case "$VTD_MODE" in legacy | scalable) ;; *) die "VTD_MODE must be legacy or scalable" ;; esac
+case "$VTD_MODE" in legacy | scalable) ;; scalable-fl)
+	[ "${LAB_QEMU:-7.2}" = 10.0 ] || die "VTD_MODE=scalable-fl (x-flts) needs LAB_QEMU=10.0" ;;
+*) die "VTD_MODE must be legacy, scalable or scalable-fl" ;; esac
 case "$STRATEGY" in write | all | off | disable) ;; *) die "STRATEGY must be write, all, off or disable" ;; esac
 case "$READER" in -1 | [0-9]) ;; *) die "READER must be -1 or a probe index" ;; esac
 
 [ "${LAB_PREPARED:-0}" = 1 ] || "$here/prepare.sh"
 
+# LAB_QEMU: Debian 12's QEMU 7.2 (the system's), or 10.0 from
+# bookworm-backports, installed into build/qemu10 by
+# userspace/build/qemu10.sh (never replacing the system's).
+case "${LAB_QEMU:-7.2}" in
+7.2) qemu_bin=(qemu-system-x86_64) ;;
+10.0)
+	q10=$("$top/userspace/build/qemu10.sh") || die "QEMU 10.0 could not be installed"
+	qemu_bin=("$q10" -L "$(dirname "$q10")/../share/qemu")
+	;;
+*) die "LAB_QEMU must be 7.2 or 10.0" ;;
+esac
+
 tag=$VENDOR
 [ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && tag=intel-sm
+[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable-fl ] && tag=intel-smfl
 name=$tag-$MODE-$STRATEGY-$(date +%Y%m%d-%H%M%S)
 out=$RESULTS/$name
 n=1
@@ -107,7 +135,7 @@ mac=52:54:00:12:34:56
 dma=dma_mask=0xffffffffffffffff
 case "$VENDOR" in
 amd)
-	iommu=(-device amd-iommu)
+	iommu=(-device "amd-iommu${LAB_AMD_IOMMU_OPTS:+,$LAB_AMD_IOMMU_OPTS}")
 	# QEMU 7.2's amd-iommu keys a device's address space by the bus number
 	# its bus had when QEMU created it (0 before the firmware numbers the
 	# buses): DMA from behind a root port is translated with the DTE of
@@ -124,11 +152,15 @@ amd)
 	events="amdvi_page_fault amdvi_translation_result amdvi_all_inval amdvi_devtab_inval
 		amdvi_pages_inval amdvi_iotlb_inval amdvi_completion_wait amdvi_command_error
 		amdvi_mode_invalid amdvi_dte_get_fail amdvi_invalid_dte amdvi_mmio_read
-		amdvi_mmio_write"
+		amdvi_mmio_write amdvi_cache_update amdvi_iotlb_hit amdvi_iotlb_reset"
 	;;
 intel)
 	iommu=(-device "intel-iommu,intremap=on")
 	[ "$VTD_MODE" = scalable ] && iommu=(-device "intel-iommu,intremap=on,x-scalable-mode=on")
+	# QEMU 10.0: first-level translation offered (ECAP.FLTS); Linux 6.1
+	# then puts its DMA domains on first-level tables.
+	[ "$VTD_MODE" = scalable-fl ] &&
+		iommu=(-device "intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on")
 	# The second edu behind a PCIe root port (bus 01), so the quiesce is
 	# exercised on a context table other than bus 0's.
 	edu1=(-device "pcie-root-port,id=rp1,bus=pcie.0,addr=0x5,chassis=1"
@@ -139,7 +171,8 @@ intel)
 		vtd_context_cache_reset vtd_iotlb_reset vtd_reg_dmar_root vtd_dmar_enable
 		vtd_switch_address_space vtd_pt_enable_fast_path vtd_frr_new vtd_fsts_ppf
 		vtd_iotlb_page_update vtd_iotlb_page_hit vtd_translate_pt vtd_reg_read
-		vtd_reg_write"
+		vtd_reg_write vtd_iotlb_cc_update vtd_inv_desc_iotlb_pasid
+		vtd_inv_desc_iotlb_pasid_pages"
 	;;
 esac
 # LAB_EDU_EXTRA: free root-bus slots (not 00, 04 and 06-09, nor 1f; 01
@@ -159,6 +192,38 @@ if [ "${LAB_NVME:-0}" = 1 ]; then
 	for s in "${slots[@]}"; do [ "$s" = 03 ] || free+=("$s"); done
 	slots=("${free[@]}")
 fi
+# LAB_ATS=1: the IOMMU offers device IOTLBs (device-iotlb=on) and a
+# virtio-rng with ATS (ats=on; a PCIe capability, so behind a root port
+# at 00:1d.0; iommu_platform=on: its DMA goes through the IOMMU) is the
+# ATS-capable device Linux enables ATS for: legacy VT-d context entry
+# TT=01b, AMD DTE I=1.
+if [ "${LAB_ATS:-0}" = 1 ]; then
+	iommu[1]+=",device-iotlb=on"
+	extra+=(-device "pcie-root-port,id=rpats,bus=pcie.0,addr=0x1d,chassis=5"
+		-device "virtio-rng-pci,id=rng0,bus=rpats,iommu_platform=on,ats=on,disable-legacy=on")
+	free=()
+	for s in "${slots[@]}"; do [ "$s" = 1d ] || free+=("$s"); done
+	slots=("${free[@]}")
+fi
+# LAB_HIGHBUS=1: the second edu on a high bus number: behind a PCIe
+# expander bridge (pxb-pcie, bus_nr=0x80) at 00:09.0, on its root bus
+# (AMD: 81:00.0 behind a PCI-PCI bridge, DMA as 80:00.0) or behind a
+# root port there (VT-d: 81:00.0).
+if [ "${LAB_HIGHBUS:-0}" = 1 ]; then
+	case "$VENDOR" in
+	# AMD: behind a conventional PCI-PCI bridge on the expander's root
+	# bus (pxb-pcie takes only bridges), so QEMU issues the edu's DMA with
+	# the bridge's requester id 80:00.0, a bus number fixed before the
+	# firmware runs (see LAB_EDU1_BRIDGE); Linux knows it as the edu's
+	# DMA alias.
+	amd) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
+		-device "pci-bridge,id=brhb,bus=pxb1,addr=0x0,chassis_nr=4,shpc=off"
+		-device "edu,id=edu1,bus=brhb,addr=0x0,$dma") ;;
+	intel) edu1=(-device "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0,addr=0x9"
+		-device "pcie-root-port,id=rphb,bus=pxb1,addr=0x0,chassis=4"
+		-device "edu,id=edu1,bus=rphb,$dma") ;;
+	esac
+fi
 nextra=${LAB_EDU_EXTRA:-0}
 case "$nextra" in '' | *[!0-9]*) die "LAB_EDU_EXTRA must be a number" ;; esac
 [ "$nextra" -le $((8 * ${#slots[@]})) ] || die "LAB_EDU_EXTRA: at most $((8 * ${#slots[@]})) here"
@@ -172,14 +237,17 @@ done
 events+=" serial_write ${LAB_TRACE_EXTRA:-}"
 tr -s ' \t\n' '\n' <<<"$events" | grep . | sort -u >"$out/trace-events"
 [ -n "${CAPTURE_APPEND:-}" ] && printf '%s\n' "$CAPTURE_APPEND" >"$in/capture.append"
+[ -n "${LAB_CAPTURE_HOOK:-}" ] && cp "$LAB_CAPTURE_HOOK" "$in/capture-hook"
+# shellcheck disable=SC2206 # extra QEMU arguments are words
+qemu_extra=(${LAB_QEMU_EXTRA:-})
 
 append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
 [ "$MODE" = pt ] && append+=" iommu=pt"
-[ "$VENDOR" = intel ] && [ "$VTD_MODE" = scalable ] && append+=" intel_iommu=sm_on"
+[ "$VENDOR" = intel ] && [ "${VTD_MODE#scalable}" != "$VTD_MODE" ] && append+=" intel_iommu=sm_on"
 [ -n "${LAB_APPEND:-}" ] && append+=" $LAB_APPEND"
 
-qemu=(qemu-system-x86_64
+qemu=("${qemu_bin[@]}"
 	-M q35 -accel tcg -smp 2 -m 1024
 	# qemu64 has CMPXCHG16B already; named because Linux 6.12.114 and later
 	# refuse to initialise the AMD IOMMU without it (128-bit DTE updates).
@@ -188,10 +256,12 @@ qemu=(qemu-system-x86_64
 	-nodefaults -no-reboot -display none -vga none -monitor none
 	-serial "file:$out/serial.log"
 	-msg timestamp=on -D "$out/trace.log" -trace "events=$out/trace-events"
+	-d guest_errors
 	-kernel "$in/bzImage" -initrd "$in/initramfs.cpio.gz" -append "$append"
 	-device "edu,id=edu0,bus=pcie.0,addr=0x4,$dma"
 	"${edu1[@]}"
 	"${extra[@]}"
+	"${qemu_extra[@]}"
 	-netdev "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$port_qemu,remote.type=inet,remote.host=127.0.0.1,remote.port=$port_peer"
 	-device "e1000e,netdev=net0,mac=$mac,bus=pcie.0,addr=0x6"
 	-fsdev "local,id=fsin,path=$in,security_model=none,readonly=on"
@@ -206,12 +276,15 @@ kver=$kver
 vendor=$VENDOR
 mode=$MODE
 vtd_mode=$VTD_MODE
+qemu=${LAB_QEMU:-7.2}
 strategy=$STRATEGY
 reader=$READER
 timeout=$LAB_TIMEOUT
 append=$append
 capture_append=${CAPTURE_APPEND:-}
 frames=${LAB_FRAMES:-1}
+ats=${LAB_ATS:-0}
+highbus=${LAB_HIGHBUS:-0}
 EOF
 
 if [ "${LAB_FRAMES:-1}" != 0 ]; then

@@ -26,6 +26,10 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 dev=$1
 state=/sys/kernel/debug/iommu_kdump/state
 say() { echo "takeover: $*"; }
+# Console markers: the QEMU trace times them (serial_write), so the lab's
+# trace readers (tests/lab/hostile_trace.py) tell each poke's DMA apart on
+# QEMU's clock.
+mark() { echo "LAB: takeover $*" >/dev/console; }
 
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 line=$(grep "edu_dma: dev=$dev index=[0-9]* role=write " /out/crashed-dmesg.txt | tail -n 1)
@@ -41,8 +45,11 @@ last_phys=$(printf '0x%x' $((phys + 4088)))
 
 cat "$state" >/out/takeover-state-before.txt 2>&1
 say "peek0=$(edu_poke peek "$last_phys")"
+mark "poke1 start"
 edu_poke dma "$dev" "$(printf '0x%x' $((iova + 4088)))" 4 4 >/dev/null 2>/out/takeover-dma1.err
-say "dma1_rc=$?"
+rc=$?
+mark "poke1 done"
+say "dma1_rc=$rc"
 say "peek1=$(edu_poke peek "$last_phys")"
 
 echo 1 >/sys/bus/pci/devices/"$dev"/reset 2>/out/takeover-reset.err
@@ -51,7 +58,11 @@ say "reset_method=$(cat /sys/bus/pci/devices/"$dev"/reset_method 2>/dev/null)"
 # Reading the state waits for the retirement work the reset queued.
 cat "$state" >/out/takeover-state-after.txt 2>&1
 
+mark "poke2 start"
 edu_poke dma "$dev" "$(printf '0x%x' $((iova + 4092)))" 4 4 >/dev/null 2>/out/takeover-dma2.err
-say "dma2_rc=$?"
+rc=$?
+mark "poke2 done"
+say "dma2_rc=$rc"
 say "peek2=$(edu_poke peek "$last_phys")"
+mark "done"
 say "done"

@@ -48,7 +48,57 @@ static void amd_kd_release_did(struct iommu_kdump_unit *unit, u16 did,
 	amd_iommu_kdump_free_domid(iommu_kdump_unit_priv(unit), did, free);
 }
 
+/* A device that is not PCI (ACPI HID): its DeviceID, if in this segment. */
+static int amd_kd_dev_sid(struct iommu_kdump_unit *unit, struct device *dev)
+{
+	struct amd_iommu_pci_seg *pci_seg = iommu_kdump_unit_priv(unit);
+	struct iommu_dev_data *dev_data = dev_iommu_priv_get(dev), *d;
+
+	if (!dev_data)
+		return -ENODEV;
+	llist_for_each_entry(d, pci_seg->dev_data_list.first, dev_data_list)
+		if (d == dev_data)
+			return dev_data->devid;
+	return -ENODEV;
+}
+
+/*
+ * The IVRS alias of @pdev: the device's requests arrive with it, but
+ * pci_for_each_dma_alias() does not report one on another bus, nor one on
+ * the same bus before iommu_init_device() added it.
+ */
+static int amd_kd_extra_alias(struct iommu_kdump_unit *unit,
+			      struct pci_dev *pdev)
+{
+	struct amd_iommu_pci_seg *pci_seg = iommu_kdump_unit_priv(unit);
+	u16 devid = pci_dev_id(pdev), alias;
+
+	if (!pci_seg->alias_table || devid > pci_seg->last_bdf)
+		return -1;
+	alias = pci_seg->alias_table[devid];
+	return alias == devid ? -1 : alias;
+}
+
+/*
+ * A refused attach: the copied DTE of @devid becomes V=1, TV=1, Mode 0,
+ * IR=IW=0 with DomainID 0 (48882 section 2.2.2: every DMA refused); the
+ * interrupt words stay as they are. Invalidated on every IOMMU of the
+ * segment before this returns.
+ */
+static void amd_kd_block(struct iommu_kdump_unit *unit, u16 devid)
+{
+	struct amd_iommu_pci_seg *pci_seg = iommu_kdump_unit_priv(unit);
+	struct dev_table_entry *e = &pci_seg->dev_table[devid];
+
+	WRITE_ONCE(e->data[0], DTE_FLAG_V | DTE_FLAG_TV);
+	WRITE_ONCE(e->data[1], 0);
+	amd_iommu_kdump_flush_dte(pci_seg, devid);
+}
+
 static const struct iommu_kdump_ops amd_kd_ops = {
+	.dev_sid = amd_kd_dev_sid,
+	.extra_alias = amd_kd_extra_alias,
+	.block = amd_kd_block,
 	.release_did = amd_kd_release_did,
 };
 
@@ -96,25 +146,56 @@ static void amd_kd_block_all(struct amd_iommu_pci_seg *pci_seg,
 }
 
 /*
+ * With 128-bit interrupt remapping entries (@ga), the table a kept DTE
+ * points to: may its guest-mode entries post interrupts where they say?
+ */
+static const char *amd_kd_check_irt(const u64 *dte, bool ga)
+{
+	u64 w2 = dte[2], irt = __sme_clr(w2 & AMD_KD_DTE2_IRTP_MASK);
+	unsigned int len = (w2 & AMD_KD_DTE2_LEN_MASK) >> AMD_KD_DTE2_LEN_SHIFT;
+	const char *reason;
+	u64 *tbl;
+
+	if (!ga || !(w2 & AMD_KD_DTE2_IV) ||
+	    (w2 & AMD_KD_DTE2_INTCTL_MASK) != AMD_KD_DTE2_INTCTL_REMAP)
+		return NULL;
+	tbl = memremap(irt, (size_t)AMD_KD_IRTE_MAX_SIZE << len, MEMREMAP_WB);
+	if (!tbl)
+		return "cannot map the interrupt remapping table";
+	reason = amd_kd_irt_ga_check(tbl, 1U << len, amd_kd_old_ram);
+	memunmap(tbl);
+	return reason;
+}
+
+/*
  * Copy the DTEs of @old into @copy: each is read once from the crashed
- * kernel's table, then decided on that copy (amd_kd_dte_take()).
+ * kernel's table, then decided on that copy (amd_kd_dte_take()). @ga: the
+ * crashed kernel's interrupt remapping tables hold 128-bit entries.
  */
 static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 				const struct dev_table_entry *old,
 				struct dev_table_entry *copy,
-				struct iommu_kdump_unit *unit)
+				struct iommu_kdump_unit *unit, bool ga)
 {
 	bool quiesce = iommu_kdump_quiesce_enabled();
 	unsigned int bits = amd_kd_phys_bits();
 	u32 devid, nr_copied = 0, nr_rejected = 0, nr_revoked = 0;
+	enum amd_kd_verdict v;
 	struct amd_kd_take t;
+	const char *reason;
 	u64 e[4];
 	int i;
 
 	for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
 		for (i = 0; i < 4; i++)
 			e[i] = READ_ONCE(old[devid].data[i]);
-		switch (amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t)) {
+		v = amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t);
+		if (v != AMD_KD_REJECTED) {
+			reason = amd_kd_check_irt(t.dte, ga);
+			if (reason)
+				v = amd_kd_take_reject(e, reason, &t);
+		}
+		switch (v) {
 		case AMD_KD_REJECTED:
 			/* Possibly cached under it: never handed out. */
 			if (t.domid)
@@ -228,7 +309,10 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	}
 	pr_info("segment %u: device table at %#llx (%u bytes)\n", pci_seg->id,
 		base, size);
-	amd_kd_copy_entries(pci_seg, old, copy, unit);
+	/* Still the crashed kernel's Control Register: its IRTE format. */
+	amd_kd_copy_entries(pci_seg, old, copy, unit,
+			    readq(iommu->mmio_base + MMIO_CONTROL_OFFSET) &
+			    AMD_KD_CTRL_GA_EN);
 	memunmap(old);
 	pci_seg->old_dev_tbl_cpy = copy;
 	if (unit)
@@ -259,12 +343,22 @@ void amd_iommu_kdump_dte_written(struct amd_iommu *iommu, u16 devid)
  * @alias: DeviceID of its DMA alias, whose DTE now equals @devid's
  *
  * Called from clone_alias(): at probe time the device's DTE may still be
- * the one copied from the crashed kernel, and so is then the alias's.
+ * the one copied from the crashed kernel, and so is then the alias's. The
+ * alias's own copied DTE, replaced, is invalidated here first.
  */
 void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias)
 {
-	iommu_kdump_entry_cloned(iommu_kdump_unit_find(iommu->pci_seg), devid,
-				 alias);
+	struct iommu_kdump_unit *unit = iommu_kdump_unit_find(iommu->pci_seg);
+	u16 did;
+
+	/*
+	 * At probe time clone_alias() invalidates nothing: the IOMMU may
+	 * still cache the alias's copied DTE, whose old domain id the ledger
+	 * may now release. Drop it first.
+	 */
+	if (iommu_kdump_entry_taken_over(unit, alias, &did))
+		amd_iommu_kdump_flush_dte(iommu->pci_seg, alias);
+	iommu_kdump_entry_cloned(unit, devid, alias);
 }
 
 /**

@@ -20,6 +20,8 @@ void amd_iommu_kdump_dte_cloned(struct amd_iommu *iommu, u16 devid, u16 alias);
 /* In iommu.c: flush an old domain id and give it back to the allocator. */
 void amd_iommu_kdump_free_domid(struct amd_iommu_pci_seg *pci_seg, u16 domid,
 				bool free);
+/* In iommu.c: invalidate one DTE on every IOMMU of a segment, and wait. */
+void amd_iommu_kdump_flush_dte(struct amd_iommu_pci_seg *pci_seg, u16 devid);
 #else
 static inline bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 {

@@ -50,6 +50,21 @@
  */
 #define AMD_KD_IRTE_MAX_SIZE	16
 
+/*
+ * 128-bit IRTE (48882 section 2.2.5.2): RemapEn bit 0 and GuestMode bit 7
+ * of the low quadword; in guest virtual APIC mode the high quadword's GA
+ * Root Pointer (bits 51:12) is the guest's virtual APIC backing page, into
+ * which the IOMMU posts the interrupt (a memory write).
+ */
+#define AMD_KD_IRTE_REMAP_EN	BIT_ULL(0)
+#define AMD_KD_IRTE_GUEST_MODE	BIT_ULL(7)
+#define AMD_KD_IRTE_GA_ROOT	GENMASK_ULL(51, 12)
+/*
+ * Control Register (MMIO Offset 0018h, 48882 section 3.4): GAEn bit 17,
+ * interrupt remapping tables of 128-bit entries.
+ */
+#define AMD_KD_CTRL_GA_EN	BIT_ULL(17)
+
 /* Device Table Base Address Register: at most 512 4-KiB pages (Size 1FFh). */
 #define AMD_KD_DEVTAB_MAX	(512U * 4096U)
 
@@ -128,6 +143,36 @@ static inline const char *amd_kd_dte_check(const u64 *dte,
 }
 
 /**
+ * amd_kd_irt_ga_check() - may the capture kernel keep an interrupt
+ *	remapping table of 128-bit entries?
+ * @irt: the table, @entries pairs of 64-bit words, as read from old RAM
+ * @entries: 2^IntTabLen of the DTE that points to it
+ * @old_ram: accepts a range that lies in the crashed kernel's RAM
+ *
+ * An entry with RemapEn and GuestMode set makes the IOMMU write the
+ * interrupt into the page its GA Root Pointer names (48882 section
+ * 2.2.5.2): that page must lie in the crashed kernel's RAM, never in the
+ * capture kernel's. Only for tables of 128-bit entries (the crashed
+ * kernel's Control Register had GAEn set): a 32-bit entry has no guest
+ * mode.
+ *
+ * Return: NULL when every entry may stay, else the reason.
+ */
+static inline const char *amd_kd_irt_ga_check(const u64 *irt,
+					      unsigned int entries,
+					      amd_kd_ram_fn old_ram)
+{
+	unsigned int i;
+
+	for (i = 0; i < entries; i++)
+		if ((irt[2 * i] & AMD_KD_IRTE_REMAP_EN) &&
+		    (irt[2 * i] & AMD_KD_IRTE_GUEST_MODE) &&
+		    !old_ram(irt[2 * i + 1] & AMD_KD_IRTE_GA_ROOT, 4096))
+			return "guest-mode interrupt posted outside old RAM";
+	return NULL;
+}
+
+/**
  * amd_kd_dte_block() - turn @dte into an entry that blocks its device
  * @dte: the four words of the new entry
  *
@@ -195,9 +240,11 @@ enum amd_kd_verdict {
  *	good (a flush of every cache without INVALIDATE_IOMMU_ALL, 48882
  *	section 2.4.8, reaches only the ids up to the last DeviceID)
  * @revoked: write permission was taken away
- * @live: AMD_KD_COPIED: the installed entry allows some access or carries
- *	a domain id (an entry that allows nothing and has none need not be
- *	tracked)
+ * @live: AMD_KD_COPIED: the crashed kernel's entry let its device DMA
+ *	(TV=0: untranslated; IR or IW; a page table; ATS translations, I) or
+ *	carried a domain id: the device may still run that DMA, whatever the
+ *	copy allows, and the entry is tracked until the device is quiesced.
+ *	An entry that allowed nothing and carries no id need not be.
  */
 struct amd_kd_take {
 	u64 dte[4];
@@ -206,6 +253,27 @@ struct amd_kd_take {
 	bool revoked;
 	bool live;
 };
+
+/**
+ * amd_kd_take_reject() - the outcome of a rejected DTE
+ * @old: the four words of the crashed kernel's entry
+ * @reason: why it is rejected
+ * @t: the outcome: a blocking entry; the domain id of a valid entry, which
+ *	the IOMMU may have cached translations under, for reservation
+ *
+ * Return: AMD_KD_REJECTED.
+ */
+static inline enum amd_kd_verdict amd_kd_take_reject(const u64 *old,
+						     const char *reason,
+						     struct amd_kd_take *t)
+{
+	t->reason = reason;
+	t->domid = (old[0] & AMD_CQ_DTE_V) ? amd_kd_dte_domid(old) : 0;
+	t->revoked = false;
+	t->live = false;
+	amd_kd_dte_block(t->dte);
+	return AMD_KD_REJECTED;
+}
 
 /**
  * amd_kd_dte_take() - decide what replaces one DTE of the crashed kernel
@@ -249,15 +317,11 @@ static inline enum amd_kd_verdict amd_kd_dte_take(const u64 *old,
 	u64 w0 = old[0], w2 = old[2];
 
 	t->reason = amd_kd_dte_check(old, phys_bits, old_ram);
+	if (t->reason)
+		return amd_kd_take_reject(old, t->reason, t);
 	t->domid = 0;
 	t->revoked = false;
 	t->live = false;
-	if (t->reason) {
-		if (w0 & AMD_CQ_DTE_V)
-			t->domid = amd_kd_dte_domid(old);
-		amd_kd_dte_block(t->dte);
-		return AMD_KD_REJECTED;
-	}
 	t->dte[1] = 0;
 	t->dte[2] = (w2 & AMD_KD_DTE2_IV) ? w2 : 0;
 	t->dte[3] = 0;
@@ -274,8 +338,10 @@ static inline enum amd_kd_verdict amd_kd_dte_take(const u64 *old,
 	else
 		t->dte[0] = w0;
 	t->revoked = (w0 & AMD_CQ_DTE_IW) && !(t->dte[0] & AMD_CQ_DTE_IW);
-	t->live = t->domid || (t->dte[0] & (AMD_CQ_DTE_IR | AMD_CQ_DTE_IW |
-					    AMD_CQ_DTE_MODE_MASK));
+	/* From the old entry: what the device may still be doing. */
+	t->live = t->domid || !(w0 & AMD_CQ_DTE_TV) ||
+		  (w0 & (AMD_CQ_DTE_IR | AMD_CQ_DTE_IW | AMD_CQ_DTE_MODE_MASK)) ||
+		  (old[1] & AMD_CQ_DTE1_IOTLB);
 	return AMD_KD_COPIED;
 }
 

@@ -395,8 +395,8 @@ static inline unsigned int vtd_cq_fl_top_revoke(u64 *table,
  * @nr_pairs: pairs in @pairs
  * @pairs_lost: entries changed whose pair did not fit
  * @nr_deferred: entries left unchanged because their pair did not fit
- * @nr_pasid: PASID entries examined: present ones, and first-level
- *	ones an earlier pass of the crash blocked
+ * @nr_pasid: PASID entries examined: present ones, and first-level or
+ *	pass-through ones an earlier pass of the crash blocked
  * @nr_pasid_changed: PASID entries that lost write permission
  * @nr_pasid_written: PASID entries written (first-level blocked,
  *	pass-through rewritten or blocked)
@@ -552,11 +552,12 @@ static inline u64 vtd_cq_sm_pe_new(struct vtd_cq_walk *w, u64 p0,
  *    512-bit entry in pieces, sees the old or the new entry. Not when its
  *    PASID-based IOTLB invalidation does not fit and @sm->defer is set.
  *
- * A not-present first-level entry (P clear, PGTT 001b) was blocked by an
- * earlier pass of this crash (Linux clears a whole entry, or all but FPD,
- * when it tears one down): its invalidation is queued again, so that the
- * pass after the stop repeats what an interrupted early pass may not have
- * finished; likewise a second-level entry through a replacement table.
+ * A not-present first-level or pass-through entry (P clear, PGTT 001b or
+ * 100b) was blocked by an earlier pass of this crash (Linux clears a whole
+ * entry, or all but FPD, when it tears one down): its invalidation is
+ * queued again, so that the pass after the stop repeats what an
+ * interrupted early pass may not have finished; likewise a second-level
+ * entry through a replacement table.
  */
 static inline unsigned int vtd_cq_sm_walk_pe(struct vtd_cq_walk *w,
 					     struct vtd_cq_sm *sm,
@@ -576,7 +577,7 @@ static inline unsigned int vtd_cq_sm_walk_pe(struct vtd_cq_walk *w,
 		did = vtd_cq_sm_pe_did(p1);
 		pgtt = vtd_cq_sm_pe_pgtt(p0);
 		if (!(p0 & VTD_CQ_SM_PE_P)) {
-			if (pgtt != VTD_CQ_SM_PGTT_FL)
+			if (pgtt != VTD_CQ_SM_PGTT_FL && pgtt != VTD_CQ_SM_PGTT_PT)
 				return VTD_CQ_MEMO_UNCHANGED;
 			sm->nr_pasid++;
 			if (!vtd_cq_sm_pair_add(sm, did, pasid))

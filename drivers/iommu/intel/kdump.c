@@ -86,8 +86,50 @@ static bool vtd_kd_covers(struct iommu_kdump_unit *unit, struct pci_dev *pdev)
 	return kdump_vtd_pci_iommu(pdev) == iommu_kdump_unit_priv(unit);
 }
 
+/* A device that is not PCI (ACPI namespace device): its source id. */
+static int vtd_kd_dev_sid(struct iommu_kdump_unit *unit, struct device *dev)
+{
+	u8 bus, devfn;
+
+	if (device_to_iommu(dev, &bus, &devfn) != iommu_kdump_unit_priv(unit))
+		return -ENODEV;
+	return PCI_DEVID(bus, devfn);
+}
+
+/*
+ * A refused attach: the copied context entry of @sid is made not present
+ * (VT-d section 9.3 / 9.4: DMA from the device faults), then the context
+ * cache entry of @sid, in scalable mode every PASID-cache entry (those of
+ * the old PASID entries carry their own domain ids), and the old domain's
+ * IOTLB entries are invalidated (section 6.5.3.3).
+ */
+static void vtd_kd_block(struct iommu_kdump_unit *unit, u16 sid)
+{
+	struct intel_iommu *iommu = iommu_kdump_unit_priv(unit);
+	struct context_entry *ce;
+	u16 did = 0;
+
+	spin_lock(&iommu->lock);
+	ce = iommu_context_addr(iommu, sid >> 8, sid & 0xff, 0);
+	if (ce && (ce->lo & VTD_CQ_CTX_P)) {
+		if (!sm_supported(iommu))
+			did = vtd_cq_ctx_did(ce->hi);
+		WRITE_ONCE(ce->lo, ce->lo & ~VTD_CQ_CTX_P);
+		__iommu_flush_cache(iommu, ce, sizeof(*ce));
+	}
+	spin_unlock(&iommu->lock);
+	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
+				   DMA_CCMD_DEVICE_INVL);
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, 0, QI_PC_GLOBAL, 0);
+	if (did)
+		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+}
+
 static const struct iommu_kdump_ops vtd_kd_ops = {
 	.covers = vtd_kd_covers,
+	.dev_sid = vtd_kd_dev_sid,
+	.block = vtd_kd_block,
 	.release_did = vtd_kd_release_did,
 };
 
@@ -495,9 +537,10 @@ block:
  * Called from domain_context_mapping_one() with iommu->lock held, after
  * the write. Linux 6.1 invalidates the copied entry before it overwrites
  * it, in place; the hardware may have fetched it again in between. When
- * the entry replaced was taken over, its context-cache entry and the old
- * domain's IOTLB entries are invalidated once more, after the write (VT-d
- * section 6.5.3.3: a present entry changed).
+ * the entry replaced was taken over, its context-cache entry, in scalable
+ * mode the PASID cache, and the old domain's IOTLB entries are invalidated
+ * once more, after the write (VT-d section 6.5.3.3: a present entry
+ * changed).
  */
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn)
@@ -509,9 +552,103 @@ void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 		return;
 	iommu->flush.flush_context(iommu, did, sid, DMA_CCMD_MASK_NOBIT,
 				   DMA_CCMD_DEVICE_INVL);
+	/*
+	 * Scalable mode: the old PASID entries of the device may stay in the
+	 * PASID cache, tagged with domain ids of their own, and would still
+	 * translate the device's requests (section 6.5.3.3).
+	 */
+	if (sm_supported(iommu) && iommu->qi)
+		qi_flush_pasid_cache(iommu, 0, QI_PC_GLOBAL, 0);
 	if (did)
 		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	iommu_kdump_entry_written(unit, sid);
+}
+
+/**
+ * intel_iommu_kdump_block_all() - the initialisation failed after the takeover
+ * @iommu: a unit intel_iommu_kdump_keep() keeps translating
+ *
+ * No device gets the IOMMU's DMA API then: drivers use dma-direct, whose
+ * physical addresses would be translated by the copied entries, the
+ * crashed kernel's mappings (its memory written by the capture kernel's
+ * own DMA). The capture kernel's root table is emptied instead: once
+ * installed, every DMA of the unit is blocked (section 9.1: root entries
+ * not present), as AMD-Vi's amd_iommu_kdump_keep_translation() does. The
+ * copies stay allocated.
+ *
+ * Return: true when the caller is to install the (now empty) root table
+ * with iommu_set_root_entry(); false when there is none (the unit keeps
+ * translating with the crashed kernel's tables).
+ */
+bool intel_iommu_kdump_block_all(struct intel_iommu *iommu)
+{
+	if (!iommu->root_entry)
+		return false;
+	memset(iommu->root_entry, 0, VTD_PAGE_SIZE);
+	__iommu_flush_cache(iommu, iommu->root_entry, VTD_PAGE_SIZE);
+	pr_err("%s: initialisation failed: all DMA blocked, translation stays enabled\n",
+	       iommu->name);
+	return true;
+}
+
+/**
+ * intel_iommu_kdump_force_on() - was a unit left translating by the
+ *	crashed kernel?
+ *
+ * A capture kernel built with CONFIG_INTEL_IOMMU_DEFAULT_OFF would turn
+ * every unit off (intel_disable_iommus()) and let the crashed kernel's
+ * in-flight DMA reach raw physical addresses: it takes the units over as
+ * with intel_iommu=on instead, unless intel_iommu=off was given.
+ *
+ * Return: true in a kdump kernel when a unit's GSTS.TES (section 10.4.5)
+ * is set.
+ */
+bool intel_iommu_kdump_force_on(void)
+{
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	bool on = false;
+
+	if (!is_kdump_kernel())
+		return false;
+	rcu_read_lock();
+	for_each_iommu(iommu, drhd)
+		if (readl(iommu->reg + DMAR_GSTS_REG) & DMA_GSTS_TES)
+			on = true;
+	rcu_read_unlock();
+	if (on)
+		pr_info("a unit was left translating: taken over although the IOMMU is off by default\n");
+	return on;
+}
+
+/**
+ * intel_iommu_kdump_check_irt() - posted interrupts of a copied interrupt
+ *	remapping table
+ * @iommu: the unit
+ * @table: the copy (capture-kernel memory) of the crashed kernel's table
+ * @entries: its 128-bit entries
+ *
+ * A posted-interrupt entry makes the unit write the interrupt into its
+ * posted-interrupt descriptor (section 9.11): one outside the crashed
+ * kernel's RAM (vtd_kd_irte_check()) is cleared, so that the interrupt is
+ * blocked instead of written into the capture kernel's memory.
+ */
+void intel_iommu_kdump_check_irt(struct intel_iommu *iommu, void *table,
+				 unsigned int entries)
+{
+	u64 *e = table;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < entries; i++) {
+		if (!vtd_kd_irte_check(e[2 * i], e[2 * i + 1], vtd_kd_old_ram))
+			continue;
+		e[2 * i] = 0;
+		e[2 * i + 1] = 0;
+		n++;
+	}
+	if (n)
+		pr_warn("%s: %u posted-interrupt entries with a descriptor outside the crashed kernel's RAM cleared\n",
+			iommu->name, n);
 }
 
 /**

@@ -16,6 +16,10 @@ int intel_iommu_kdump_copy(struct intel_iommu *iommu,
 void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 				   u8 devfn);
 bool intel_iommu_kdump_keep(struct intel_iommu *iommu);
+bool intel_iommu_kdump_block_all(struct intel_iommu *iommu);
+bool intel_iommu_kdump_force_on(void);
+void intel_iommu_kdump_check_irt(struct intel_iommu *iommu, void *table,
+				 unsigned int entries);
 struct iommu_kdump_unit;
 int intel_iommu_kdump_copy_sm(struct intel_iommu *iommu,
 			      struct iommu_kdump_unit *unit, u64 rtaddr,
@@ -24,6 +28,22 @@ int intel_iommu_kdump_copy_sm(struct intel_iommu *iommu,
 static inline bool intel_iommu_kdump_keep(struct intel_iommu *iommu)
 {
 	return false;
+}
+
+static inline bool intel_iommu_kdump_block_all(struct intel_iommu *iommu)
+{
+	return false;
+}
+
+static inline bool intel_iommu_kdump_force_on(void)
+{
+	return false;
+}
+
+static inline void intel_iommu_kdump_check_irt(struct intel_iommu *iommu,
+					       void *table,
+					       unsigned int entries)
+{
 }
 
 static inline int intel_iommu_kdump_copy(struct intel_iommu *iommu,

@@ -176,4 +176,41 @@ static inline const char *vtd_kd_sl_top_check(const u64 *table,
 	return NULL;
 }
 
+/*
+ * Interrupt remapping table entry for posted interrupts, VT-d section
+ * 9.11: P bit 0, IM (posted) bit 15, the posted-interrupt descriptor's
+ * address bits 31:6 in bits 63:38 and bits 63:32 in bits 127:96.
+ */
+#define VTD_KD_IRTE_P		BIT_ULL(0)
+#define VTD_KD_IRTE_IM		BIT_ULL(15)
+#define VTD_KD_IRTE_PDA_LO	GENMASK_ULL(63, 38)
+#define VTD_KD_IRTE_PDA_HI	GENMASK_ULL(63, 32)
+/* The descriptor is 64 bytes (section 9.12). */
+#define VTD_KD_PID_SIZE		64
+
+/**
+ * vtd_kd_irte_check() - may a copied interrupt remapping entry stay?
+ * @lo: bits 63:0 of the entry
+ * @hi: bits 127:64
+ * @old_ram: accepts a range in the crashed kernel's RAM
+ *
+ * A present posted-interrupt entry makes the unit write into its
+ * descriptor: that must lie in the crashed kernel's RAM, never in the
+ * capture kernel's. Remapped (IM=0) entries write nothing.
+ *
+ * Return: NULL when the entry may stay, else the reason.
+ */
+static inline const char *vtd_kd_irte_check(u64 lo, u64 hi,
+					    vtd_kd_ram_fn old_ram)
+{
+	u64 pda;
+
+	if (!(lo & VTD_KD_IRTE_P) || !(lo & VTD_KD_IRTE_IM))
+		return NULL;
+	pda = ((lo & VTD_KD_IRTE_PDA_LO) >> 32) | (hi & VTD_KD_IRTE_PDA_HI);
+	if (!old_ram(pda, VTD_KD_PID_SIZE))
+		return "posted-interrupt descriptor outside the crashed kernel's RAM";
+	return NULL;
+}
+
 #endif /* _INTEL_IOMMU_KDUMP_HW_H */

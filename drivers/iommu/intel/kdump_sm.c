@@ -11,27 +11,34 @@
  * the crashkernel region), a PGTT, AW and FLPM the unit supports, a
  * domain id below CAP.ND. A bad root entry half blocks its 128 devices, a
  * bad context entry or anything below it blocks the device: its entry is
- * not copied (not present: DMA faults). A copied context entry keeps
- * pointing to the crashed kernel's PASID directory, which is only read.
+ * not copied (not present: DMA faults). The PASID directory and tables of
+ * a copied context entry are copied into capture-kernel memory (the old
+ * ones are only read), and the copied context entry points to the copy: a
+ * pass-through PASID entry is never installed as it is, it translates
+ * through a read-only identity table (not present without second-level
+ * support), as legacy-mode pass-through does.
  *
- * Every domain id found in a PASID entry (not only RID_PASID's, and not
- * the RID_PASID field that 6.1 took for one) is reserved in
- * iommu->domain_ids. The takeover ledger (drivers/iommu/kdump_retire.c)
- * learns each copied device with its domain id when the device uses one
- * domain id that no device with several uses; such domain ids are released
- * once their last copied entry was replaced after a reset, as in legacy
- * mode. The others stay reserved for the capture kernel's lifetime.
+ * Every domain id found in a valid PASID entry (not only RID_PASID's, and
+ * not the RID_PASID field that 6.1 took for one) is reserved in
+ * iommu->domain_ids, also when another entry of the device is rejected.
+ * The takeover ledger learns each copied device with its domain id when
+ * the device uses one domain id that no device with several uses and that
+ * is not one of a first-level, nested or pass-through entry; such domain
+ * ids are released once their last copied entry was replaced after a
+ * reset, as in legacy mode. The others stay reserved for the capture
+ * kernel's lifetime: the IOTLB entries of first-level, nested and
+ * pass-through translations carry their PASID, and only a PASID-based
+ * IOTLB invalidation per PASID would drop them (VT-d section 6.5.2.4).
+ * The cost: the crashed kernel's first-level domain ids (Linux 6.1 uses
+ * first-level tables for DMA domains when the unit offers both levels)
+ * are not handed out again.
  *
- * With iommu_kdump_quiesce=1 (bring-up quiesce) the copy loses DMA write
- * permission while old memory is only read: the PASID directory and every
- * PASID table are copied into capture-kernel memory, each second-level or
- * nested entry points to a write-revoked copy of its top-level
- * second-level table, each first-level entry to an R/W-revoked copy of
- * its top-level first-level table (with WPE where SRE is set), each
- * pass-through entry is turned into second-level translation through a
- * read-only identity table (not present without second-level support),
- * and the copied context entry points to the copied directory with DTE
- * and PRE cleared.
+ * With iommu_kdump_quiesce=1 (bring-up quiesce) no copied PASID entry
+ * keeps write permission: each second-level or nested entry points to a
+ * write-revoked copy of its top-level second-level table, each first-level
+ * entry to an R/W-revoked copy of its top-level first-level table (with
+ * WPE where SRE is set), and the copied context entry has DTE and PRE
+ * cleared.
  *
  * Bit layouts: kdump_sm_hw.h, crash_quiesce_sm_hw.h (VT-d Architecture
  * Specification, sections 9.2 and 9.4-9.8).
@@ -254,14 +261,20 @@ static void vtd_kd_sm_free_dir(u64 *dir, u32 entries)
 }
 
 /*
- * Note the domain id @did of a PASID entry of @sid: reserve it; the
- * domain ids of a device with several are pinned.
+ * Note the domain id of PASID entry @pe of @sid: reserve it. The domain
+ * ids of a device with several are pinned, and so are those of first-level,
+ * nested and pass-through entries (vtd_kd_sm_pe_pasid_tagged()): the
+ * release of an old id does not send the PASID-based IOTLB invalidations
+ * their translations need.
  */
-static void vtd_kd_sm_note_did(struct vtd_kd_sm *s, u16 sid, u16 did)
+static void vtd_kd_sm_note_did(struct vtd_kd_sm *s, u16 sid, const u64 *pe)
 {
+	u16 did = vtd_cq_sm_pe_did(pe[1]);
 	u32 *d = &s->dids[sid];
 
 	set_bit(did, s->iommu->domain_ids);
+	if (vtd_kd_sm_pe_pasid_tagged(pe[0]))
+		set_bit(did, s->pinned);
 	if (!*d) {
 		*d = did + 1;
 	} else if (*d != did + 1U) {
@@ -274,15 +287,20 @@ static void vtd_kd_sm_note_did(struct vtd_kd_sm *s, u16 sid, u16 did)
 
 /*
  * Validate the PASID directory and tables of context entry @ce (4 qwords)
- * of @sid; with the bring-up quiesce, copy them. On success @out gets the
- * context entry to install.
+ * of @sid and copy them into capture-kernel memory: a pass-through PASID
+ * entry is never installed as it is (vtd_kd_sm_pe_needs_quiesce()), with
+ * the bring-up quiesce no entry keeps write permission, and the old tables
+ * are only read. On success @out gets the context entry to install. The
+ * domain ids of valid PASID entries are noted even when another entry of
+ * the device is rejected: the unit may have cached translations under
+ * them.
  */
 static const char *vtd_kd_sm_copy_ctx(struct vtd_kd_sm *s, const u64 *ce,
 				      u64 *out, u16 sid)
 {
 	u32 n = vtd_cq_sm_dir_entries(ce[0]), d, j, npe = 0;
-	u64 *dir, *tbl, *newdir = NULL, *newtbl, pde, pe[VTD_CQ_SM_PE_QWORDS];
-	const char *reason;
+	u64 *dir, *tbl, *newdir, *newtbl, pde, pe[VTD_CQ_SM_PE_QWORDS];
+	const char *reason, *r;
 
 	reason = vtd_kd_sm_ctx_check(ce, s->ecap, s->haw, vtd_kd_sm_old_ram);
 	if (reason)
@@ -291,49 +309,50 @@ static const char *vtd_kd_sm_copy_ctx(struct vtd_kd_sm *s, const u64 *ce,
 		       MEMREMAP_WB);
 	if (!dir)
 		return "cannot map the PASID directory";
-	if (s->quiesce) {
-		newdir = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
-						 get_order(n * 8));
-		if (!newdir) {
-			reason = "no memory for the bring-up copy";
-			goto out;
-		}
-	}
-	for (d = 0; d < n && !reason; d++) {
+	newdir = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+					 get_order(n * 8));
+	if (!newdir)
+		reason = "no memory for the copy";
+	for (d = 0; d < n; d++) {
 		pde = READ_ONCE(dir[d]);
 		if (!(pde & VTD_CQ_SM_PDE_P))
 			continue;
-		reason = vtd_kd_sm_pde_check(pde, s->haw, vtd_kd_sm_old_ram);
-		if (reason)
-			break;
+		r = vtd_kd_sm_pde_check(pde, s->haw, vtd_kd_sm_old_ram);
+		if (r) {
+			reason = reason ?: r;
+			continue;
+		}
 		tbl = memremap(pde & VTD_CQ_SM_PDE_PTR, VTD_CQ_PAGE_SIZE,
 			       MEMREMAP_WB);
 		if (!tbl) {
-			reason = "cannot map a PASID table";
-			break;
+			reason = reason ?: "cannot map a PASID table";
+			continue;
 		}
 		newtbl = NULL;
-		if (newdir) {
+		if (!reason) {
 			newtbl = kdump_alloc_pgtable_page(s->iommu->node);
 			if (newtbl)
 				newdir[d] = virt_to_phys(newtbl) |
 					    (pde & (VTD_CQ_SM_PDE_P | VTD_KD_SM_PDE_FPD));
 			else
-				reason = "no memory for the bring-up copy";
+				reason = "no memory for the copy";
 		}
-		for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE && !reason; j++) {
+		for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE; j++) {
 			memcpy(pe, &tbl[j * VTD_CQ_SM_PE_QWORDS], sizeof(pe));
 			if (!(pe[0] & VTD_CQ_SM_PE_P))
 				continue;
-			reason = vtd_kd_sm_pe_check(pe, s->cap, s->ecap, s->haw,
-						    vtd_kd_sm_old_ram);
-			if (reason)
-				break;
-			vtd_kd_sm_note_did(s, sid, vtd_cq_sm_pe_did(pe[1]));
-			npe++;
-			if (!newtbl)
+			r = vtd_kd_sm_pe_check(pe, s->cap, s->ecap, s->haw,
+					       vtd_kd_sm_old_ram);
+			if (r) {
+				reason = reason ?: r;
 				continue;
-			reason = vtd_kd_sm_quiesce_pe(s, pe);
+			}
+			vtd_kd_sm_note_did(s, sid, pe);
+			if (reason || !newtbl)
+				continue;
+			npe++;
+			if (s->quiesce || vtd_kd_sm_pe_needs_quiesce(pe[0]))
+				reason = vtd_kd_sm_quiesce_pe(s, pe);
 			memcpy(&newtbl[j * VTD_CQ_SM_PE_QWORDS], pe, sizeof(pe));
 		}
 		memunmap(tbl);
@@ -343,11 +362,10 @@ static const char *vtd_kd_sm_copy_ctx(struct vtd_kd_sm *s, const u64 *ce,
 	if (reason)
 		goto out;
 	memcpy(out, ce, VTD_CQ_SM_CTX_QWORDS * sizeof(u64));
-	if (newdir) {
-		vtd_kd_sm_done(s, newdir, n * 8);
-		out[0] = vtd_kd_sm_ctx_quiesce(ce[0], virt_to_phys(newdir));
-		newdir = NULL;
-	}
+	vtd_kd_sm_done(s, newdir, n * 8);
+	out[0] = s->quiesce ? vtd_kd_sm_ctx_quiesce(ce[0], virt_to_phys(newdir)) :
+		 vtd_kd_sm_ctx_retarget(ce[0], virt_to_phys(newdir));
+	newdir = NULL;
 	s->nr_pasid += npe;
 out:
 	if (newdir)

@@ -180,6 +180,44 @@ static inline const char *vtd_kd_fl_top_check(const u64 *table,
 }
 
 /**
+ * vtd_kd_sm_pe_needs_quiesce() - must a valid PASID entry lose write
+ *	permission even without the bring-up quiesce?
+ * @p0: qword 0 of a PASID entry that passed vtd_kd_sm_pe_check()
+ *
+ * A pass-through entry (PGTT 100b, VT-d section 9.6) gives its device
+ * untranslated access to all of memory, the capture kernel's included: as
+ * in legacy mode, the takeover makes it translate through a read-only
+ * identity table (vtd_kd_sm_pe_quiesce()) before the device was reset.
+ *
+ * Return: true for a pass-through entry.
+ */
+static inline bool vtd_kd_sm_pe_needs_quiesce(u64 p0)
+{
+	return vtd_cq_sm_pe_pgtt(p0) == VTD_CQ_SM_PGTT_PT;
+}
+
+/**
+ * vtd_kd_sm_pe_pasid_tagged() - are the IOTLB entries of a PASID entry
+ *	tagged with its PASID?
+ * @p0: qword 0 of a valid PASID entry
+ *
+ * First-level, nested and pass-through translations (PGTT 001b, 011b,
+ * 100b) are removed from the IOTLB by a PASID-based IOTLB invalidation
+ * only (VT-d section 6.5.2.4; 6.5.3.3 for nested and pass-through): a
+ * domain-selective IOTLB invalidation of the domain id, which is what
+ * releasing an old id sends, leaves them.
+ *
+ * Return: true for those types.
+ */
+static inline bool vtd_kd_sm_pe_pasid_tagged(u64 p0)
+{
+	unsigned int pgtt = vtd_cq_sm_pe_pgtt(p0);
+
+	return pgtt == VTD_CQ_SM_PGTT_FL || pgtt == VTD_CQ_SM_PGTT_NESTED ||
+	       pgtt == VTD_CQ_SM_PGTT_PT;
+}
+
+/**
  * vtd_kd_sm_pe_quiesce() - the bring-up quiesce of a validated PASID entry
  * @pe: its qwords 0-2, changed in place
  * @top: physical address of the write-revoked copy of its top-level table
@@ -225,6 +263,22 @@ static inline void vtd_kd_sm_pe_quiesce(u64 *pe, u64 top, const u64 *identity,
 			pe[0] &= ~VTD_CQ_SM_PE_P;
 		break;
 	}
+}
+
+/**
+ * vtd_kd_sm_ctx_retarget() - point a context entry at a copied PASID
+ *	directory
+ * @c0: its qword 0
+ * @dir: physical address of the copy (in capture-kernel memory)
+ *
+ * Only PASIDDIRPTR (bits 63:12) changes; PDTS, DTE, PASIDE, PRE and the
+ * other bits are kept (VT-d section 9.4).
+ *
+ * Return: the new qword 0.
+ */
+static inline u64 vtd_kd_sm_ctx_retarget(u64 c0, u64 dir)
+{
+	return (c0 & ~VTD_CQ_SM_CTX_DIRPTR) | (dir & VTD_CQ_SM_CTX_DIRPTR);
 }
 
 /**

@@ -24,7 +24,7 @@
  * pointer: "ctx-ptr BB" points the context-table pointer of the root entry
  * of bus BB (hex) into the crashkernel region, "slpt-root SEG:BB:DD.F" does
  * the same with the second-level page-table root of a translated context
- * entry. The caches are invalidated globally.
+ * entry. The caches are invalidated globally. "clone-slot" below.
  */
 static int vtd_kd_test_ctx_ptr(const char *arg)
 {
@@ -90,6 +90,63 @@ static int vtd_kd_test_slpt_root(const char *arg)
 	return ret;
 }
 
+/*
+ * "clone-slot SEG:BB:DD.F SEG:BB:DD.F": the context entry of the first
+ * device (both halves in scalable mode) is copied to devfn 00.0 of the
+ * second's secondary bus (a free hot-plug slot), as if a device there had
+ * been using it; the context table of that bus is allocated when missing.
+ */
+static int vtd_kd_test_clone_slot(const char *arg)
+{
+	unsigned int s, b, d, f, s2, b2, d2, f2, n = 1, i;
+	struct context_entry *from, *to;
+	struct dmar_drhd_unit *drhd;
+	struct intel_iommu *iommu;
+	struct pci_dev *pdev;
+	int ret = -ENODEV;
+	u8 bus;
+
+	if (sscanf(arg, "%x:%x:%x.%x %x:%x:%x.%x", &s, &b, &d, &f, &s2, &b2,
+		   &d2, &f2) != 8 || b > 0xff || d > 0x1f || f > 7 ||
+	    b2 > 0xff || d2 > 0x1f || f2 > 7 || s2 != s)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(s2, b2, PCI_DEVFN(d2, f2));
+	if (!pdev)
+		return -ENODEV;
+	if (!pdev->subordinate) {
+		pci_dev_put(pdev);
+		return -EINVAL;
+	}
+	bus = pdev->subordinate->number;
+	pci_dev_put(pdev);
+	down_read(&dmar_global_lock);
+	for_each_active_iommu(iommu, drhd) {
+		if (iommu->segment != s)
+			continue;
+		spin_lock(&iommu->lock);
+		from = iommu_context_addr(iommu, b, PCI_DEVFN(d, f), 0);
+		to = iommu_context_addr(iommu, bus, 0, 1);
+		if (from && to && from != to && (from->lo & VTD_CQ_CTX_P)) {
+			if (sm_supported(iommu))
+				n = 2;
+			for (i = n; i-- > 0;) {
+				WRITE_ONCE(to[i].hi, from[i].hi);
+				WRITE_ONCE(to[i].lo, from[i].lo);
+			}
+			__iommu_flush_cache(iommu, to, n * sizeof(*to));
+			ret = 0;
+		}
+		spin_unlock(&iommu->lock);
+		if (ret)
+			continue;
+		iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
+		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+		break;
+	}
+	up_read(&dmar_global_lock);
+	return ret;
+}
+
 static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
 {
 	if (!crashk_res.end)
@@ -98,6 +155,8 @@ static int vtd_kd_test_corrupt(const char *cmd, const char *arg)
 		return vtd_kd_test_ctx_ptr(arg);
 	if (!strcmp(cmd, "slpt-root"))
 		return vtd_kd_test_slpt_root(arg);
+	if (!strcmp(cmd, "clone-slot"))
+		return vtd_kd_test_clone_slot(arg);
 	return -ENOENT;
 }
 

@@ -1,3 +1,3 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* <linux/string.h> for the takeover model. */
-#include <string.h>
+/* <linux/string.h> for the takeover model: see tk_kernel.h. */
+#include "../tk_kernel.h"

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* <linux/init.h> for the takeover model: see tk_kernel.h. */
+#include "../tk_kernel.h"
