@@ -17,7 +17,10 @@
  *                                same allocator, or its page count is wrong)
  *   iommu_flush_all_caches()     amd_iommu_flush_all_caches()
  *   device_to_iommu()            static (device_lookup_iommu()); for a PCI
- *                                device: its DRHD unit (VFs: their PF's)
+ *                                device: its DRHD unit (VFs: their PF's);
+ *                                for a probed device that is not PCI: the
+ *                                unit and source id its probe recorded
+ *                                (dev_iommu_priv_get(), device_domain_info)
  */
 #ifndef _IOMMU_KDUMP_COMPAT_H
 #define _IOMMU_KDUMP_COMPAT_H
@@ -37,6 +40,14 @@
 	struct dmar_drhd_unit *__drhd = dmar_find_matched_drhd_unit(pdev); \
 	__drhd && !__drhd->ignored ? __drhd->iommu : NULL;		\
 })
+#define kdump_vtd_dev_iommu(dev, bus, devfn)	({			\
+	struct device_domain_info *__info = dev_iommu_priv_get(dev);	\
+	if (__info) {							\
+		*(bus) = __info->bus;					\
+		*(devfn) = __info->devfn;				\
+	}								\
+	__info ? __info->iommu : NULL;					\
+})
 #else	/* kver 6.1 */
 #define kdump_alloc_pgtable_page(node)	alloc_pgtable_page(node)
 #define kdump_free_pgtable_page(virt)	free_pgtable_page(virt)
@@ -48,6 +59,7 @@
 	u8 __bus, __devfn;						\
 	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\
 })
+#define kdump_vtd_dev_iommu(dev, bus, devfn)	device_to_iommu(dev, bus, devfn)
 #endif	/* kver */
 
 #endif /* _IOMMU_KDUMP_COMPAT_H */

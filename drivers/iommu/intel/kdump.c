@@ -91,7 +91,7 @@ static int vtd_kd_dev_sid(struct iommu_kdump_unit *unit, struct device *dev)
 {
 	u8 bus, devfn;
 
-	if (device_to_iommu(dev, &bus, &devfn) != iommu_kdump_unit_priv(unit))
+	if (kdump_vtd_dev_iommu(dev, &bus, &devfn) != iommu_kdump_unit_priv(unit))
 		return -ENODEV;
 	return PCI_DEVID(bus, devfn);
 }
