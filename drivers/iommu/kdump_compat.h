@@ -40,11 +40,12 @@
 	struct dmar_drhd_unit *__drhd = dmar_find_matched_drhd_unit(pdev); \
 	__drhd && !__drhd->ignored ? __drhd->iommu : NULL;		\
 })
-#define kdump_vtd_dev_iommu(dev, bus, devfn)	({			\
+#define kdump_vtd_dev_iommu(dev, busp, devfnp)	({			\
 	struct device_domain_info *__info = dev_iommu_priv_get(dev);	\
+	u8 *__bus = (busp), *__devfn = (devfnp);			\
 	if (__info) {							\
-		*(bus) = __info->bus;					\
-		*(devfn) = __info->devfn;				\
+		*__bus = __info->bus;					\
+		*__devfn = __info->devfn;				\
 	}								\
 	__info ? __info->iommu : NULL;					\
 })
@@ -59,7 +60,7 @@
 	u8 __bus, __devfn;						\
 	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\
 })
-#define kdump_vtd_dev_iommu(dev, bus, devfn)	device_to_iommu(dev, bus, devfn)
+#define kdump_vtd_dev_iommu(dev, busp, devfnp)	device_to_iommu(dev, busp, devfnp)
 #endif	/* kver */
 
 #endif /* _IOMMU_KDUMP_COMPAT_H */
