@@ -2,7 +2,7 @@
 /*
  * The takeover model's machine: PCI devices and buses, and a model of the
  * Linux 6.1 code around the takeover, with this project's hook patches
- * (patches/0005-0010) applied -- each place that mirrors a hunk says which
+ * (patches/6.1/0005-0010) applied -- each place that mirrors a hunk says which
  * (the patch group checks that the series still has it, test_takeover.c
  * tk_series_check()):
  *

@@ -522,46 +522,55 @@ static void t_default_off(void)
 
 /*
  * The model of Linux 6.1 (sim.c) mirrors the hook patches: each hook it
- * assumes must be in the series, on an added line. A patch that drops or
- * moves one makes this case fail, and the model must follow.
+ * assumes must be in the series of 6.1 (patches/6.1), on an added line. A
+ * patch that drops or moves one makes this case fail, and the model must
+ * follow. The 6.12 series (patches/6.12) must carry the same hooks, but
+ * for the one 6.12's IOMMU core makes unneeded (only_61: the deferred
+ * attach of iommu_probe_device(), patches/README.md).
  */
 static void t_series(void)
 {
 	static const struct {
 		const char *patch, *line;
+		bool only_61;
 	} hooks[] = {
-		{ "0005", "iommu_kdump_pci_reset_done(dev," },
-		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);" },
-		{ "0006", "amd_iommu_kdump_copy(iommu)" },
-		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);" },
-		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);" },
-		{ "0006", "void amd_iommu_kdump_free_domid(" },
-		{ "0006", "void amd_iommu_kdump_flush_dte(" },
-		{ "0007", "intel_iommu_kdump_copy(iommu," },
-		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);" },
-		{ "0008", "!amd_iommu_kdump_any_pre_enabled()" },
-		{ "0008", "amd_iommu_kdump_installed(iommu);" },
-		{ "0008", "amd_iommu_kdump_keep_translation()" },
-		{ "0009", "intel_iommu_kdump_keep(iommu)" },
-		{ "0009", "intel_iommu_kdump_block_all(iommu)" },
-		{ "0009", "intel_iommu_kdump_force_on()" },
-		{ "0009", "intel_iommu_kdump_check_irt(" },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);" },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);" },
-		{ "0010", "!iommu_is_attach_deferred(dev)) {" },
-		{ "0010", "type = iommu_kdump_def_domain_type(dev);" },
+		{ "0005", "iommu_kdump_pci_reset_done(dev,", false },
+		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);", false },
+		{ "0006", "amd_iommu_kdump_copy(iommu)", false },
+		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);", false },
+		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);", false },
+		{ "0006", "void amd_iommu_kdump_free_domid(", false },
+		{ "0006", "void amd_iommu_kdump_flush_dte(", false },
+		{ "0007", "intel_iommu_kdump_copy(iommu,", false },
+		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);", false },
+		{ "0008", "!amd_iommu_kdump_any_pre_enabled()", false },
+		{ "0008", "amd_iommu_kdump_installed(iommu);", false },
+		{ "0008", "amd_iommu_kdump_keep_translation()", false },
+		{ "0009", "intel_iommu_kdump_keep(iommu)", false },
+		{ "0009", "intel_iommu_kdump_block_all(iommu)", false },
+		{ "0009", "intel_iommu_kdump_force_on()", false },
+		{ "0009", "intel_iommu_kdump_check_irt(", false },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);", false },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);", false },
+		{ "0010", "!iommu_is_attach_deferred(dev)) {", true },
+		{ "0010", "type = iommu_kdump_def_domain_type(dev);", false },
 	};
+	static const char *const kvers[] = { "6.1", "6.12" };
 	char cmd[512], row[160];
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "grep -qF -- '%s' $(ls %s/patches/%s-*.patch) && grep -F -- '%s' %s/patches/%s-*.patch | grep -q '^+'",
-			 hooks[i].line, TK_TOP, hooks[i].patch, hooks[i].line,
-			 TK_TOP, hooks[i].patch);
-		snprintf(row, sizeof(row), "series/%s/%s", hooks[i].patch,
-			 hooks[i].line);
-		CHECK(row, system(cmd) == 0);
+	for (k = 0; k < ARRAY_SIZE(kvers); k++) {
+		for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+			if (k && hooks[i].only_61)
+				continue;
+			snprintf(cmd, sizeof(cmd),
+				 "grep -qF -- '%s' $(ls %s/patches/%s/%s-*.patch) && grep -F -- '%s' %s/patches/%s/%s-*.patch | grep -q '^+'",
+				 hooks[i].line, TK_TOP, kvers[k], hooks[i].patch,
+				 hooks[i].line, TK_TOP, kvers[k], hooks[i].patch);
+			snprintf(row, sizeof(row), "series/%s/%s/%s", kvers[k],
+				 hooks[i].patch, hooks[i].line);
+			CHECK(row, system(cmd) == 0);
+		}
 	}
 }
 
