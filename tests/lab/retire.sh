@@ -123,6 +123,11 @@ hotadd() {
 		"the capture-side step did not finish: $(tr '\n' ' ' <"$out/capture-hook.log" 2>/dev/null | head -c 300)"
 	trace=$(python3 "$top/tests/lab/retire_trace.py" "$out" "$v" "$port" "${dev:-0000:ff:1f.7}")
 	check device-added "$([ "$(tv result)" = ok ] && [ -n "$(hk appeared_s)" ]; echo $?)" "$trace"
+	# Linux's own view (sysfs iommu_group): Linux 6.1 attached at once and,
+	# the attach refused, removed the device from its group: it then
+	# did DMA outside any domain (issue 19 item 1).
+	check in-iommu-group "$([ -n "$(hk group)" ]; echo $?)" \
+		"the hot-added device has no IOMMU group (sysfs): it was removed from it when its attach failed"
 	check old-page-untouched "$([ -n "$(hk peek0)" ] && [ "$(hk peek1)" = "$(hk peek0)" ]; echo $?)" \
 		"last word of the old page around the new device's poke at the old IOVA: $(hk peek0) -> $(hk peek1)"
 	check reset-after-hot-add "$([ "$(tv sbr)" -gt 0 ]; echo $?)" "$trace"

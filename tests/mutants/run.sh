@@ -10,7 +10,8 @@
 #
 # Rules (a kill must be earned):
 #   - every mutant has Mutant:, Test:, Why: and Expect: lines; its diff
-#     touches product code only (kernel/, arch/, drivers/, include/,
+#     touches product code only (kernel/, arch/, drivers/, include/, the
+#     hook series patches/*.patch,
 #     userspace/build/, userspace/inspect/), never a test, the lab's
 #     oracles or another mutant: anything else is refused ("invalid");
 #   - every distinct Test command first runs on the unmutated copy, all of
@@ -56,7 +57,7 @@ product_only() {
 	local p bad=
 	for p in $(sed -n 's,^\(---\|+++\) [ab]/\([^[:space:]]*\).*,\2,p' "$1" | sort -u); do
 		case $p in
-		kernel/* | arch/* | drivers/* | include/* | userspace/build/* | userspace/inspect/*) ;;
+		kernel/* | arch/* | drivers/* | include/* | patches/*.patch | userspace/build/* | userspace/inspect/*) ;;
 		*) bad="$bad $p" ;;
 		esac
 	done
