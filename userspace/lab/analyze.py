@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Judge one kdump lab run with independent oracles.
 
-Usage: analyze.py RESULTDIR [--vmlinux FILE] [--crash-timeout S] [-q]
+Usage: analyze.py RESULTDIR [--vmlinux FILE] [--crash FILE] [--crash-timeout S] [-q]
 
 Oracles (none of them is the crash path's own account of what it did):
   * the dump: each edu target page is read at its physical address with
@@ -214,9 +214,9 @@ def record_vs_oracles(strategy, record, faults, buffers):
                   f"and dump-blocked writes {sorted(blocked)}")
 
 
-def run_crash(vmlinux, dump, buffers, timeout, sids=()):
-    """Open the dump with crash(8): sys, log, rd -p of every edu page, and
-    the crash path's result record for the source ids `sids`."""
+def run_crash(vmlinux, dump, buffers, timeout, sids=(), crash_bin="crash"):
+    """Open the dump with crash(8) (`crash_bin`): sys, log, rd -p of every
+    edu page, and the crash path's result record for the source ids `sids`."""
     rcmds = record_commands(sids)
     cmds = ["sys", "log"]
     for b in buffers:
@@ -229,7 +229,7 @@ def run_crash(vmlinux, dump, buffers, timeout, sids=()):
     res = {"ran": False, "rc": None, "sys_ok": False, "log_ok": False,
            "panic": None, "error": None, "words": {}, "record": None}
     try:
-        p = subprocess.run(["crash", "-s", vmlinux, dump], input="\n".join(cmds) + "\n",
+        p = subprocess.run([crash_bin, "-s", vmlinux, dump], input="\n".join(cmds) + "\n",
                            capture_output=True, text=True, timeout=timeout, errors="replace")
     except (OSError, subprocess.TimeoutExpired) as e:
         res["error"] = str(e)
@@ -254,7 +254,7 @@ def run_crash(vmlinux, dump, buffers, timeout, sids=()):
         words = {}
         if wcmds:
             try:
-                p2 = subprocess.run(["crash", "-s", vmlinux, dump],
+                p2 = subprocess.run([crash_bin, "-s", vmlinux, dump],
                                     input="\n".join([c for _, c in wcmds] + ["quit"]) + "\n",
                                     capture_output=True, text=True, timeout=timeout,
                                     errors="replace")
@@ -459,6 +459,8 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--vmlinux")
     ap.add_argument("--crash-timeout", type=int, default=180)
+    ap.add_argument("--crash", help="crash(8) binary (default: the run's, run.env "
+                    "crash=, else crash on PATH)")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args()
     d = args.dir
@@ -545,7 +547,8 @@ def main():
         if os.path.exists(vmlinux):
             sids = {sid_of(b["dev"]) for b in buffers if sid_of(b["dev"]) is not None}
             sids |= {sid_of(f["dev"]) for f in faults if sid_of(f["dev"]) is not None}
-            crash, crash_out = run_crash(vmlinux, dump, buffers, args.crash_timeout, sids)
+            crash, crash_out = run_crash(vmlinux, dump, buffers, args.crash_timeout, sids,
+                                         args.crash or run.get("crash") or "crash")
         else:
             crash["error"] = f"no vmlinux at {vmlinux}"
     with open(os.path.join(d, "crash.out"), "w") as f:

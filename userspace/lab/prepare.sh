@@ -80,7 +80,7 @@ make -s -C "$top/userspace/inspect" out="$build/inspect" "$build/inspect/iommu-d
 
 # --- makedumpfile ----------------------------------------------------------
 # LAB_MAKEDUMPFILE=system: Debian 12's (1.7.2); unstable: Debian unstable's
-# (1.7.8 or later) with its own libraries (userspace/build/makedumpfile.sh),
+# (1.7.8 or later) with its own libraries (userspace/build/unstable.sh makedumpfile),
 # which filters a 6.12 vmcore (userspace/lab/README.md). Default: system on
 # 6.1, unstable on 6.12.
 mdf=${LAB_MAKEDUMPFILE:-system}
@@ -89,7 +89,7 @@ mdf_files=()
 case "$mdf" in
 system) ;;
 unstable)
-	mdf_root=$(dirname "$("$top/userspace/build/makedumpfile.sh")")/root
+	mdf_root=$(dirname "$("$top/userspace/build/unstable.sh" makedumpfile)")/root
 	l=/usr/lib/x86_64-linux-gnu
 	mdf_files=("$mdf_root/usr/bin/makedumpfile" "$mdf_root$l/ld-linux-x86-64.so.2")
 	for f in $("$mdf_root$l/ld-linux-x86-64.so.2" --library-path "$mdf_root$l" --list \

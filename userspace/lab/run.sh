@@ -38,6 +38,9 @@
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
 #                              PCI-PCI bridge (resettable by a bus reset)
 #   LAB_NVME=1                 add an NVMe controller (00:03.0, FLR-capable)
+#   LAB_CRASH=system|unstable  crash(8) of the analysis: Debian 12's 8.0.2 or
+#                              Debian unstable's (default: system on 6.1,
+#                              unstable on 6.12, which 8.0.2 cannot open)
 #   LAB_QEMU=7.2|10.0          QEMU: the system's 7.2 (default) or 10.0 from
 #                              bookworm-backports in build/qemu10
 #   LAB_ATS=1                  device-iotlb=on and an ATS-capable virtio-rng
@@ -93,6 +96,18 @@ case "${LAB_QEMU:-7.2}" in
 	qemu_bin=("$q10" -L "$(dirname "$q10")/../share/qemu")
 	;;
 *) die "LAB_QEMU must be 7.2 or 10.0" ;;
+esac
+
+# LAB_CRASH: the crash(8) that opens the dump for the analysis: Debian 12's
+# 8.0.2 (system), or Debian unstable's with its own libraries
+# (userspace/build/unstable.sh crash), the first of the two that reads a
+# Linux 6.4+ dump. Default: system on 6.1, unstable on 6.12.
+crash_kind=${LAB_CRASH:-system}
+[ -n "${LAB_CRASH:-}" ] || [ "$kver" = 6.1 ] || crash_kind=unstable
+case "$crash_kind" in
+system) crash_bin=crash ;;
+unstable) crash_bin=$("$top/userspace/build/unstable.sh" crash) || die "crash could not be installed" ;;
+*) die "LAB_CRASH must be system or unstable" ;;
 esac
 
 tag=$VENDOR
@@ -285,6 +300,7 @@ capture_append=${CAPTURE_APPEND:-}
 frames=${LAB_FRAMES:-1}
 ats=${LAB_ATS:-0}
 highbus=${LAB_HIGHBUS:-0}
+crash=$crash_bin
 EOF
 
 if [ "${LAB_FRAMES:-1}" != 0 ]; then
