@@ -71,7 +71,10 @@ vendors=${LAB_VENDORS:-amd intel}
 tests=" ${LAB_FAULT_TESTS:-nmi budget cmdbuf cmdbuf-preread lockheld many garbage} "
 many=${LAB_FAULT_MANY:-96}
 timeout=${LAB_TIMEOUT:-150}
-results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
+# shellcheck source=../../userspace/build/kver.sh
+. "$top/userspace/build/kver.sh"
+results=${LAB_RESULTS:-${BUILD:-$top/build}/lab$kver_sfx/test-results}
+kver_case_names "$@"
 mkdir -p "$results"
 table=$results/faults-table.txt
 printf '%-10s %-6s %-10s %-12s %-16s %s\n' scenario vendor state inval record_us bracket_us >"$table"

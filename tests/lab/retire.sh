@@ -40,8 +40,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vendors=" ${LAB_VENDORS:-amd intel} "
 tests=" ${LAB_RETIRE_TESTS:-amd-hotadd intel-hotadd amd-dom0} "
 timeout=${LAB_TIMEOUT:-150}
-results=${LAB_RESULTS:-${BUILD:-$top/build}/lab/test-results}
-lab=${BUILD:-$top/build}/lab
+# shellcheck source=../../userspace/build/kver.sh
+. "$top/userspace/build/kver.sh"
+results=${LAB_RESULTS:-${BUILD:-$top/build}/lab$kver_sfx/test-results}
+lab=${BUILD:-$top/build}/lab$kver_sfx
+kver_case_names "$@"
 mkdir -p "$results"
 
 if ! "$top/userspace/lab/prepare.sh"; then

@@ -72,3 +72,13 @@ rows() {
 		esac
 	done
 }
+
+# kver_case_names "$@": in a lab script, after userspace/build/kver.sh: on
+# another kernel than 6.1 the script runs again with its output renamed, so
+# that every case and row carries the version: lab-6.12-amd-... (once: the
+# scripts it runs inherit LAB_KVER_NAMED and print the plain names).
+kver_case_names() {
+	[ "$kver" != 6.1 ] && [ -z "${LAB_KVER_NAMED:-}" ] || return 0
+	LAB_KVER_NAMED=1 "$0" "$@" | sed -u -E "s/^(PASS|FAIL|SKIP|ok|not ok) lab-/\1 lab-$kver-/"
+	exit "${PIPESTATUS[0]}"
+}

@@ -32,6 +32,10 @@
 # "SURVIVED NAME: why", "invalid NAME: why" -- then "mutants killed: K of
 # N" and the others by name. Logs: build/mutants/logs/NAME.log (and
 # baseline-N.log). Environment: MUTANTS="name ..." runs only those.
+# KVER=6.1|6.12 (default 6.1): the kernel the Tests build and boot for the
+# mutants of shared code; a mutant of one hook series (patches/<v>/) runs
+# on that kernel, v. The lab names its 6.12 cases lab-6.12-*, and so on
+# 6.12 an Expect's "lab-" is read as "lab-6.12-" (unless it says so).
 # Exit status 0 when every mutant was killed as it predicted.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,6 +72,23 @@ product_only() {
 # build_error LOG: the test's build failed.
 build_error() { grep -qE '(^|[^a-z])error: |make(\[[0-9]+\])?: \*\*\* .*Error [0-9]+' "$1"; }
 
+kver=${KVER:-6.1}
+# mutant_kver FILE: the kernel the mutant's Test runs on: the version of
+# the hook series it mutates when it mutates one series only, else KVER.
+mutant_kver() {
+	local p v= n=0
+	for p in $(sed -n 's,^\(---\|+++\) [ab]/\([^[:space:]]*\).*,\2,p' "$1" | sort -u); do
+		case $p in
+		patches/*/*)
+			p=${p#patches/}
+			[ "${p%%/*}" = "$v" ] || { v=${p%%/*} n=$((n + 1)); }
+			;;
+		*) n=$((n + 2)) ;;
+		esac
+	done
+	if [ "$n" = 1 ]; then echo "$v"; else echo "$kver"; fi
+}
+
 files=()
 for f in "$top"/tests/mutants/*.mutant; do
 	[ -f "$f" ] || continue
@@ -87,23 +108,25 @@ fi
 declare -A baseline=()
 nbase=0
 for f in "${files[@]}"; do
-	t=$(field "$f" Test)
-	[ -n "$t" ] && [ -z "${baseline[$t]:-}" ] || continue
+	t=$(field "$f" Test) k=$(mutant_kver "$f")
+	[ -n "$t" ] && [ -z "${baseline[$k $t]:-}" ] || continue
 	bl=$logs/baseline-$nbase.log
 	nbase=$((nbase + 1))
-	echo "progress: baseline: $t"
-	(cd "$tree" && bash -c "$t") >"$bl" 2>&1
+	echo "progress: baseline (KVER=$k): $t"
+	(cd "$tree" && KVER=$k bash -c "$t") >"$bl" 2>&1
 	st=$?
 	if [ "$st" = 0 ] && ! grep -q '^FAIL ' "$bl"; then
-		baseline[$t]=pass
+		baseline[$k $t]=pass
 	else
-		baseline[$t]="fail, status $st ($bl): $(grep -m1 '^FAIL ' "$bl" | cut -c1-120)"
+		baseline[$k $t]="fail, status $st ($bl): $(grep -m1 '^FAIL ' "$bl" | cut -c1-120)"
 	fi
 done
 
 total=0 killed=0 others=()
 for f in "${files[@]}"; do
 	n=$(field "$f" Mutant) t=$(field "$f" Test) e=$(field "$f" Expect)
+	k=$(mutant_kver "$f")
+	[ "$k" = 6.1 ] || [[ "$e" == *"lab-$k-"* ]] || e=${e//lab-/lab-$k-}
 	total=$((total + 1))
 	if [ -z "$n" ] || [ -z "$t" ] || [ -z "$e" ] || [ -z "$(field "$f" Why)" ]; then
 		echo "invalid $(basename "$f"): needs Mutant:, Test:, Why: and Expect: lines"
@@ -115,8 +138,8 @@ for f in "${files[@]}"; do
 		others+=("$n")
 		continue
 	fi
-	if [ "${baseline[$t]}" != pass ]; then
-		echo "invalid $n: baseline failed: ${baseline[$t]}"
+	if [ "${baseline[$k $t]}" != pass ]; then
+		echo "invalid $n: baseline failed: ${baseline[$k $t]}"
 		others+=("$n")
 		continue
 	fi
@@ -126,8 +149,8 @@ for f in "${files[@]}"; do
 		continue
 	fi
 	patch -d "$tree" -p1 -s -f --fuzz=0 <"$f" >/dev/null
-	echo "progress: mutant $n: $t"
-	(cd "$tree" && bash -c "$t") >"$logs/$n.log" 2>&1
+	echo "progress: mutant $n (KVER=$k): $t"
+	(cd "$tree" && KVER=$k bash -c "$t") >"$logs/$n.log" 2>&1
 	st=$?
 	if ! patch -d "$tree" -p1 -s -f --fuzz=0 -R <"$f" >"$logs/$n.reverse" 2>&1; then
 		echo "ERROR $n: the mutation does not reverse cleanly ($(head -n 2 "$logs/$n.reverse" | tr '\n' ' ')): stopping, the copy in $tree is mutated"

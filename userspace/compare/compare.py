@@ -84,23 +84,34 @@ def log(msg):
     print(msg, flush=True)
 
 
+# KVER=6.1|6.12 (as make kernel / run): the kernel every run boots. Its
+# build directories carry a suffix on 6.12 (build/obj-6.12, build/lab-6.12;
+# userspace/build/kver.sh), and run.sh reads the frozen copy from
+# BUILD/lab<suffix>.
+KVER = os.environ.get("KVER") or "6.1"
+KVER_SFX = "" if KVER == "6.1" else "-" + KVER
+
+
 def freeze_kernel(dest):
     """Stage the lab once and hard-link its kernel and initramfs under
-    @dest/lab, so that a kernel rebuilt meanwhile changes no run."""
-    obj = os.path.join(TOP, "build", "obj")
+    @dest/lab (lab-6.12 with KVER=6.12), so that a kernel rebuilt meanwhile
+    changes no run."""
+    if KVER not in ("6.1", "6.12"):
+        raise SystemExit(f"KVER={KVER}: must be 6.1 or 6.12")
+    obj = os.path.join(TOP, "build", "obj" + KVER_SFX)
     if not all(os.path.exists(os.path.join(obj, f)) for f in ("arch/x86/boot/bzImage", "vmlinux")):
         log("compare: no lab kernel yet: building it (userspace/build/kernel.sh)")
         subprocess.run([os.path.join(TOP, "userspace/build/kernel.sh")], check=True)
     subprocess.run([os.path.join(TOP, "userspace/lab/prepare.sh")], check=True)
-    lab = os.path.join(TOP, "build", "lab")
-    os.makedirs(os.path.join(dest, "lab", "kernel"), exist_ok=True)
+    lab = os.path.join(TOP, "build", "lab" + KVER_SFX)
+    os.makedirs(os.path.join(dest, "lab" + KVER_SFX, "kernel"), exist_ok=True)
     # Shared lock: a kernel build in progress (kernel.sh holds it
     # exclusively) finishes first, and the staged files are consistent.
     lock = open(os.path.join(TOP, "build", ".lock"), "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_SH)
         for rel in ("kernel/bzImage", "kernel/vmlinux", "initramfs.cpio.gz"):
-            dst = os.path.join(dest, "lab", rel)
+            dst = os.path.join(dest, "lab" + KVER_SFX, rel)
             if os.path.exists(dst):
                 os.unlink(dst)
             try:
@@ -109,7 +120,7 @@ def freeze_kernel(dest):
                 shutil.copy2(os.path.join(lab, rel), dst)
     finally:
         lock.close()
-    vmlinux = os.path.join(dest, "lab", "kernel", "vmlinux")
+    vmlinux = os.path.join(dest, "lab" + KVER_SFX, "kernel", "vmlinux")
     out = subprocess.run(["strings", "-n", "8", vmlinux],
                          capture_output=True, text=True, errors="replace").stdout
     version = next((line for line in out.splitlines() if line.startswith("Linux version ")), "?")
@@ -118,7 +129,7 @@ def freeze_kernel(dest):
 
 
 def bzimage_sha1(dest):
-    with open(os.path.join(dest, "lab", "kernel", "bzImage"), "rb") as f:
+    with open(os.path.join(dest, "lab" + KVER_SFX, "kernel", "bzImage"), "rb") as f:
         return hashlib.sha1(f.read()).hexdigest()
 
 
@@ -548,7 +559,7 @@ def main():
     if args.report_only:
         with open(os.path.join(args.report_only, "compare.json")) as f:
             data = json.load(f)
-        vml = os.path.join(args.report_only, "build", "lab", "kernel", "vmlinux")
+        vml = os.path.join(args.report_only, "build", "lab" + KVER_SFX, "kernel", "vmlinux")
         if os.path.exists(vml):
             data["meta"]["kernel"]["params"] = kernel_params(vml)
         if args.reanalyze:
@@ -577,7 +588,7 @@ def main():
         ap.error(f"unknown: {', '.join(sorted(bad))}" if bad else "--reps must be >= 1")
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    outdir = os.path.abspath(os.path.join(args.results, f"compare-{stamp}"))
+    outdir = os.path.abspath(os.path.join(args.results, f"compare{KVER_SFX}-{stamp}"))
     frozen = os.path.join(outdir, "build")
     args.runs_dir = os.path.join(outdir, "runs")
     os.makedirs(args.runs_dir, exist_ok=True)
