@@ -9,7 +9,8 @@
 #   3. lab runs (userspace/lab/run.sh, fresh dumps, nothing committed) of
 #      both vendors (VT-d in legacy and in scalable mode) with
 #      crash_dma_quiesce=write and off (and MODE=pt with write) -- the
-#      lab group's runs of the same kernel when it ran them
+#      lab group's runs of the same kernel when it ran them; then Linux
+#      6.12's write runs of each vendor and VT-d mode (inspect-lab-6.12-*)
 #      (build/lab/test-results), else new ones: the edu devices'
 #      permission in the dump agrees with what
 #      the QEMU trace saw (result.json), the changed bitmap agrees with the
@@ -87,7 +88,7 @@ dry_table() {
 # intel-sm: VT-d in scalable mode).
 lab_case() {
 	local vendor=$1 strategy=$2 mode=$3 vtd=legacy
-	local name=inspect-lab-$vendor-$mode-$strategy dir rc json table= opts=()
+	local name=inspect-lab$ksfx-$vendor-$mode-$strategy dir rc json table= opts=()
 
 	[ "$vendor" = intel-sm ] && vtd=scalable
 	case_begin "$name"
@@ -97,7 +98,7 @@ lab_case() {
 		echo "# $name: the lab group's run $dir (same kernel)"
 	else
 		echo "progress: lab run $name"
-		RESULTS=$scratch/lab VENDOR=${vendor%-sm} VTD_MODE=$vtd STRATEGY=$strategy MODE=$mode LAB_PREPARED=1 \
+		KVER=$kv RESULTS=$scratch/lab VENDOR=${vendor%-sm} VTD_MODE=$vtd STRATEGY=$strategy MODE=$mode LAB_PREPARED=1 \
 			"$top/userspace/lab/run.sh" >"$scratch/$name.log" 2>&1 || rc=$?
 		dir=$(tail -n 1 "$scratch/$name.log")
 	fi
@@ -322,9 +323,12 @@ bad_input() {
 	case_end
 }
 
+# kv, ksfx: the kernel of the lab runs (6.1: inspect-lab-*; 6.12 below:
+# inspect-lab-6.12-*).
+kv=6.1 ksfx=
 lab=${BUILD:-$top/build}/lab
 labres=${LAB_RESULTS:-$lab/test-results}
-if [ "${INSPECT_LAB:-1}" != 0 ] && ! "$top/userspace/lab/prepare.sh"; then
+if [ "${INSPECT_LAB:-1}" != 0 ] && ! KVER=6.1 "$top/userspace/lab/prepare.sh"; then
 	echo "FAIL inspect-lab-prepare: kernel, module or initramfs missing"
 elif [ "${INSPECT_LAB:-1}" != 0 ]; then
 	for vendor in amd intel intel-sm; do
@@ -404,6 +408,21 @@ EOF
 	fi
 else
 	skip inspect-lab "INSPECT_LAB=0: no lab dumps, so no format, bad-input or lab checks"
+fi
+
+# Linux 6.12's dumps, read by the same iommu-dump and drgn reader: the
+# lab-6.12 group's write runs when it ran them (else fresh runs).
+kv=6.12 ksfx=-6.12
+lab=${BUILD:-$top/build}/lab-6.12
+labres=$lab/test-results
+if [ "${INSPECT_LAB:-1}" = 0 ]; then
+	skip inspect-lab-6.12 "INSPECT_LAB=0"
+elif ! KVER=6.12 "$top/userspace/lab/prepare.sh"; then
+	echo "FAIL inspect-lab-6.12-prepare: kernel, module or initramfs missing"
+else
+	for vendor in amd intel intel-sm; do
+		lab_case "$vendor" write translated
+	done
 fi
 
 secs=${INSPECT_FUZZ_SECS:-30}
