@@ -61,10 +61,6 @@
 #include "amd/crash_quiesce_hw.h"
 #include "intel/crash_quiesce_hw.h"
 
-#ifndef VTD_MEMO_SLOTS
-#error "VTD_MEMO_SLOTS: the memo size of drivers/iommu/intel/crash_quiesce.c"
-#endif
-
 #define NR_IDS		65536
 #define MAX_ITERS	1000
 
@@ -373,7 +369,7 @@ static void vtd_atomic(struct vtd_arena *a, unsigned int domains)
 
 static struct vtd_result vtd_bench(unsigned int domains)
 {
-	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_MEMO_SLOTS];
+	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_CQ_MEMO_SLOTS];
 	static u64 changed[NR_IDS / 64];
 	static struct crash_dma_quiesce_record rec;
 	struct vtd_arena a = { 0 };
@@ -419,7 +415,7 @@ static struct vtd_result vtd_bench(unsigned int domains)
 		w.ats = ats;
 		w.dids = dids;
 		w.memo = memo;
-		w.memo_size = VTD_MEMO_SLOTS;
+		w.memo_size = VTD_CQ_MEMO_SLOTS;
 		a.maps = 0;
 		t0 = now_ns();
 		vtd_cq_walk(&w, &ops, &rec);
@@ -506,7 +502,7 @@ int main(int argc, char **argv)
 		       vr[i].domains, vr[i].walk_ns, vr[i].plain_ns, vr[i].walk_ns / vr[i].plain_ns,
 		       vr[i].atomic_ns, vr[i].walk_ns / vr[i].atomic_ns,
 		       vr[i].changed, vr[i].scanned, vr[i].tables, vr[i].nr_dids, vr[i].maps,
-		       vr[i].memo_used, VTD_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg);
+		       vr[i].memo_used, VTD_CQ_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg);
 	}
 	if (!json)
 		return 0;
@@ -536,7 +532,7 @@ int main(int argc, char **argv)
 			"\"commands_register\": %u}%s\n",
 			vr[i].domains, vr[i].walk_ns, vr[i].plain_ns, vr[i].walk_ns / vr[i].plain_ns,
 			vr[i].atomic_ns, vr[i].walk_ns / vr[i].atomic_ns, vr[i].changed, vr[i].tables, vr[i].nr_dids, vr[i].maps, vr[i].memo_used,
-			VTD_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg, i ? "" : ",");
+			VTD_CQ_MEMO_SLOTS, vr[i].cmds_qi, vr[i].cmds_reg, i ? "" : ",");
 	fprintf(f, "  ]\n}\n");
 	fclose(f);
 	return 0;

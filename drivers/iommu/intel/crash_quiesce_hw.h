@@ -561,26 +561,71 @@ static inline unsigned int vtd_cq_sl_top_revoke(u64 *table,
 }
 
 /*
- * vtd_cq_sl_top_revoke() for the crash path: each entry with a
- * compare-and-exchange, retried (a few times) when another CPU changed
- * it. Returns the number of entries changed (written unless @dry_run).
+ * Bitmap of the entries of one top-level table that lose permission: bit
+ * i of word i / 64 for entry i.
+ */
+#define VTD_CQ_SL_MASK_WORDS	(VTD_CQ_SL_ENTRIES / 64)
+
+/*
+ * The crash path's read of a top-level table: one pass over its 512
+ * entries that validates every present one (as vtd_cq_sl_top_valid()) and
+ * notes in @todo those that vtd_cq_sl_revoke() changes, so that the table
+ * is read once and written only where it must be. Returns false, with
+ * @todo incomplete, at the first malformed entry: nothing may then be
+ * written.
+ */
+static inline bool vtd_cq_sl_top_scan(const u64 *table, unsigned int levels,
+				      u64 cap, u64 ecap, unsigned int haw,
+				      enum crash_dma_quiesce_mode mode,
+				      u64 *todo)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_CQ_SL_MASK_WORDS; i++)
+		todo[i] = 0;
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		if (!vtd_cq_sl_present(e))
+			continue;
+		if (!vtd_cq_sl_top_entry_valid(e, levels, cap, ecap, haw))
+			return false;
+		if (vtd_cq_sl_revoke(e, mode) != e)
+			todo[i / 64] |= BIT_ULL(i % 64);
+	}
+	return true;
+}
+
+/*
+ * Revoke permission in the entries of a top-level table that
+ * vtd_cq_sl_top_scan() noted in @todo, each with a compare-and-exchange
+ * against a fresh read, retried (a few times) when another CPU changed
+ * it. An entry another CPU made present after the scan is not touched:
+ * it is as if it had been written after the pass (the pass after the
+ * stop, with no CPU left to race, sees it). Returns the number of entries
+ * changed (written unless @dry_run).
  */
 static inline unsigned int vtd_cq_sl_top_revoke_live(u64 *table,
+						     const u64 *todo,
 						     enum crash_dma_quiesce_mode mode,
 						     bool dry_run)
 {
-	unsigned int i, tries, n = 0;
+	unsigned int i, k, tries, n = 0;
+	u64 bits;
 
-	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
-		for (tries = 0; tries < 4; tries++) {
-			u64 e = READ_ONCE(table[i]);
-			u64 r = vtd_cq_sl_revoke(e, mode);
+	for (k = 0; k < VTD_CQ_SL_MASK_WORDS; k++) {
+		for (bits = todo[k]; bits; bits &= bits - 1) {
+			i = k * 64 + (unsigned int)__builtin_ctzll(bits);
+			for (tries = 0; tries < 4; tries++) {
+				u64 e = READ_ONCE(table[i]);
+				u64 r = vtd_cq_sl_revoke(e, mode);
 
-			if (r == e)
-				break;
-			if (dry_run || vtd_cq_replace(&table[i], e, r)) {
-				n++;
-				break;
+				if (r == e)
+					break;
+				if (dry_run || vtd_cq_replace(&table[i], e, r)) {
+					n++;
+					break;
+				}
 			}
 		}
 	}
@@ -651,6 +696,32 @@ struct vtd_cq_walk_ops {
 };
 
 /*
+ * The memo's size, a power of two: 8192 slots of 8 bytes (64 KiB, static
+ * in drivers/iommu/intel/crash_quiesce.c: nothing is allocated on the
+ * crash path). Kept at most 3/4 full (vtd_cq_memo_room()), it remembers
+ * VTD_CQ_MEMO_TABLES = 6144 top-level tables per pass: 4096 domains (each
+ * with one top-level table that Linux shares between the units) with half
+ * as many again to spare. Beyond that bound nothing is lost, only time:
+ * a table not remembered is mapped, validated and revoked again by every
+ * context or PASID entry that uses it (revoking is idempotent), and such
+ * an entry counts as changed through its domain id (see
+ * vtd_cq_walk_ctx()).
+ */
+#define VTD_CQ_MEMO_SLOTS	8192
+#define VTD_CQ_MEMO_TABLES	(VTD_CQ_MEMO_SLOTS / 4 * 3)
+
+/*
+ * The legacy walk checks the deadline before every present root entry and
+ * then once VTD_CQ_DEADLINE_WORK units of work were done since the last
+ * check (see vtd_cq_walk_due()): a context entry is one unit, reading a
+ * top-level table (4 KiB, mapped and validated) a whole stride's worth.
+ * Between two checks the walk thus handles at most
+ * VTD_CQ_DEADLINE_WORK - 1 context entries whose tables are known plus
+ * one that reads a table: a few microseconds, not one TSC read per entry.
+ */
+#define VTD_CQ_DEADLINE_WORK	64
+
+/*
  * A memo slot: the unit that last handled the table in this pass (bits
  * 62:52, its index in the pass; table addresses are below 2^52, as
  * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
@@ -696,6 +767,8 @@ struct vtd_cq_walk_ops {
  * @nr_ats_off: TT=01 entries switched to TT=00
  * @nr_dids: bits set in @dids
  * @nr_identity: pass-through entries rewritten
+ * @work: work done since the deadline was last checked, in units of one
+ *	context entry (a top-level table read counts VTD_CQ_DEADLINE_WORK)
  * @timed_out: the walk stopped at the deadline
  */
 struct vtd_cq_walk {
@@ -717,6 +790,7 @@ struct vtd_cq_walk {
 	u32 nr_ats_off;
 	u32 nr_dids;
 	u32 nr_identity;
+	u32 work;
 	bool timed_out;
 };
 
@@ -744,7 +818,10 @@ static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 key)
 	return NULL;
 }
 
-/* Can the memo take another table? It is kept at most 3/4 full. */
+/*
+ * Can the memo take another table? It is kept at most 3/4 full, so that
+ * a lookup (linear probing) finds a free slot after a few probes.
+ */
 static inline bool vtd_cq_memo_room(const struct vtd_cq_walk *w)
 {
 	return w->memo_size && w->memo_used < w->memo_size / 4 * 3;
@@ -813,17 +890,20 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 {
 	bool revoked = false;
 	unsigned int outcome, n;
+	u64 todo[VTD_CQ_SL_MASK_WORDS];
 	u64 *slot, *table;
 
 	outcome = vtd_cq_memo_lookup(w, phys, &slot, &revoked);
 	if (outcome)
 		return outcome;
+	w->work += VTD_CQ_DEADLINE_WORK;
 	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
 	if (!table ||
-	    !vtd_cq_sl_top_valid(table, levels, w->cap, w->ecap, w->haw)) {
+	    !vtd_cq_sl_top_scan(table, levels, w->cap, w->ecap, w->haw,
+				w->mode, todo)) {
 		outcome = VTD_CQ_MEMO_REJECTED;
 	} else {
-		n = vtd_cq_sl_top_revoke_live(table, w->mode, w->dry_run);
+		n = vtd_cq_sl_top_revoke_live(table, todo, w->mode, w->dry_run);
 		if (n) {
 			revoked = true;
 			rec->tables_changed++;
@@ -928,6 +1008,18 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 }
 
 /*
+ * Is the deadline due for a check before the next context entry (see
+ * VTD_CQ_DEADLINE_WORK)? Counts that entry's unit of work.
+ */
+static inline bool vtd_cq_walk_due(struct vtd_cq_walk *w)
+{
+	if (w->work++ < VTD_CQ_DEADLINE_WORK)
+		return false;
+	w->work = 1;
+	return true;
+}
+
+/*
  * vtd_cq_walk() - one pass over a legacy-mode root table
  *
  * For every present root entry and every present context entry: a
@@ -937,7 +1029,9 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
  * also becomes TT 00 (translated requests blocked); a pass-through entry
  * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
  * fail validation, or point to memory @ops->map refuses, are left alone
- * and counted as rejected. Stops when @ops->expired says so.
+ * and counted as rejected. Stops when @ops->expired says so, asked before
+ * every present root entry and then after every VTD_CQ_DEADLINE_WORK units
+ * of work (see there).
  *
  * The caller clears @rec (the walk only adds to its counters),
  * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
@@ -978,6 +1072,7 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 			w->timed_out = true;
 			break;
 		}
+		w->work = 0;
 		ctx = NULL;
 		if (!(rlo & VTD_CQ_ROOT_RSVD_LO) && !(rlo & rsvd) && !rhi)
 			ctx = ops->map(ops->priv, rlo & VTD_CQ_ROOT_CTP,
@@ -990,7 +1085,7 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
 			if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
 				continue;
-			if (ops->expired(ops->priv)) {
+			if (vtd_cq_walk_due(w) && ops->expired(ops->priv)) {
 				w->timed_out = true;
 				break;
 			}
