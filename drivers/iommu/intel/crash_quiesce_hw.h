@@ -392,6 +392,46 @@ static inline u64 vtd_cq_addr_rsvd(unsigned int haw)
 }
 
 /*
+ * The kinds of legacy context entry a unit accepts, as a mask with bit
+ * TT * 8 + AW set for every translation type TT and address width AW it
+ * supports: TT 00, 01 with ECAP.DT, 10 with ECAP.PT (11 is reserved); AW
+ * 1, 2 or 3 (the 3, 4 and 5 levels this code handles) when CAP.SAGAW has
+ * it. Computed once per walk (vtd_cq_ctx_check()).
+ */
+static inline u32 vtd_cq_ctx_kinds(u64 cap, u64 ecap)
+{
+	u32 aws = 0, kinds;
+	unsigned int aw;
+
+	for (aw = 1; aw <= 3; aw++)
+		if (cap & BIT_ULL(VTD_CQ_CAP_SAGAW_SHIFT + aw))
+			aws |= BIT(aw);
+	kinds = aws << (VTD_CQ_CTX_TT_TRANSLATED * 8);
+	if (ecap & VTD_CQ_ECAP_DT)
+		kinds |= aws << (VTD_CQ_CTX_TT_DEV_TLB * 8);
+	if (ecap & VTD_CQ_ECAP_PT)
+		kinds |= aws << (VTD_CQ_CTX_TT_PASS_THROUGH * 8);
+	return kinds;
+}
+
+/*
+ * vtd_cq_ctx_valid() with the unit's part computed beforehand: @kinds
+ * from vtd_cq_ctx_kinds(), @rsvd from vtd_cq_addr_rsvd().
+ */
+static inline bool vtd_cq_ctx_check(u64 lo, u64 hi, u32 kinds, u64 rsvd)
+{
+	unsigned int tt = vtd_cq_ctx_tt(lo);
+
+	if ((lo & VTD_CQ_CTX_RSVD_LO) | (hi & VTD_CQ_CTX_RSVD_HI))
+		return false;
+	if (!(kinds & BIT(tt * 8 + vtd_cq_ctx_aw(hi))))
+		return false;
+	/* SLPTPTR is ignored (and may hold anything) for pass-through. */
+	return tt == VTD_CQ_CTX_TT_PASS_THROUGH ||
+	       !(lo & VTD_CQ_CTX_SLPTPTR & rsvd);
+}
+
+/*
  * Is a present legacy context entry well formed: no reserved bit set, a
  * translation type the unit supports (01 needs ECAP.DT, 10 needs ECAP.PT,
  * 11 is reserved), an address width the unit supports (CAP.SAGAW) and
@@ -402,35 +442,8 @@ static inline u64 vtd_cq_addr_rsvd(unsigned int haw)
 static inline bool vtd_cq_ctx_valid(u64 lo, u64 hi, u64 cap, u64 ecap,
 				    unsigned int haw)
 {
-	unsigned int aw = vtd_cq_ctx_aw(hi);
-
-	if (lo & VTD_CQ_CTX_RSVD_LO)
-		return false;
-	if (hi & VTD_CQ_CTX_RSVD_HI)
-		return false;
-	switch (vtd_cq_ctx_tt(lo)) {
-	case VTD_CQ_CTX_TT_TRANSLATED:
-		break;
-	case VTD_CQ_CTX_TT_DEV_TLB:
-		if (!(ecap & VTD_CQ_ECAP_DT))
-			return false;
-		break;
-	case VTD_CQ_CTX_TT_PASS_THROUGH:
-		if (!(ecap & VTD_CQ_ECAP_PT))
-			return false;
-		break;
-	default:
-		return false;
-	}
-	if (aw < 1 || aw > 3)
-		return false;
-	if (!(cap & BIT_ULL(VTD_CQ_CAP_SAGAW_SHIFT + aw)))
-		return false;
-	/* SLPTPTR is ignored (and may hold anything) for pass-through. */
-	if (vtd_cq_ctx_tt(lo) != VTD_CQ_CTX_TT_PASS_THROUGH &&
-	    ((lo & VTD_CQ_CTX_SLPTPTR) & vtd_cq_addr_rsvd(haw)))
-		return false;
-	return true;
+	return vtd_cq_ctx_check(lo, hi, vtd_cq_ctx_kinds(cap, ecap),
+				vtd_cq_addr_rsvd(haw));
 }
 
 /*
@@ -767,6 +780,8 @@ struct vtd_cq_walk_ops {
  * @nr_ats_off: TT=01 entries switched to TT=00
  * @nr_dids: bits set in @dids
  * @nr_identity: pass-through entries rewritten
+ * @ctx_kinds: set by the walk: vtd_cq_ctx_kinds() of @cap and @ecap
+ * @addr_rsvd: set by the walk: vtd_cq_addr_rsvd() of @haw
  * @work: work done since the deadline was last checked, in units of one
  *	context entry (a top-level table read counts VTD_CQ_DEADLINE_WORK)
  * @timed_out: the walk stopped at the deadline
@@ -790,6 +805,8 @@ struct vtd_cq_walk {
 	u32 nr_ats_off;
 	u32 nr_dids;
 	u32 nr_identity;
+	u32 ctx_kinds;
+	u64 addr_rsvd;
 	u32 work;
 	bool timed_out;
 };
@@ -960,7 +977,7 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	bool ats_off = false;
 	u64 root;
 
-	if (!vtd_cq_ctx_valid(lo, hi, w->cap, w->ecap, w->haw)) {
+	if (!vtd_cq_ctx_check(lo, hi, w->ctx_kinds, w->addr_rsvd)) {
 		rec->entries_rejected++;
 		return;
 	}
@@ -1019,28 +1036,10 @@ static inline bool vtd_cq_walk_due(struct vtd_cq_walk *w)
 	return true;
 }
 
-/*
- * vtd_cq_walk() - one pass over a legacy-mode root table
- *
- * For every present root entry and every present context entry: a
- * translated entry (TT 00 or 01) loses W (or R and W) in every present
- * entry of its top-level second-level table, which is validated first and
- * handled once per unit and pass when @w->memo is given; a TT 01 entry
- * also becomes TT 00 (translated requests blocked); a pass-through entry
- * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
- * fail validation, or point to memory @ops->map refuses, are left alone
- * and counted as rejected. Stops when @ops->expired says so, asked before
- * every present root entry and then after every VTD_CQ_DEADLINE_WORK units
- * of work (see there).
- *
- * The caller clears @rec (the walk only adds to its counters),
- * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
- * the walk sets @rec->root_phys, @rec->root_size and @rec->state
- * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
- */
-static inline void vtd_cq_walk(struct vtd_cq_walk *w,
-			       const struct vtd_cq_walk_ops *ops,
-			       struct crash_dma_quiesce_record *rec)
+/* vtd_cq_walk() on copies of the walk and the record: see there. */
+static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
+				 const struct vtd_cq_walk_ops *ops,
+				 struct crash_dma_quiesce_record *rec)
 {
 	u64 rsvd = vtd_cq_addr_rsvd(w->haw);
 	unsigned int bus, devfn;
@@ -1051,6 +1050,8 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 	w->nr_dids = 0;
 	w->nr_identity = 0;
 	w->timed_out = false;
+	w->ctx_kinds = vtd_cq_ctx_kinds(w->cap, w->ecap);
+	w->addr_rsvd = rsvd;
 
 	rec->root_phys = w->root_phys;
 	rec->root_size = VTD_CQ_PAGE_SIZE;
@@ -1108,6 +1109,42 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 		rec->state = CRASH_DMA_QUIESCE_PARTIAL;
 	else
 		rec->state = CRASH_DMA_QUIESCE_DONE;
+}
+
+/*
+ * vtd_cq_walk() - one pass over a legacy-mode root table
+ *
+ * For every present root entry and every present context entry: a
+ * translated entry (TT 00 or 01) loses W (or R and W) in every present
+ * entry of its top-level second-level table, which is validated first and
+ * handled once per unit and pass when @w->memo is given; a TT 01 entry
+ * also becomes TT 00 (translated requests blocked); a pass-through entry
+ * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
+ * fail validation, or point to memory @ops->map refuses, are left alone
+ * and counted as rejected. Stops when @ops->expired says so, asked before
+ * every present root entry and then after every VTD_CQ_DEADLINE_WORK units
+ * of work (see there).
+ *
+ * The caller clears @rec (the walk only adds to its counters),
+ * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
+ * the walk sets @rec->root_phys, @rec->root_size and @rec->state
+ * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
+ *
+ * The walk works on copies of @w and @rec on the stack, written back when
+ * it returns: every compare-and-exchange is a full compiler barrier, after
+ * which fields reached through a pointer would be loaded again, entry
+ * after entry.
+ */
+static inline void vtd_cq_walk(struct vtd_cq_walk *w,
+			       const struct vtd_cq_walk_ops *ops,
+			       struct crash_dma_quiesce_record *rec)
+{
+	struct crash_dma_quiesce_record r = *rec;
+	struct vtd_cq_walk copy = *w;
+
+	__vtd_cq_walk(&copy, ops, &r);
+	*w = copy;
+	*rec = r;
 }
 
 #endif /* _INTEL_IOMMU_CRASH_QUIESCE_HW_H */
