@@ -724,15 +724,17 @@ struct vtd_cq_walk_ops {
 #define VTD_CQ_MEMO_TABLES	(VTD_CQ_MEMO_SLOTS / 4 * 3)
 
 /*
- * The legacy walk checks the deadline before every present root entry and
- * then once VTD_CQ_DEADLINE_WORK units of work were done since the last
- * check (see vtd_cq_walk_due()): a context entry is one unit, reading a
- * top-level table (4 KiB, mapped and validated) a whole stride's worth.
- * Between two checks the walk thus handles at most
- * VTD_CQ_DEADLINE_WORK - 1 context entries whose tables are known plus
- * one that reads a table: a few microseconds, not one TSC read per entry.
+ * The walks check the deadline (an ordered TSC read, which waits for
+ * every load in flight) before every present root entry, and then only
+ * once VTD_CQ_DEADLINE_WORK units of work were done since the last check
+ * (vtd_cq_walk_expired()): a context or PASID entry is one unit, reading a
+ * 4 KiB table (a top-level table, a PASID directory page or PASID table,
+ * mapped and validated) VTD_CQ_PAGE_WORK. Between two checks a walk thus
+ * reads at most 64 entries, or 4 tables and the entries that use them: a
+ * few microseconds.
  */
 #define VTD_CQ_DEADLINE_WORK	64
+#define VTD_CQ_PAGE_WORK	16
 
 /*
  * A memo slot: the unit that last handled the table in this pass (bits
@@ -783,7 +785,7 @@ struct vtd_cq_walk_ops {
  * @ctx_kinds: set by the walk: vtd_cq_ctx_kinds() of @cap and @ecap
  * @addr_rsvd: set by the walk: vtd_cq_addr_rsvd() of @haw
  * @work: work done since the deadline was last checked, in units of one
- *	context entry (a top-level table read counts VTD_CQ_DEADLINE_WORK)
+ *	entry (a 4 KiB table read counts VTD_CQ_PAGE_WORK)
  * @timed_out: the walk stopped at the deadline
  */
 struct vtd_cq_walk {
@@ -913,7 +915,7 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 	outcome = vtd_cq_memo_lookup(w, phys, &slot, &revoked);
 	if (outcome)
 		return outcome;
-	w->work += VTD_CQ_DEADLINE_WORK;
+	w->work += VTD_CQ_PAGE_WORK;
 	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
 	if (!table ||
 	    !vtd_cq_sl_top_scan(table, levels, w->cap, w->ecap, w->haw,
@@ -932,6 +934,20 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 	}
 	vtd_cq_memo_put(w, slot, vtd_cq_memo_slot(w, phys, revoked, outcome));
 	return outcome;
+}
+
+/*
+ * Before the next entry: has the deadline passed? Asked of @ops->expired
+ * only once VTD_CQ_DEADLINE_WORK units of work were done since the last
+ * check; counts the entry's unit.
+ */
+static inline bool vtd_cq_walk_expired(struct vtd_cq_walk *w,
+				       const struct vtd_cq_walk_ops *ops)
+{
+	if (w->work++ < VTD_CQ_DEADLINE_WORK)
+		return false;
+	w->work = 1;
+	return ops->expired(ops->priv);
 }
 
 static inline void vtd_cq_walk_changed(struct vtd_cq_walk *w,
@@ -1024,18 +1040,6 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		vtd_cq_walk_changed(w, rec, sid, did);
 }
 
-/*
- * Is the deadline due for a check before the next context entry (see
- * VTD_CQ_DEADLINE_WORK)? Counts that entry's unit of work.
- */
-static inline bool vtd_cq_walk_due(struct vtd_cq_walk *w)
-{
-	if (w->work++ < VTD_CQ_DEADLINE_WORK)
-		return false;
-	w->work = 1;
-	return true;
-}
-
 /* vtd_cq_walk() on copies of the walk and the record: see there. */
 static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 				 const struct vtd_cq_walk_ops *ops,
@@ -1086,7 +1090,7 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
 			if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
 				continue;
-			if (vtd_cq_walk_due(w) && ops->expired(ops->priv)) {
+			if (vtd_cq_walk_expired(w, ops)) {
 				w->timed_out = true;
 				break;
 			}
@@ -1123,7 +1127,7 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
  * fail validation, or point to memory @ops->map refuses, are left alone
  * and counted as rejected. Stops when @ops->expired says so, asked before
  * every present root entry and then after every VTD_CQ_DEADLINE_WORK units
- * of work (see there).
+ * of work (vtd_cq_walk_expired()).
  *
  * The caller clears @rec (the walk only adds to its counters),
  * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
