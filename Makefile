@@ -4,7 +4,7 @@
 #   make run     the main job: build, boot, crash with DMA in flight, capture
 #   make test    every test; ends with "N passed, N failed, N skipped"
 #   make compare the quiesce strategies side by side (results/compare-*/)
-#   make bench   crash-path walk vs plain scan; in-guest cost ratios
+#   make bench   crash-path walks vs atomic scan; in-guest cost ratios
 #   make fuzz    longer libFuzzer runs of tests/fuzz (FUZZ_SECS per target)
 #   make mutants apply each tests/mutants/*.mutant, run the test that must
 #                catch it: "mutants killed: K of N" (not part of make test)

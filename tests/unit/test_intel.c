@@ -549,6 +549,7 @@ static void test_walk_all(void)
 static void test_walk_edges(void)
 {
 	struct fake f = { .expire_after = -1 };
+	unsigned int i, first;
 	struct vtd_cq_walk w;
 
 	/* No pass-through target: the entry is left alone, rejected. */
@@ -637,18 +638,51 @@ static void test_walk_edges(void)
 	CHECK_EQ("deadline 0: scanned", rec.entries_scanned, 0);
 	CHECK("deadline 0: memory unchanged", !memcmp(snapshot, arena, sizeof(arena)));
 
-	/* Deadline after 3 checks: bus 0 check + 2 context entries. */
+	/*
+	 * Deadline at the second check. The walk asks before every present
+	 * root entry, then once 64 units of work are done (an entry is one
+	 * unit, reading a 4 KiB table 16): bus 0's check passes, 00:01.0 to
+	 * 00:06.0 and their four tables (A, B, the garbage one, the refused
+	 * one) make 70 units, and the check before 00:07.0 stops the walk.
+	 */
 	build_tables();
-	f.expire_after = 3;
+	f.expire_after = 1;
 	f.expired_calls = 0;
 	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
 	set_pt_roots(&w, false);
 	run_walk(&w, &f);
-	CHECK_EQ("deadline 3: state", rec.state, CRASH_DMA_QUIESCE_TIMEOUT);
-	CHECK_EQ("deadline 3: scanned", rec.entries_scanned, 2);
-	CHECK_EQ("deadline 3: changed", rec.entries_changed, 2);
-	CHECK_EQ("deadline 3: B untouched", arena[4][0], 0x300003);
-	CHECK("deadline 3: timed_out", w.timed_out);
+	CHECK_EQ("deadline 1: state", rec.state, CRASH_DMA_QUIESCE_TIMEOUT);
+	CHECK_EQ("deadline 1: scanned", rec.entries_scanned, 6);
+	CHECK_EQ("deadline 1: changed", rec.entries_changed, 4);
+	CHECK_EQ("deadline 1: rejected", rec.entries_rejected, 2);
+	CHECK_EQ("deadline 1: checks", f.expired_calls, 2);
+	CHECK("deadline 1: timed_out", w.timed_out);
+
+	/*
+	 * 256 entries of bus 0 through table A: the first check after the
+	 * root entry's comes within 64 entries, and the next one exactly 64
+	 * entries later (the stride is a count of work, not a time).
+	 */
+	build_tables();
+	for (i = 0; i < 256; i++) {
+		arena[1][2 * i] = CTX(1, 0, PG(3));
+		arena[1][2 * i + 1] = CTXHI(1, 1);
+	}
+	f.expire_after = 1;
+	f.expired_calls = 0;
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	run_walk(&w, &f);
+	first = rec.entries_scanned;
+	CHECK_EQ("deadline stride: state", rec.state, CRASH_DMA_QUIESCE_TIMEOUT);
+	CHECK("deadline stride: first check within 64 entries", first >= 2 && first <= 64);
+	f.expire_after = 2;
+	f.expired_calls = 0;
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	run_walk(&w, &f);
+	CHECK_EQ("deadline stride: the next 64 entries later", rec.entries_scanned - first, 64);
+	CHECK_EQ("deadline stride: checks", f.expired_calls, 3);
 	f.expire_after = -1;
 }
 
@@ -916,6 +950,118 @@ static void test_property_no_grant(void)
 	CHECK("property: the random tables did get changed", changed_total > 100);
 }
 
+/*
+ * The memo at scale: 256 buses x 256 functions, every context entry
+ * translated, domain d = source id % @domains with DID d + 1 and its own
+ * top-level table (4 present R/W entries), as a machine with @domains
+ * DMA domains has. Each root, context and top-level table must be
+ * mapped once while the memo has room: 1 + 256 + @domains map() calls.
+ * The oracle is the memory itself: every present top-level entry has
+ * lost W (VT-d 9.8: bit 1), nothing else changed.
+ */
+struct big {
+	u64 *mem;
+	unsigned long pages;
+	unsigned long maps;
+};
+
+#define BIG_BASE	0x100000000ULL
+#define BIG_CTX(b)	(1 + (b))
+#define BIG_TOP(d)	(257 + (d))
+
+static void *big_map(void *priv, u64 phys, u64 size)
+{
+	struct big *b = priv;
+
+	b->maps++;
+	if (phys < BIG_BASE || phys + size > BIG_BASE + b->pages * 4096)
+		return NULL;
+	return (u8 *)b->mem + (phys - BIG_BASE);
+}
+
+static bool big_never(void *priv)
+{
+	(void)priv;
+	return false;
+}
+
+static u64 big_memo[VTD_CQ_MEMO_SLOTS];
+
+static void memo_scale(unsigned int domains, const char *tag, bool room)
+{
+	struct big b = { .pages = BIG_TOP(domains) };
+	struct vtd_cq_walk_ops ops = {
+		.map = big_map, .expired = big_never, .priv = &b,
+	};
+	unsigned int bus, devfn, d, i, bad = 0;
+	struct vtd_cq_walk w;
+	char name[128];
+	u64 *root;
+
+	b.mem = calloc(b.pages, 4096);
+	if (!b.mem) {
+		CHECK(tag, false);
+		return;
+	}
+	root = b.mem;
+	for (bus = 0; bus < 256; bus++) {
+		u64 *ctx = b.mem + (size_t)BIG_CTX(bus) * 512;
+
+		root[2 * bus] = (BIG_BASE + BIG_CTX(bus) * 4096ULL) | 1;
+		for (devfn = 0; devfn < 256; devfn++) {
+			d = (bus * 256 + devfn) % domains;
+			ctx[2 * devfn] = CTX(1, 0, BIG_BASE + BIG_TOP(d) * 4096ULL);
+			ctx[2 * devfn + 1] = CTXHI(2, d + 1);
+		}
+	}
+	for (d = 0; d < domains; d++)
+		for (i = 0; i < 4; i++)
+			b.mem[(size_t)BIG_TOP(d) * 512 + i] =
+				(0x40000000ULL + (d * 4ULL + i) * 4096) | 3;
+
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	memset(big_memo, 0, sizeof(big_memo));
+	w.root_phys = BIG_BASE;
+	w.memo = big_memo;
+	w.memo_size = VTD_CQ_MEMO_SLOTS;
+	vtd_cq_walk(&w, &ops, &rec);
+
+	for (d = 0; d < domains; d++)
+		for (i = 0; i < 512; i++) {
+			u64 e = b.mem[(size_t)BIG_TOP(d) * 512 + i];
+			u64 want = i < 4 ? (0x40000000ULL + (d * 4ULL + i) * 4096) | 1 : 0;
+
+			bad += e != want;
+		}
+	snprintf(name, sizeof(name), "%s: every top-level entry lost W, nothing else", tag);
+	CHECK_EQ(name, bad, 0);
+	snprintf(name, sizeof(name), "%s: state", tag);
+	CHECK_EQ(name, rec.state, CRASH_DMA_QUIESCE_DONE);
+	snprintf(name, sizeof(name), "%s: entries changed", tag);
+	CHECK_EQ(name, rec.entries_changed, 65536);
+	snprintf(name, sizeof(name), "%s: tables changed", tag);
+	CHECK_EQ(name, rec.tables_changed, domains);
+	snprintf(name, sizeof(name), "%s: domain ids", tag);
+	CHECK_EQ(name, w.nr_dids, domains);
+	snprintf(name, sizeof(name), "%s: table maps (root + 256 context + one per domain)", tag);
+	if (room)
+		CHECK_EQ(name, b.maps, 1 + 256 + domains);
+	else
+		CHECK(name, b.maps > 1 + 256 + domains);
+	free(b.mem);
+}
+
+static void test_memo_scale(void)
+{
+	/* 4096 domains: every table in the memo, none mapped twice. */
+	memo_scale(4096, "4096 domains", true);
+	/*
+	 * Past the memo's stated bound: still correct, only slower (tables
+	 * mapped again).
+	 */
+	memo_scale(VTD_CQ_MEMO_TABLES + 256, "past the memo bound", false);
+}
+
 int main(void)
 {
 	RUN_CASE("unit/vtd/descriptors", test_descriptors());
@@ -929,5 +1075,6 @@ int main(void)
 	RUN_CASE("unit/vtd/walk_two_units", test_walk_two_units());
 	RUN_CASE("unit/vtd/walk_concurrent", test_walk_concurrent());
 	RUN_CASE("unit/vtd/property_no_grant", test_property_no_grant());
+	RUN_CASE("unit/vtd/memo_4096_domains", test_memo_scale());
 	return check_failed ? 1 : 0;
 }

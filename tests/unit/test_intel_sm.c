@@ -774,14 +774,25 @@ static void test_walk_edges(void)
 	CHECK_EQ("sm deadline: nothing scanned", rec.entries_scanned, 0);
 	CHECK("sm deadline: memory unchanged", !memcmp(snapshot, arena, sizeof(arena)));
 
-	/* Deadline inside the directory walk of the first device. */
-	f.expire_after = 3;
+	/*
+	 * Deadline inside the directory walk of the second device. The walk
+	 * asks before every present root entry half, then once 64 units of
+	 * work are done (an entry is one unit, reading a 4 KiB table 16):
+	 * after the root half's check, 00:01.0 (directory page, PASID table,
+	 * table 10) and 00:02.0's context entry and directory page make 70,
+	 * and the check before its PASID directory entry 0 stops the walk:
+	 * its pass-through PASID entry is not rewritten.
+	 */
+	build_tables();
+	f.expire_after = 1;
 	f.expired_calls = 0;
 	walk_init(&w, &sm, CRASH_DMA_QUIESCE_WRITE, false);
 	run_walk(&w, &sm, &f);
-	CHECK_EQ("sm deadline 3: timeout", rec.state, CRASH_DMA_QUIESCE_TIMEOUT);
-	CHECK_EQ("sm deadline 3: one device", rec.entries_scanned, 1);
-	CHECK_EQ("sm deadline 3: checks stop", f.expired_calls, 4);
+	CHECK_EQ("sm deadline 1: timeout", rec.state, CRASH_DMA_QUIESCE_TIMEOUT);
+	CHECK_EQ("sm deadline 1: two devices", rec.entries_scanned, 2);
+	CHECK_EQ("sm deadline 1: 00:01.0 revoked", arena[10][0], 0x200001);
+	CHECK_EQ("sm deadline 1: 00:02.0 pass-through untouched", peq(5, 0, 0), PT(1));
+	CHECK_EQ("sm deadline 1: checks stop", f.expired_calls, 2);
 
 	/* Root pointer checks. */
 	f.expire_after = -1;

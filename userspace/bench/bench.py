@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """make bench: the crash path's cost, on synthetic tables and in the guest.
 
-1. walk_bench (userspace/bench/walk_bench.c, -O2): the kernel's AMD-Vi and
-   VT-d table walks over full-size synthetic tables against a plain
-   read-and-write scan of the same memory; ns per entry, the ratio, and the
-   invalidation commands each variant issues.
+1. walk_bench (userspace/bench/walk_bench.c, -O2): the kernel's AMD-Vi
+   (a 2 MiB device table, 65536 DTEs), VT-d legacy and VT-d scalable-mode
+   table walks over full-size synthetic tables against an atomic scan of
+   the same memory (every entry read, one compare-and-exchange per entry
+   the walk changes) and a plain read-and-write scan; ns per entry, the
+   ratios measured in the same run, the compare-and-exchange counts, the
+   table maps (VT-d) and the invalidation commands each variant issues.
 2. In the lab guest, per vendor, from lab runs (userspace/lab/run.sh, kernel
    frozen once as in make compare, the e1000e receiving across the crash),
    interleaved: BENCH_RUNS rounds, each one run of every configuration in

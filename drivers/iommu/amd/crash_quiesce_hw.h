@@ -151,7 +151,10 @@
 #define AMD_CQ_NR_IDS		65536
 #define AMD_CQ_BITMAP_WORDS	(AMD_CQ_NR_IDS / 64)
 
-/* The walk checks the deadline before every block of this many DTEs. */
+/*
+ * The walk checks the deadline before every block of this many DTEs (one
+ * word of the changed bitmap: amd_cq_walk() relies on it).
+ */
 #define AMD_CQ_DEADLINE_STRIDE	64
 
 /* Attempts at one DTE that another CPU keeps changing (cmpxchg). */
@@ -197,7 +200,6 @@ static inline unsigned int amd_cq_dte_revoke(const u64 *old, u64 *new,
 					     enum crash_dma_quiesce_mode mode)
 {
 	u64 w0 = AMD_CQ_DTE_V | AMD_CQ_DTE_TV;
-	unsigned int i, diff = 0;
 
 	if (!(old[0] & AMD_CQ_DTE_V) || !(old[0] & AMD_CQ_DTE_TV)) {
 		if (mode != CRASH_DMA_QUIESCE_ALL)
@@ -216,10 +218,9 @@ static inline unsigned int amd_cq_dte_revoke(const u64 *old, u64 *new,
 		new[2] = old[2];
 		new[3] = old[3];
 	}
-	for (i = 0; i < AMD_CQ_DTE_WORDS; i++)
-		if (new[i] != old[i])
-			diff |= 1U << i;
-	return diff;
+	/* Unrolled, so that a walk keeps @old and @new in registers. */
+	return (new[0] != old[0]) | (new[1] != old[1]) << 1 |
+	       (new[2] != old[2]) << 2 | (new[3] != old[3]) << 3;
 }
 
 /**
@@ -383,13 +384,15 @@ static inline void amd_cq_build_inv_all(struct amd_cq_cmd *cmd)
 	amd_cq_cmd_clear(cmd, AMD_CQ_OP_INV_IOMMU_ALL);
 }
 
+/* Set bit @n; return whether it was set. Stores only when it was not. */
 static inline bool amd_cq_test_and_set(u64 *bitmap, u32 n)
 {
 	u64 mask = 1ULL << (n % 64);
-	bool was = bitmap[n / 64] & mask;
 
+	if (bitmap[n / 64] & mask)
+		return true;
 	bitmap[n / 64] |= mask;
-	return was;
+	return false;
 }
 
 static inline bool amd_cq_test(const u64 *bitmap, u32 n)
@@ -529,7 +532,8 @@ static inline void amd_cq_walk_begin(struct amd_cq_walk *w,
  * Note a changed DTE: its DomainID (that of a V=1, TV=1 entry, whose
  * translations may be cached under it; DomainID 0, which it now has, for
  * an entry that had none), and its DeviceID if it was an ATS device. The
- * I bit is only meaningful with V=1, TV=1 (48882 section 2.2.2).
+ * I bit is only meaningful with V=1, TV=1 (48882 section 2.2.2). The
+ * caller sets the DeviceID in @w->changed.
  */
 static inline void amd_cq_note_changed(struct amd_cq_walk *w, u32 devid,
 				       const u64 *old)
@@ -537,7 +541,6 @@ static inline void amd_cq_note_changed(struct amd_cq_walk *w, u32 devid,
 	bool tv = (old[0] & AMD_CQ_DTE_V) && (old[0] & AMD_CQ_DTE_TV);
 	u32 dom = tv ? (u32)(old[1] & AMD_CQ_DTE1_DOMID_MASK) : 0;
 
-	amd_cq_test_and_set(w->changed, devid);
 	if (!amd_cq_test_and_set(w->domains, dom))
 		w->nr_domains++;
 	if (tv && (old[1] & AMD_CQ_DTE1_IOTLB) &&
@@ -556,23 +559,26 @@ static inline void amd_cq_note_changed(struct amd_cq_walk *w, u32 devid,
 static inline int amd_cq_walk_dte(struct amd_cq_walk *w, u64 *dte, u32 devid)
 {
 	u64 old[AMD_CQ_DTE_WORDS], new[AMD_CQ_DTE_WORDS];
-	unsigned int diff, tries, i;
+	unsigned int diff, tries;
 
+	/* Unrolled by hand, so that @old and @new stay in registers. */
 	for (tries = 0; tries < AMD_CQ_DTE_TRIES; tries++) {
-		for (i = 0; i < AMD_CQ_DTE_WORDS; i++)
-			old[i] = READ_ONCE(dte[i]);
+		old[0] = READ_ONCE(dte[0]);
+		old[1] = READ_ONCE(dte[1]);
+		old[2] = READ_ONCE(dte[2]);
+		old[3] = READ_ONCE(dte[3]);
 		diff = amd_cq_dte_revoke(old, new, w->mode);
 		if (!diff)
 			return 0;
 		if (w->dry_run)
 			goto changed;
-		for (i = AMD_CQ_DTE_WORDS; i-- > 0;) {
-			if (!(diff & (1U << i)))
-				continue;
-			if (!amd_cq_replace(&dte[i], old[i], new[i]))
-				break;
-		}
-		if (i < AMD_CQ_DTE_WORDS)
+		if ((diff & BIT(3)) && !amd_cq_replace(&dte[3], old[3], new[3]))
+			continue;
+		if ((diff & BIT(2)) && !amd_cq_replace(&dte[2], old[2], new[2]))
+			continue;
+		if ((diff & BIT(1)) && !amd_cq_replace(&dte[1], old[1], new[1]))
+			continue;
+		if ((diff & BIT(0)) && !amd_cq_replace(&dte[0], old[0], new[0]))
 			continue;
 		if (w->flush)
 			w->flush(dte, AMD_CQ_DTE_SIZE);
@@ -584,6 +590,55 @@ changed:
 		return 1;
 	}
 	return -1;
+}
+
+/* amd_cq_walk() on a copy of the walk: see there. */
+static inline void __amd_cq_walk(struct amd_cq_walk *w,
+				 struct crash_dma_quiesce_record *rec)
+{
+	u32 count = w->count < AMD_CQ_NR_IDS ? w->count : AMD_CQ_NR_IDS;
+	u32 scanned = 0, changed = 0, blocked = 0, rejected = 0;
+	u32 devid = w->next, start, end;
+	u64 bits;
+	int r;
+
+	/*
+	 * A block of DeviceIDs at a time, up to the next multiple of 64 (one
+	 * word of @w->changed, and the deadline stride): the block's bits of
+	 * @w->changed and the record's counters are kept in registers and
+	 * stored once per block and once per walk, so that the walk's only
+	 * stores per DTE are the DTE's own (a locked compare-and-exchange
+	 * waits for every earlier store to drain).
+	 */
+	w->timed_out = false;
+	while (devid < count) {
+		if (devid % AMD_CQ_DEADLINE_STRIDE == 0 &&
+		    w->expired(w->expired_arg)) {
+			w->timed_out = true;
+			break;
+		}
+		start = devid;
+		end = (devid / 64 + 1) * 64;
+		if (end > count)
+			end = count;
+		bits = 0;
+		for (; devid < end; devid++) {
+			r = amd_cq_walk_dte(w, &w->table[(size_t)devid * AMD_CQ_DTE_WORDS],
+					    devid);
+			if (r > 0)
+				bits |= 1ULL << (devid % 64);
+			changed += r > 0;
+			blocked += r > 1;
+			rejected += r < 0;
+		}
+		scanned += end - start;
+		w->changed[start / 64] |= bits;
+	}
+	rec->entries_scanned += scanned;
+	rec->entries_changed += changed;
+	rec->entries_blocked += blocked;
+	rec->entries_rejected += rejected;
+	w->next = devid < count ? devid : count;
 }
 
 /**
@@ -598,32 +653,18 @@ changed:
  * / ATS state noted. An entry that another CPU keeps changing is counted
  * as rejected. Stops early, with @w->timed_out set and @w->next at the
  * first DTE not looked at, when @w->expired reports the deadline.
+ *
+ * The walk works on a copy of @w on the stack: every compare-and-exchange
+ * is a full compiler barrier, after which the fields of a walk reached
+ * through a pointer would be loaded again, DTE after DTE.
  */
 static inline void amd_cq_walk(struct amd_cq_walk *w,
 			       struct crash_dma_quiesce_record *rec)
 {
-	u32 count = w->count < AMD_CQ_NR_IDS ? w->count : AMD_CQ_NR_IDS;
-	u32 devid;
-	int r;
+	struct amd_cq_walk copy = *w;
 
-	w->timed_out = false;
-	for (devid = w->next; devid < count; devid++) {
-		if (devid % AMD_CQ_DEADLINE_STRIDE == 0 &&
-		    w->expired(w->expired_arg)) {
-			w->timed_out = true;
-			break;
-		}
-		rec->entries_scanned++;
-		r = amd_cq_walk_dte(w, &w->table[(size_t)devid * AMD_CQ_DTE_WORDS],
-				    devid);
-		if (r > 0)
-			rec->entries_changed++;
-		if (r > 1)
-			rec->entries_blocked++;
-		else if (r < 0)
-			rec->entries_rejected++;
-	}
-	w->next = devid < count ? devid : count;
+	__amd_cq_walk(&copy, rec);
+	*w = copy;
 }
 
 /**

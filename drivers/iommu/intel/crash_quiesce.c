@@ -49,8 +49,6 @@
 /* Every unit the driver can have is recorded. */
 static_assert(DMAR_UNITS_SUPPORTED <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
 
-/* Top-level tables remembered per pass (shared tables handled once). */
-#define VTD_CQ_MEMO_SLOTS	4096
 /*
  * Descriptors of a scalable-mode invalidation besides the PASID-based
  * IOTLB ones: context-cache, PASID-cache, IOTLB, wait.
@@ -68,6 +66,7 @@ static_assert(DMAR_UNITS_SUPPORTED <= CRASH_DMA_QUIESCE_MAX_IOMMUS);
  */
 static u64 vtd_cq_ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 vtd_cq_dids[65536 / 64];
+/* Top-level tables handled in the pass: VTD_CQ_MEMO_SLOTS (64 KiB). */
 static u64 vtd_cq_memo[VTD_CQ_MEMO_SLOTS];
 static u32 vtd_cq_memo_used;
 static u32 vtd_cq_memo_pass;

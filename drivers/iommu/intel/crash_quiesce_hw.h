@@ -392,6 +392,46 @@ static inline u64 vtd_cq_addr_rsvd(unsigned int haw)
 }
 
 /*
+ * The kinds of legacy context entry a unit accepts, as a mask with bit
+ * TT * 8 + AW set for every translation type TT and address width AW it
+ * supports: TT 00, 01 with ECAP.DT, 10 with ECAP.PT (11 is reserved); AW
+ * 1, 2 or 3 (the 3, 4 and 5 levels this code handles) when CAP.SAGAW has
+ * it. Computed once per walk (vtd_cq_ctx_check()).
+ */
+static inline u32 vtd_cq_ctx_kinds(u64 cap, u64 ecap)
+{
+	u32 aws = 0, kinds;
+	unsigned int aw;
+
+	for (aw = 1; aw <= 3; aw++)
+		if (cap & BIT_ULL(VTD_CQ_CAP_SAGAW_SHIFT + aw))
+			aws |= BIT(aw);
+	kinds = aws << (VTD_CQ_CTX_TT_TRANSLATED * 8);
+	if (ecap & VTD_CQ_ECAP_DT)
+		kinds |= aws << (VTD_CQ_CTX_TT_DEV_TLB * 8);
+	if (ecap & VTD_CQ_ECAP_PT)
+		kinds |= aws << (VTD_CQ_CTX_TT_PASS_THROUGH * 8);
+	return kinds;
+}
+
+/*
+ * vtd_cq_ctx_valid() with the unit's part computed beforehand: @kinds
+ * from vtd_cq_ctx_kinds(), @rsvd from vtd_cq_addr_rsvd().
+ */
+static inline bool vtd_cq_ctx_check(u64 lo, u64 hi, u32 kinds, u64 rsvd)
+{
+	unsigned int tt = vtd_cq_ctx_tt(lo);
+
+	if ((lo & VTD_CQ_CTX_RSVD_LO) | (hi & VTD_CQ_CTX_RSVD_HI))
+		return false;
+	if (!(kinds & BIT(tt * 8 + vtd_cq_ctx_aw(hi))))
+		return false;
+	/* SLPTPTR is ignored (and may hold anything) for pass-through. */
+	return tt == VTD_CQ_CTX_TT_PASS_THROUGH ||
+	       !(lo & VTD_CQ_CTX_SLPTPTR & rsvd);
+}
+
+/*
  * Is a present legacy context entry well formed: no reserved bit set, a
  * translation type the unit supports (01 needs ECAP.DT, 10 needs ECAP.PT,
  * 11 is reserved), an address width the unit supports (CAP.SAGAW) and
@@ -402,35 +442,8 @@ static inline u64 vtd_cq_addr_rsvd(unsigned int haw)
 static inline bool vtd_cq_ctx_valid(u64 lo, u64 hi, u64 cap, u64 ecap,
 				    unsigned int haw)
 {
-	unsigned int aw = vtd_cq_ctx_aw(hi);
-
-	if (lo & VTD_CQ_CTX_RSVD_LO)
-		return false;
-	if (hi & VTD_CQ_CTX_RSVD_HI)
-		return false;
-	switch (vtd_cq_ctx_tt(lo)) {
-	case VTD_CQ_CTX_TT_TRANSLATED:
-		break;
-	case VTD_CQ_CTX_TT_DEV_TLB:
-		if (!(ecap & VTD_CQ_ECAP_DT))
-			return false;
-		break;
-	case VTD_CQ_CTX_TT_PASS_THROUGH:
-		if (!(ecap & VTD_CQ_ECAP_PT))
-			return false;
-		break;
-	default:
-		return false;
-	}
-	if (aw < 1 || aw > 3)
-		return false;
-	if (!(cap & BIT_ULL(VTD_CQ_CAP_SAGAW_SHIFT + aw)))
-		return false;
-	/* SLPTPTR is ignored (and may hold anything) for pass-through. */
-	if (vtd_cq_ctx_tt(lo) != VTD_CQ_CTX_TT_PASS_THROUGH &&
-	    ((lo & VTD_CQ_CTX_SLPTPTR) & vtd_cq_addr_rsvd(haw)))
-		return false;
-	return true;
+	return vtd_cq_ctx_check(lo, hi, vtd_cq_ctx_kinds(cap, ecap),
+				vtd_cq_addr_rsvd(haw));
 }
 
 /*
@@ -561,26 +574,71 @@ static inline unsigned int vtd_cq_sl_top_revoke(u64 *table,
 }
 
 /*
- * vtd_cq_sl_top_revoke() for the crash path: each entry with a
- * compare-and-exchange, retried (a few times) when another CPU changed
- * it. Returns the number of entries changed (written unless @dry_run).
+ * Bitmap of the entries of one top-level table that lose permission: bit
+ * i of word i / 64 for entry i.
+ */
+#define VTD_CQ_SL_MASK_WORDS	(VTD_CQ_SL_ENTRIES / 64)
+
+/*
+ * The crash path's read of a top-level table: one pass over its 512
+ * entries that validates every present one (as vtd_cq_sl_top_valid()) and
+ * notes in @todo those that vtd_cq_sl_revoke() changes, so that the table
+ * is read once and written only where it must be. Returns false, with
+ * @todo incomplete, at the first malformed entry: nothing may then be
+ * written.
+ */
+static inline bool vtd_cq_sl_top_scan(const u64 *table, unsigned int levels,
+				      u64 cap, u64 ecap, unsigned int haw,
+				      enum crash_dma_quiesce_mode mode,
+				      u64 *todo)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_CQ_SL_MASK_WORDS; i++)
+		todo[i] = 0;
+	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		if (!vtd_cq_sl_present(e))
+			continue;
+		if (!vtd_cq_sl_top_entry_valid(e, levels, cap, ecap, haw))
+			return false;
+		if (vtd_cq_sl_revoke(e, mode) != e)
+			todo[i / 64] |= BIT_ULL(i % 64);
+	}
+	return true;
+}
+
+/*
+ * Revoke permission in the entries of a top-level table that
+ * vtd_cq_sl_top_scan() noted in @todo, each with a compare-and-exchange
+ * against a fresh read, retried (a few times) when another CPU changed
+ * it. An entry another CPU made present after the scan is not touched:
+ * it is as if it had been written after the pass (the pass after the
+ * stop, with no CPU left to race, sees it). Returns the number of entries
+ * changed (written unless @dry_run).
  */
 static inline unsigned int vtd_cq_sl_top_revoke_live(u64 *table,
+						     const u64 *todo,
 						     enum crash_dma_quiesce_mode mode,
 						     bool dry_run)
 {
-	unsigned int i, tries, n = 0;
+	unsigned int i, k, tries, n = 0;
+	u64 bits;
 
-	for (i = 0; i < VTD_CQ_SL_ENTRIES; i++) {
-		for (tries = 0; tries < 4; tries++) {
-			u64 e = READ_ONCE(table[i]);
-			u64 r = vtd_cq_sl_revoke(e, mode);
+	for (k = 0; k < VTD_CQ_SL_MASK_WORDS; k++) {
+		for (bits = todo[k]; bits; bits &= bits - 1) {
+			i = k * 64 + (unsigned int)__builtin_ctzll(bits);
+			for (tries = 0; tries < 4; tries++) {
+				u64 e = READ_ONCE(table[i]);
+				u64 r = vtd_cq_sl_revoke(e, mode);
 
-			if (r == e)
-				break;
-			if (dry_run || vtd_cq_replace(&table[i], e, r)) {
-				n++;
-				break;
+				if (r == e)
+					break;
+				if (dry_run || vtd_cq_replace(&table[i], e, r)) {
+					n++;
+					break;
+				}
 			}
 		}
 	}
@@ -651,6 +709,34 @@ struct vtd_cq_walk_ops {
 };
 
 /*
+ * The memo's size, a power of two: 8192 slots of 8 bytes (64 KiB, static
+ * in drivers/iommu/intel/crash_quiesce.c: nothing is allocated on the
+ * crash path). Kept at most 3/4 full (vtd_cq_memo_room()), it remembers
+ * VTD_CQ_MEMO_TABLES = 6144 top-level tables per pass: 4096 domains (each
+ * with one top-level table that Linux shares between the units) with half
+ * as many again to spare. Beyond that bound nothing is lost, only time:
+ * a table not remembered is mapped, validated and revoked again by every
+ * context or PASID entry that uses it (revoking is idempotent), and such
+ * an entry counts as changed through its domain id (see
+ * vtd_cq_walk_ctx()).
+ */
+#define VTD_CQ_MEMO_SLOTS	8192
+#define VTD_CQ_MEMO_TABLES	(VTD_CQ_MEMO_SLOTS / 4 * 3)
+
+/*
+ * The walks check the deadline (an ordered TSC read, which waits for
+ * every load in flight) before every present root entry, and then only
+ * once VTD_CQ_DEADLINE_WORK units of work were done since the last check
+ * (vtd_cq_walk_expired()): a context or PASID entry is one unit, reading a
+ * 4 KiB table (a top-level table, a PASID directory page or PASID table,
+ * mapped and validated) VTD_CQ_PAGE_WORK. Between two checks a walk thus
+ * reads at most 64 entries, or 4 tables and the entries that use them: a
+ * few microseconds.
+ */
+#define VTD_CQ_DEADLINE_WORK	64
+#define VTD_CQ_PAGE_WORK	16
+
+/*
  * A memo slot: the unit that last handled the table in this pass (bits
  * 62:52, its index in the pass; table addresses are below 2^52, as
  * vtd_cq_ctx_valid() checks), the table's address (bits 51:12), whether
@@ -696,6 +782,10 @@ struct vtd_cq_walk_ops {
  * @nr_ats_off: TT=01 entries switched to TT=00
  * @nr_dids: bits set in @dids
  * @nr_identity: pass-through entries rewritten
+ * @ctx_kinds: set by the walk: vtd_cq_ctx_kinds() of @cap and @ecap
+ * @addr_rsvd: set by the walk: vtd_cq_addr_rsvd() of @haw
+ * @work: work done since the deadline was last checked, in units of one
+ *	entry (a 4 KiB table read counts VTD_CQ_PAGE_WORK)
  * @timed_out: the walk stopped at the deadline
  */
 struct vtd_cq_walk {
@@ -717,6 +807,9 @@ struct vtd_cq_walk {
 	u32 nr_ats_off;
 	u32 nr_dids;
 	u32 nr_identity;
+	u32 ctx_kinds;
+	u64 addr_rsvd;
+	u32 work;
 	bool timed_out;
 };
 
@@ -744,7 +837,10 @@ static inline u64 *vtd_cq_memo_find(const struct vtd_cq_walk *w, u64 key)
 	return NULL;
 }
 
-/* Can the memo take another table? It is kept at most 3/4 full. */
+/*
+ * Can the memo take another table? It is kept at most 3/4 full, so that
+ * a lookup (linear probing) finds a free slot after a few probes.
+ */
 static inline bool vtd_cq_memo_room(const struct vtd_cq_walk *w)
 {
 	return w->memo_size && w->memo_used < w->memo_size / 4 * 3;
@@ -813,17 +909,20 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 {
 	bool revoked = false;
 	unsigned int outcome, n;
+	u64 todo[VTD_CQ_SL_MASK_WORDS];
 	u64 *slot, *table;
 
 	outcome = vtd_cq_memo_lookup(w, phys, &slot, &revoked);
 	if (outcome)
 		return outcome;
+	w->work += VTD_CQ_PAGE_WORK;
 	table = ops->map(ops->priv, phys, VTD_CQ_PAGE_SIZE);
 	if (!table ||
-	    !vtd_cq_sl_top_valid(table, levels, w->cap, w->ecap, w->haw)) {
+	    !vtd_cq_sl_top_scan(table, levels, w->cap, w->ecap, w->haw,
+				w->mode, todo)) {
 		outcome = VTD_CQ_MEMO_REJECTED;
 	} else {
-		n = vtd_cq_sl_top_revoke_live(table, w->mode, w->dry_run);
+		n = vtd_cq_sl_top_revoke_live(table, todo, w->mode, w->dry_run);
 		if (n) {
 			revoked = true;
 			rec->tables_changed++;
@@ -835,6 +934,20 @@ static inline unsigned int vtd_cq_walk_table(struct vtd_cq_walk *w,
 	}
 	vtd_cq_memo_put(w, slot, vtd_cq_memo_slot(w, phys, revoked, outcome));
 	return outcome;
+}
+
+/*
+ * Before the next entry: has the deadline passed? Asked of @ops->expired
+ * only once VTD_CQ_DEADLINE_WORK units of work were done since the last
+ * check; counts the entry's unit.
+ */
+static inline bool vtd_cq_walk_expired(struct vtd_cq_walk *w,
+				       const struct vtd_cq_walk_ops *ops)
+{
+	if (w->work++ < VTD_CQ_DEADLINE_WORK)
+		return false;
+	w->work = 1;
+	return ops->expired(ops->priv);
 }
 
 static inline void vtd_cq_walk_changed(struct vtd_cq_walk *w,
@@ -880,7 +993,7 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	bool ats_off = false;
 	u64 root;
 
-	if (!vtd_cq_ctx_valid(lo, hi, w->cap, w->ecap, w->haw)) {
+	if (!vtd_cq_ctx_check(lo, hi, w->ctx_kinds, w->addr_rsvd)) {
 		rec->entries_rejected++;
 		return;
 	}
@@ -927,26 +1040,10 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		vtd_cq_walk_changed(w, rec, sid, did);
 }
 
-/*
- * vtd_cq_walk() - one pass over a legacy-mode root table
- *
- * For every present root entry and every present context entry: a
- * translated entry (TT 00 or 01) loses W (or R and W) in every present
- * entry of its top-level second-level table, which is validated first and
- * handled once per unit and pass when @w->memo is given; a TT 01 entry
- * also becomes TT 00 (translated requests blocked); a pass-through entry
- * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
- * fail validation, or point to memory @ops->map refuses, are left alone
- * and counted as rejected. Stops when @ops->expired says so.
- *
- * The caller clears @rec (the walk only adds to its counters),
- * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
- * the walk sets @rec->root_phys, @rec->root_size and @rec->state
- * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
- */
-static inline void vtd_cq_walk(struct vtd_cq_walk *w,
-			       const struct vtd_cq_walk_ops *ops,
-			       struct crash_dma_quiesce_record *rec)
+/* vtd_cq_walk() on copies of the walk and the record: see there. */
+static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
+				 const struct vtd_cq_walk_ops *ops,
+				 struct crash_dma_quiesce_record *rec)
 {
 	u64 rsvd = vtd_cq_addr_rsvd(w->haw);
 	unsigned int bus, devfn;
@@ -957,6 +1054,8 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 	w->nr_dids = 0;
 	w->nr_identity = 0;
 	w->timed_out = false;
+	w->ctx_kinds = vtd_cq_ctx_kinds(w->cap, w->ecap);
+	w->addr_rsvd = rsvd;
 
 	rec->root_phys = w->root_phys;
 	rec->root_size = VTD_CQ_PAGE_SIZE;
@@ -978,6 +1077,7 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 			w->timed_out = true;
 			break;
 		}
+		w->work = 0;
 		ctx = NULL;
 		if (!(rlo & VTD_CQ_ROOT_RSVD_LO) && !(rlo & rsvd) && !rhi)
 			ctx = ops->map(ops->priv, rlo & VTD_CQ_ROOT_CTP,
@@ -990,7 +1090,7 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
 			if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
 				continue;
-			if (ops->expired(ops->priv)) {
+			if (vtd_cq_walk_expired(w, ops)) {
 				w->timed_out = true;
 				break;
 			}
@@ -1013,6 +1113,42 @@ static inline void vtd_cq_walk(struct vtd_cq_walk *w,
 		rec->state = CRASH_DMA_QUIESCE_PARTIAL;
 	else
 		rec->state = CRASH_DMA_QUIESCE_DONE;
+}
+
+/*
+ * vtd_cq_walk() - one pass over a legacy-mode root table
+ *
+ * For every present root entry and every present context entry: a
+ * translated entry (TT 00 or 01) loses W (or R and W) in every present
+ * entry of its top-level second-level table, which is validated first and
+ * handled once per unit and pass when @w->memo is given; a TT 01 entry
+ * also becomes TT 00 (translated requests blocked); a pass-through entry
+ * (TT 10) is rewritten to translate through @w->pt_root[AW]. Entries that
+ * fail validation, or point to memory @ops->map refuses, are left alone
+ * and counted as rejected. Stops when @ops->expired says so, asked before
+ * every present root entry and then after every VTD_CQ_DEADLINE_WORK units
+ * of work (vtd_cq_walk_expired()).
+ *
+ * The caller clears @rec (the walk only adds to its counters),
+ * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
+ * the walk sets @rec->root_phys, @rec->root_size and @rec->state
+ * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
+ *
+ * The walk works on copies of @w and @rec on the stack, written back when
+ * it returns: every compare-and-exchange is a full compiler barrier, after
+ * which fields reached through a pointer would be loaded again, entry
+ * after entry.
+ */
+static inline void vtd_cq_walk(struct vtd_cq_walk *w,
+			       const struct vtd_cq_walk_ops *ops,
+			       struct crash_dma_quiesce_record *rec)
+{
+	struct crash_dma_quiesce_record r = *rec;
+	struct vtd_cq_walk copy = *w;
+
+	__vtd_cq_walk(&copy, ops, &r);
+	*w = copy;
+	*rec = r;
 }
 
 #endif /* _INTEL_IOMMU_CRASH_QUIESCE_HW_H */

@@ -656,61 +656,66 @@ static inline unsigned int vtd_cq_sm_walk_dir(struct vtd_cq_walk *w,
 					      struct crash_dma_quiesce_record *rec,
 					      u64 c0)
 {
-	u64 dir = c0 & VTD_CQ_SM_CTX_DIRPTR, *dp = NULL, *pt, pde;
-	u32 n = vtd_cq_sm_dir_entries(c0), d, j;
+	u64 dir = c0 & VTD_CQ_SM_CTX_DIRPTR, *dp, *pt, pde;
+	u32 n = vtd_cq_sm_dir_entries(c0), base, d, j, lim;
 	unsigned int outcome, ret = 0;
 	bool blocked;
 
-	for (d = 0; d < n; d++) {
-		if (!(d % VTD_CQ_SM_PDE_PER_PAGE)) {
-			/* One deadline check per directory page. */
-			if (ops->expired(ops->priv)) {
-				w->timed_out = true;
-				return ret;
-			}
-			dp = ops->map(ops->priv,
-				      dir + (u64)(d / VTD_CQ_SM_PDE_PER_PAGE) *
-				      VTD_CQ_PAGE_SIZE, VTD_CQ_PAGE_SIZE);
-			if (!dp) {
-				/* The context entry is what is rejected. */
-				rec->entries_rejected++;
-				return ret;
-			}
-		}
-		pde = READ_ONCE(dp[d % VTD_CQ_SM_PDE_PER_PAGE]);
-		if (!(pde & VTD_CQ_SM_PDE_P))
-			continue;
-		if (ops->expired(ops->priv)) {
+	/* A directory page at a time, so that absent entries cost little. */
+	for (base = 0; base < n; base += VTD_CQ_SM_PDE_PER_PAGE) {
+		if (vtd_cq_walk_expired(w, ops)) {
 			w->timed_out = true;
 			return ret;
 		}
-		pt = NULL;
-		if (vtd_cq_sm_pde_valid(pde, w->haw))
-			pt = ops->map(ops->priv, pde & VTD_CQ_SM_PDE_PTR,
-				      VTD_CQ_PAGE_SIZE);
-		if (!pt) {
+		w->work += VTD_CQ_PAGE_WORK;
+		dp = ops->map(ops->priv,
+			      dir + (u64)(base / VTD_CQ_SM_PDE_PER_PAGE) *
+			      VTD_CQ_PAGE_SIZE, VTD_CQ_PAGE_SIZE);
+		if (!dp) {
+			/* The context entry is what is rejected. */
 			rec->entries_rejected++;
-			continue;
+			return ret;
 		}
-		for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE; j++) {
-			u64 *pe = &pt[j * VTD_CQ_SM_PE_QWORDS];
-
-			if (!(READ_ONCE(pe[0]) & (VTD_CQ_SM_PE_P | VTD_CQ_SM_PE_PGTT)))
+		lim = n - base < VTD_CQ_SM_PDE_PER_PAGE ? n - base :
+		      VTD_CQ_SM_PDE_PER_PAGE;
+		for (d = base; d < base + lim; d++) {
+			pde = READ_ONCE(dp[d - base]);
+			if (!(pde & VTD_CQ_SM_PDE_P))
 				continue;
-			if (ops->expired(ops->priv)) {
+			if (vtd_cq_walk_expired(w, ops)) {
 				w->timed_out = true;
 				return ret;
 			}
-			blocked = false;
-			outcome = vtd_cq_sm_walk_pe(w, sm, ops, rec, pe,
-						    d << VTD_CQ_SM_PASID_SHIFT | j,
-						    &blocked);
-			if (outcome == VTD_CQ_MEMO_REJECTED)
+			pt = NULL;
+			w->work += VTD_CQ_PAGE_WORK;
+			if (vtd_cq_sm_pde_valid(pde, w->haw))
+				pt = ops->map(ops->priv, pde & VTD_CQ_SM_PDE_PTR,
+					      VTD_CQ_PAGE_SIZE);
+			if (!pt) {
 				rec->entries_rejected++;
-			else if (outcome == VTD_CQ_MEMO_CHANGED)
-				ret |= VTD_CQ_SM_DIR_CHANGED;
-			if (blocked)
-				ret |= VTD_CQ_SM_DIR_BLOCKED;
+				continue;
+			}
+			for (j = 0; j < VTD_CQ_SM_PE_PER_TABLE; j++) {
+				u64 *pe = &pt[j * VTD_CQ_SM_PE_QWORDS];
+
+				if (!(READ_ONCE(pe[0]) &
+				      (VTD_CQ_SM_PE_P | VTD_CQ_SM_PE_PGTT)))
+					continue;
+				if (vtd_cq_walk_expired(w, ops)) {
+					w->timed_out = true;
+					return ret;
+				}
+				blocked = false;
+				outcome = vtd_cq_sm_walk_pe(w, sm, ops, rec, pe,
+							    d << VTD_CQ_SM_PASID_SHIFT | j,
+							    &blocked);
+				if (outcome == VTD_CQ_MEMO_REJECTED)
+					rec->entries_rejected++;
+				else if (outcome == VTD_CQ_MEMO_CHANGED)
+					ret |= VTD_CQ_SM_DIR_CHANGED;
+				if (blocked)
+					ret |= VTD_CQ_SM_DIR_BLOCKED;
+			}
 		}
 	}
 	return ret;
@@ -781,7 +786,9 @@ static inline void vtd_cq_sm_walk_ctx(struct vtd_cq_walk *w,
  * validated (reserved bits, host address width, @ops->map) before use;
  * what fails is left alone and counted in @rec->entries_rejected. Tables
  * shared by several PASID entries or devices are validated and written
- * once when @w->memo is given. Stops when @ops->expired says so.
+ * once when @w->memo is given. Stops when @ops->expired says so, asked
+ * before every present root entry half and then as vtd_cq_walk_expired()
+ * decides.
  *
  * In the record, entries_scanned counts present context entries,
  * entries_changed (and the changed bitmap) the devices of which at least
@@ -806,6 +813,7 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 	w->nr_identity = 0;
 	w->nr_ats_off = 0;
 	w->timed_out = false;
+	w->work = 0;
 	for (k = 0; k < sm->pairs_size; k++)
 		sm->pairs[k] = 0;
 	sm->nr_pairs = 0;
@@ -837,6 +845,7 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 				w->timed_out = true;
 				break;
 			}
+			w->work = 0;
 			ctx = NULL;
 			if (vtd_cq_sm_root_valid(e, w->haw))
 				ctx = ops->map(ops->priv, e & VTD_CQ_SM_ROOT_CTP,
@@ -850,7 +859,7 @@ static inline void vtd_cq_sm_walk(struct vtd_cq_walk *w, struct vtd_cq_sm *sm,
 
 				if (!(READ_ONCE(ce[0]) & VTD_CQ_SM_CTX_P))
 					continue;
-				if (ops->expired(ops->priv)) {
+				if (vtd_cq_walk_expired(w, ops)) {
 					w->timed_out = true;
 					break;
 				}
