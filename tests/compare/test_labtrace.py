@@ -247,6 +247,15 @@ def test_serial_and_fallbacks():
     r = labtrace.analyze(d)
     check("fallback/crashkernel_from_boot_log", r["crashkernel"], ["0x2f000000", "0x3effffff"])
     check("fallback/no_panic_no_frames", (r["t_panic"], r["e1000e"]["frames"]), (None, 0))
+    # Linux 6.12 words the reservation differently.
+    with open(os.path.join(d, "serial.log"), "w") as f:
+        f.write("[    0.026463] crashkernel reserved: 0x000000002f000000 - 0x000000003f000000 (256 MB)\n")
+    r = labtrace.analyze(d)
+    check("fallback/crashkernel_from_6.12_boot_log", r["crashkernel"], ["0x2f000000", "0x3effffff"])
+    # The first kernel's line, not the capture kernel's later one.
+    check("fallback/crashkernel_first_boot_log", labtrace.qtrace.crashkernel_range(
+        "crashkernel reserved: 0x1000000 - 0x2000000 (16 MB)\n"
+        "Reserving 256MB of memory at 752MB for crashkernel\n"), (0x1000000, 0x2000000))
 
 
 def test_edu():

@@ -11,7 +11,7 @@ crashed kernel's or goes through what the takeover installed), "late"
 from then to "LAB: capture done"; inside early, "poke1" and "poke2", each
 between the capture-side test's "LAB: takeover pokeN start" and "... done"
 lines (edu_poke waits for its DMA to complete). Crashkernel region: the
-first kernel's "Reserving NMB of memory at NMB for crashkernel"
+first kernel's crashkernel reservation line (qtrace.crashkernel_range)
 (serial.log); without that line the script fails (exit 2): "nothing in
 the crashkernel region" could not fail.
 
@@ -60,10 +60,9 @@ for n in (1, 2):
     pokes[n] = (s, e)
 ck_start = ck_end = 0
 with open(out + "/serial.log", errors="replace") as f:
-    m = re.search(r"Reserving (\d+)MB of memory at (\d+)MB for crashkernel", f.read())
-if m:
-    ck_start = int(m.group(2)) << 20
-    ck_end = ck_start + (int(m.group(1)) << 20)
+    ck = qtrace.crashkernel_range(f.read())
+if ck:
+    ck_start, ck_end = ck
 c = dict(xlate=0, ident=0, moved=0, fault=0, ck=0, late_moved=0, write_faults=0,
          poke1_dma=0, poke1_fault=0, poke2_dma=0, poke2_fault=0)
 if t0 is not None and t1 is not None:
@@ -103,7 +102,7 @@ print(" ".join("%s=%d" % kv for kv in c.items()),
       "ck_start=%#x ck_end=%#x" % (ck_start, ck_end),
       "windows=%s" % ("ok" if None not in (t0, tk, t1) else "missing"))
 if not m:
-    print("hostile_trace: no 'Reserving ... crashkernel' line in serial.log: the "
+    print("hostile_trace: no crashkernel reservation line in serial.log: the "
           "crashkernel region is unknown", file=sys.stderr)
     sys.exit(2)
 if None in (t0, t1):

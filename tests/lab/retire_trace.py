@@ -22,14 +22,18 @@ the capture (capture.status):
 AMD: amdvi_translation_result "devid: BB:SS.F gpa G hpa H"; VT-d:
 vtd_iotlb_page_update / vtd_iotlb_page_hit "sid S iova I slpte P" (the
 address is bits 51:12 of the leaf) and vtd_translate_pt (pass-through: the
-IOVA itself). Crashkernel region: the first kernel's "Reserving NMB of
-memory at NMB for crashkernel" (serial.log).
+IOVA itself). Crashkernel region: the first kernel's reservation line
+(serial.log, qtrace.crashkernel_range: 6.1's or 6.12's wording).
 
 Prints one line of key=value pairs.
 """
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "userspace", "lab"))
+import qtrace  # noqa: E402
 
 out, vendor, port, dev = sys.argv[1:5]
 
@@ -54,10 +58,9 @@ t_add = float(host.get("t_add") or 0)
 t_end = os.stat(out + "/capture.status").st_mtime
 ck_start = ck_end = 0
 with open(out + "/serial.log", errors="replace") as f:
-    m = re.search(r"Reserving (\d+)MB of memory at (\d+)MB for crashkernel", f.read())
-    if m:
-        ck_start = int(m.group(2)) << 20
-        ck_end = ck_start + (int(m.group(1)) << 20)
+    ck = qtrace.crashkernel_range(f.read())
+if ck:
+    ck_start, ck_end = ck
 
 ev_re = re.compile(r"^\d+@(?P<t>[0-9.]+):(?P<ev>\w+) (?P<args>.*)$")
 cfg_re = re.compile(r"\S+ (?P<b>[0-9a-f]+):(?P<s>[0-9a-f]+)\.(?P<f>[0-9a-f]+) "

@@ -74,6 +74,7 @@ import sys
 # The lab's own file helpers (userspace/lab/analyze.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 from analyze import keyvals, read  # noqa: E402
+import qtrace  # noqa: E402
 from qtrace import LINE_RE, find_line, last_line, serial_lines, serial_text, text_time  # noqa: E402,F401
 
 TRACE_EXTRA = ("serial_write e1000e_rx_descr e1000e_rx_desc_buff_write "
@@ -108,7 +109,6 @@ E820_RE = re.compile(r"BIOS-e820: \[mem 0x(?P<s>[0-9a-f]+)-0x(?P<e>[0-9a-f]+)\] 
 RAMDISK_RE = re.compile(r"RAMDISK: \[mem 0x(?P<s>[0-9a-f]+)-0x(?P<e>[0-9a-f]+)\]")
 PROBE_RE = re.compile(
     r"edu_dma: probe phys=0x(?P<phys>[0-9a-f]+) pattern_words=(?P<n>\d+)")
-CK_LOG_RE = re.compile(r"Reserving (?P<size>\d+)MB of memory at (?P<at>\d+)MB for crashkernel")
 RESET_RE = re.compile(r"iommu kdump: reset in (\d+) us")
 TS_RE = re.compile(r"^\[\s*(?P<ts>[0-9]+\.[0-9]+)\]\s*(?P<msg>.*)$")
 
@@ -192,10 +192,9 @@ def analyze(d):
     if not ck:
         # first.status lost (e.g. rewritten by a capture kernel whose
         # initramfs was corrupted): the first kernel's boot log has it.
-        m = CK_LOG_RE.search(serial)
-        if m:
-            size, at = int(m.group("size")) << 20, int(m.group("at")) << 20
-            ck = (at, at + size - 1)
+        r = qtrace.crashkernel_range(serial)
+        if r:
+            ck = (r[0], r[1] - 1)
     ram = [(int(m.group("s"), 16), int(m.group("e"), 16))
            for m in E820_RE.finditer(crashed or serial)]
     # The capture kernel's e820 lines come after the panic in serial.log;

@@ -70,6 +70,26 @@ DMA_EVENTS = {
 }
 
 
+# The first kernel's crashkernel reservation in its boot log: Linux 6.1
+# "Reserving 256MB of memory at 752MB for crashkernel (System RAM: 1023MB)",
+# Linux 6.12 "crashkernel reserved: 0x000000002f000000 - 0x000000003f000000
+# (256 MB)".
+CK_61_RE = re.compile(r"Reserving (\d+)MB of memory at (\d+)MB for crashkernel")
+CK_612_RE = re.compile(r"crashkernel reserved: 0x([0-9a-f]+) - 0x([0-9a-f]+) \(\d+ MB\)")
+
+
+def crashkernel_range(text):
+    """(start, end) byte addresses, end exclusive, of the crashkernel region
+    the first boot log in `text` reserved (either kernel's wording), or None."""
+    m61, m612 = CK_61_RE.search(text), CK_612_RE.search(text)
+    if m61 and (not m612 or m61.start() < m612.start()):
+        at = int(m61.group(2)) << 20
+        return at, at + (int(m61.group(1)) << 20)
+    if m612:
+        return int(m612.group(1), 16), int(m612.group(2), 16)
+    return None
+
+
 def dev_name(bus, slot, func):
     return f"{bus:02x}:{slot:02x}.{func}"
 
