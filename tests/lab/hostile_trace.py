@@ -101,7 +101,7 @@ if t0 is not None and t1 is not None:
 print(" ".join("%s=%d" % kv for kv in c.items()),
       "ck_start=%#x ck_end=%#x" % (ck_start, ck_end),
       "windows=%s" % ("ok" if None not in (t0, tk, t1) else "missing"))
-if not m:
+if not ck:
     print("hostile_trace: no crashkernel reservation line in serial.log: the "
           "crashkernel region is unknown", file=sys.stderr)
     sys.exit(2)
