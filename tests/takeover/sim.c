@@ -448,6 +448,11 @@ u64 iommu_virt_to_phys(void *va)
 	return virt_to_phys(va);
 }
 
+void amd_iommu_flush_all_caches(struct amd_iommu *iommu)
+{
+	iommu_flush_all_caches(iommu);
+}
+
 void iommu_flush_all_caches(struct amd_iommu *iommu)
 {
 	tk_hw_amd_inv_all(iommu->index);
@@ -779,6 +784,12 @@ void qi_flush_piotlb(struct intel_iommu *iommu, u16 did, u32 pasid, u64 addr,
 	tk_hw_vtd_inv_piotlb(0, did, pasid);
 }
 
+/* Linux 6.12: the DRHD unit of a PCI device (one unit here) */
+struct dmar_drhd_unit *dmar_find_matched_drhd_unit(struct pci_dev *dev)
+{
+	return &tk_drhd;
+}
+
 struct intel_iommu *device_to_iommu(struct device *dev, u8 *bus, u8 *devfn)
 {
 	int i = dev_of(dev);
@@ -976,8 +987,19 @@ static int vtd_attach(struct tk_domain *dom, int i)
 	return 0;
 }
 
+#ifdef TK_612
+/* intel_iommu_probe_device(): the device's device_domain_info */
+static struct device_domain_info vtd_info[TK_MAX_DEVS];
+#endif
+
 static int vtd_probe(int i)
 {
+#ifdef TK_612
+	vtd_info[i].bus = D(i)->bus;
+	vtd_info[i].devfn = D(i)->devfn;
+	vtd_info[i].iommu = &vtd;
+	D(i)->pdev.dev.iommu_priv = &vtd_info[i];
+#endif
 	if (tk.cfg.vendor == TK_VTD_SM)
 		D(i)->pasid_dir = virt_to_phys(alloc_pgtable_page(0));
 	return 0;
