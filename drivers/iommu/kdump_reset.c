@@ -459,7 +459,11 @@ static void ik_block(struct device *dev, bool identity)
  * that is not PCI is never clear: nothing can quiesce it. On refusal the
  * copied entries in force are replaced by blocking ones (the driver whose
  * DMA the attach is for must not reach the crashed kernel's mappings with
- * its own addresses, nor its device run on through them). Any context.
+ * its own addresses, nor its device run on through them). A blocking
+ * domain (Linux 6.12's) is gated as a translated one: on refusal the
+ * takeover's blocking entries stay in place, still taken over, and the
+ * vendor reports success without writing its own (a blocking entry it
+ * wrote would retire them, and the next attach would pass). Any context.
  *
  * Return: 0 when the vendor may attach, -EBUSY when it must refuse.
  */

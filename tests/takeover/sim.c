@@ -358,6 +358,10 @@ int pci_reset_function_locked(struct pci_dev *p)
 
 static struct tk_domain *doms[256];
 static int ndoms;
+#ifdef TK_612
+/* The vendors' static blocking domain (6.12 ops->blocked_domain) */
+static struct tk_domain blocked_domain = { .dom.type = IOMMU_DOMAIN_BLOCKED };
+#endif
 
 /* A DMA domain's page table: IOVA 0x1000 -> a buffer in capture RAM. */
 static void build_table(struct tk_domain *dom, int fmt)
@@ -587,6 +591,10 @@ static void clear_dte_entry(int i)
 	w[2] = cur[2];
 	w[3] = cur[3];
 	amd_write_dte(seg, devid, w, 1);
+#ifdef TK_612
+	/* patches/6.12/0006: the written hook in clear_dte_entry() too */
+	amd_iommu_kdump_dte_written(amd_of(i), devid);
+#endif
 }
 
 static void amd_detach(int i)
@@ -616,6 +624,21 @@ static int amd_attach(struct tk_domain *dom, int i)
 	device_flush_dte(i);
 	return 0;
 }
+
+#ifdef TK_612
+/* 6.12 blocked_domain_attach_device() with patches/6.12/0010's gate */
+static int amd_block_attach(int i)
+{
+	if (D(i)->domain)
+		amd_detach(i);
+	if (iommu_kdump_attach_gate(&D(i)->pdev.dev, &blocked_domain.dom))
+		return 0;
+	clear_dte_entry(i);	/* dev_update_dte(dev_data, false) */
+	clone_aliases(i);
+	device_flush_dte(i);
+	return 0;
+}
+#endif
 
 /* iommu_init_device(): find_dev_data(), setup_aliases(), clone_aliases() */
 static int amd_probe(int i)
@@ -1005,6 +1028,43 @@ static int vtd_probe(int i)
 	return 0;
 }
 
+#ifdef TK_612
+/* 6.12 device_block_translation(): only an attached device's entries */
+static void vtd_block_translation(int i)
+{
+	struct tk_domain *dom = D(i)->domain;
+	u64 *dir, *pe;
+
+	if (!dom)
+		return;
+	if (tk.cfg.vendor == TK_VTD_SM) {
+		/* intel_pasid_tear_down_entry(RID_PASID) */
+		dir = phys_to_virt(D(i)->pasid_dir);
+		if (dir[0] & 1) {
+			pe = phys_to_virt(ADDR(dir[0]));
+			pe[0] &= ~1ULL;
+			tk_hw_observe(0);
+			qi_flush_pasid_cache(&vtd, dom->did, QI_PC_PASID_SEL, 0);
+			vtd_flush_iotlb(&vtd, dom->did, 0, 0, DMA_TLB_DSI_FLUSH);
+			memset(pe, 0, 64);
+		}
+	} else if (D(i)->kind != TK_ACPI) {
+		pci_for_each_dma_alias(&D(i)->pdev, ctx_clear_cb, NULL);
+	}
+	if (dom == si_domain)
+		vtd_si_users--;
+	D(i)->domain = NULL;
+}
+
+/* 6.12 blocking_domain_attach_dev() with patches/6.12/0010's gate */
+static int vtd_block_attach(int i)
+{
+	iommu_kdump_attach_gate(&D(i)->pdev.dev, &blocked_domain.dom);
+	vtd_block_translation(i);
+	return 0;
+}
+#endif
+
 /* device_def_domain_type() with patch 0010's hook */
 static int vtd_def_domain_type(int i)
 {
@@ -1092,6 +1152,11 @@ static void vtd_init(void)
 
 static int is_deferred(int i)
 {
+#ifdef TK_612
+	/* dev->iommu->attach_deferred: the vendor's answer at probe */
+	if (D(i)->probed)
+		return D(i)->core_deferred;
+#endif
 	if (tk.cfg.vendor == TK_AMD)
 		return D(i)->defer_attach;
 	return tk.unit[0].was_enabled && !D(i)->domain;	/* 6.1 intel */
@@ -1099,7 +1164,20 @@ static int is_deferred(int i)
 
 static int vendor_attach(struct tk_domain *dom, int i)
 {
+#ifdef TK_612
+	int ret;
+
+	if (dom == &blocked_domain)
+		return tk.cfg.vendor == TK_AMD ? amd_block_attach(i) :
+						 vtd_block_attach(i);
+	ret = tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
+	/* __iommu_attach_device(): attach_deferred = 0 on success */
+	if (!ret)
+		D(i)->core_deferred = 0;
+	return ret;
+#else
 	return tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
+#endif
 }
 
 int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
@@ -1110,6 +1188,29 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
 		return vendor_attach(container_of(domain, struct tk_domain, dom), i);
 	return 0;
 }
+
+#ifdef TK_612
+/*
+ * 6.12 __iommu_device_set_domain(): a deferred device is left alone for
+ * its group's default domain; an attach that fails under
+ * IOMMU_SET_DOMAIN_MUST_SUCCEED falls back to the blocking domain.
+ */
+static int core_set_domain(int i, struct tk_domain *dom, bool must)
+{
+	struct tk_group *g = D(i)->group;
+	int ret;
+
+	if (D(i)->core_deferred) {
+		if (dom == g->default_domain)
+			return 0;
+		D(i)->core_deferred = 0;
+	}
+	ret = vendor_attach(dom, i);
+	if (ret && must && dom != &blocked_domain)
+		vendor_attach(&blocked_domain, i);
+	return ret;
+}
+#endif
 
 struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
 {
@@ -1196,15 +1297,31 @@ static int probe_device(int i)
 	if (ret)
 		return ret;
 	group_add(device_group(i), i);
+#ifdef TK_612
+	D(i)->core_deferred = is_deferred(i);	/* iommu_init_device() */
+#endif
 	D(i)->probed = 1;
 	return 0;
 }
 
-/* probe_get_default_domain_type(): a conflict falls back to the default */
+/*
+ * probe_get_default_domain_type(): a conflict falls back to the default;
+ * 6.12 iommu_get_default_domain_type(): in a conflict IDENTITY wins.
+ */
 static unsigned int group_type(struct tk_group *g)
 {
 	unsigned int type = 0, t;
-	int k, first = -1;
+	int k;
+#ifdef TK_612
+	for (k = 0; k < g->ndevs; k++) {
+		t = def_domain_type(g->devs[k]);
+		if (!t || t == type)
+			continue;
+		if (!type || t == IOMMU_DOMAIN_IDENTITY)
+			type = t;
+	}
+#else
+	int first = -1;
 
 	for (k = 0; k < g->ndevs; k++) {
 		t = def_domain_type(g->devs[k]);
@@ -1217,6 +1334,7 @@ static unsigned int group_type(struct tk_group *g)
 			type = t;
 		}
 	}
+#endif
 	if (!type)
 		type = tk.cfg.pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
 	return type;
@@ -1503,6 +1621,22 @@ void tk_set_type(int i, const char *type)
 		return;
 	dom = domain_alloc(req);
 	g->default_domain = dom;
+#ifdef TK_612
+	/*
+	 * 6.12 iommu_setup_default_domain(): __iommu_group_set_domain(), a
+	 * deferred device left alone; on failure the old domain again,
+	 * IOMMU_SET_DOMAIN_MUST_SUCCEED (err_revert), then the old default.
+	 */
+	if (core_set_domain(i, dom, false)) {
+		core_set_domain(i, prev, true);
+		domain_free(dom);
+		g->default_domain = prev;
+		return;
+	}
+	g->domain = dom;
+	domain_free(prev);
+	return;
+#endif
 	if (vendor_attach(dom, i)) {
 		domain_free(dom);
 		g->default_domain = prev;
@@ -1511,6 +1645,36 @@ void tk_set_type(int i, const char *type)
 	}
 	g->domain = dom;
 	domain_free(prev);
+}
+
+/*
+ * VFIO opens the group of @i, bound to vfio-pci, then closes it: 6.12
+ * iommu_group_claim_dma_owner() attaches the group's blocking domain,
+ * iommu_group_release_dma_owner() its default domain again
+ * (__iommu_group_set_domain_nofail()). A group is viable when no other
+ * device of it has a driver.
+ */
+void tk_vfio_open_close(int i)
+{
+#ifdef TK_612
+	struct tk_group *g = D(i)->group;
+	int k;
+
+	if (!D(i)->present || !D(i)->bound || !g || !g->default_domain ||
+	    g->domain != g->default_domain)
+		return;
+	for (k = 0; k < g->ndevs; k++)
+		if (g->devs[k] != i && D(g->devs[k])->bound)
+			return;
+	for (k = 0; k < g->ndevs; k++)
+		core_set_domain(g->devs[k], &blocked_domain, false);
+	g->domain = &blocked_domain;
+	tk_hw_observe_all();
+	tk_mon_check("vfio-open");
+	for (k = 0; k < g->ndevs; k++)
+		core_set_domain(g->devs[k], g->default_domain, true);
+	g->domain = g->default_domain;
+#endif
 }
 
 /** tk_sim_fini() - end of a run: everything the model allocated goes */

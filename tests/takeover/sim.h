@@ -92,6 +92,7 @@ struct tk_dev {
 	int probed;			/* iommu_probe_device() succeeded */
 	u64 pasid_dir;			/* VT-d SM: its new PASID directory */
 	u64 direct_buf;			/* dma-direct: its buffer */
+	int core_deferred;		/* 6.12 dev->iommu->attach_deferred */
 };
 
 /* A domain of the capture kernel (IOMMU core + vendor). */
@@ -239,6 +240,7 @@ void tk_bus_reset(int bridge);
 void tk_hot_add(int d);
 void tk_set_type(int d, const char *type);
 void tk_dma_map(int d);
+void tk_vfio_open_close(int d);
 void tk_run_work(void);
 void tk_sim_fini(void);
 void tk_log_pci(int d, int ev);

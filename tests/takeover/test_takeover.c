@@ -525,35 +525,40 @@ static void t_default_off(void)
  * assumes must be in the series of 6.1 (patches/6.1), on an added line. A
  * patch that drops or moves one makes this case fail, and the model must
  * follow. The 6.12 series (patches/6.12) must carry the same hooks, but
- * for the one 6.12's IOMMU core makes unneeded (only_61: the deferred
- * attach of iommu_probe_device(), patches/README.md).
+ * for the one 6.12's IOMMU core makes unneeded (only 1: the deferred
+ * attach of iommu_probe_device(), patches/README.md), and 6.12's own
+ * (only 2: the blocking domains), which the 6.12 flavour of sim.c
+ * mirrors.
  */
 static void __attribute__((unused)) t_series(void)
 {
 	static const struct {
 		const char *patch, *line;
-		bool only_61;
+		int only;	/* 1: 6.1 only, 2: 6.12 only */
 	} hooks[] = {
-		{ "0005", "iommu_kdump_pci_reset_done(dev,", false },
-		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);", false },
-		{ "0006", "amd_iommu_kdump_copy(iommu)", false },
-		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);", false },
-		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);", false },
-		{ "0006", "void amd_iommu_kdump_free_domid(", false },
-		{ "0006", "void amd_iommu_kdump_flush_dte(", false },
-		{ "0007", "intel_iommu_kdump_copy(iommu,", false },
-		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);", false },
-		{ "0008", "!amd_iommu_kdump_any_pre_enabled()", false },
-		{ "0008", "amd_iommu_kdump_installed(iommu);", false },
-		{ "0008", "amd_iommu_kdump_keep_translation()", false },
-		{ "0009", "intel_iommu_kdump_keep(iommu)", false },
-		{ "0009", "intel_iommu_kdump_block_all(iommu)", false },
-		{ "0009", "intel_iommu_kdump_force_on()", false },
-		{ "0009", "intel_iommu_kdump_check_irt(", false },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);", false },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);", false },
-		{ "0010", "!iommu_is_attach_deferred(dev)) {", true },
-		{ "0010", "type = iommu_kdump_def_domain_type(dev);", false },
+		{ "0005", "iommu_kdump_pci_reset_done(dev,", 0 },
+		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);", 0 },
+		{ "0006", "amd_iommu_kdump_copy(iommu)", 0 },
+		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);", 0 },
+		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);", 0 },
+		{ "0006", "void amd_iommu_kdump_free_domid(", 0 },
+		{ "0006", "void amd_iommu_kdump_flush_dte(", 0 },
+		{ "0007", "intel_iommu_kdump_copy(iommu,", 0 },
+		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);", 0 },
+		{ "0008", "!amd_iommu_kdump_any_pre_enabled()", 0 },
+		{ "0008", "amd_iommu_kdump_installed(iommu);", 0 },
+		{ "0008", "amd_iommu_kdump_keep_translation()", 0 },
+		{ "0009", "intel_iommu_kdump_keep(iommu)", 0 },
+		{ "0009", "intel_iommu_kdump_block_all(iommu)", 0 },
+		{ "0009", "intel_iommu_kdump_force_on()", 0 },
+		{ "0009", "intel_iommu_kdump_check_irt(", 0 },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);", 0 },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);", 0 },
+		{ "0010", "!iommu_is_attach_deferred(dev)) {", 1 },
+		{ "0010", "type = iommu_kdump_def_domain_type(dev);", 0 },
+		/* 6.12's blocking domains (sim.c amd/vtd_block_attach()) */
+		{ "0010", "if (iommu_kdump_attach_gate(dev, domain))", 2 },
+		{ "0010", "kdump: device_block_translation() leaves a taken-over context", 2 },
 	};
 	static const char *const kvers[] = { "6.1", "6.12" };
 	char cmd[512], row[160];
@@ -561,7 +566,7 @@ static void __attribute__((unused)) t_series(void)
 
 	for (k = 0; k < ARRAY_SIZE(kvers); k++) {
 		for (i = 0; i < ARRAY_SIZE(hooks); i++) {
-			if (k && hooks[i].only_61)
+			if (hooks[i].only && hooks[i].only != (int)k + 1)
 				continue;
 			snprintf(cmd, sizeof(cmd),
 				 "grep -qF -- '%s' $(ls %s/patches/%s/%s-*.patch) && grep -F -- '%s' %s/patches/%s/%s-*.patch | grep -q '^+'",
@@ -572,6 +577,37 @@ static void __attribute__((unused)) t_series(void)
 			CHECK(row, system(cmd) == 0);
 		}
 	}
+}
+
+/* ---- Linux 6.12: blocking domains --------------------------------- */
+
+/* 00:03.0 and 00:03.1 (one group) both translated by the crashed kernel */
+static void p_vfio_group(void)
+{
+	if (tk.cfg.vendor == TK_AMD) {
+		dte_dma(0, 0x18, 5);
+		dte_dma(0, 0x19, 5);
+	} else {
+		ctx_legacy(0x18, 0, 5);
+		ctx_legacy(0x19, 0, 5);
+	}
+}
+
+/*
+ * 00:03.1 bound to vfio-pci (reset at its bind), then VFIO opens and
+ * closes the group: 6.12 attaches the group's blocking domain to every
+ * device, 00:03.0 (no driver, never reset, Bus Master Enable still on)
+ * included, then the default domain again. The blocking attach must not
+ * retire 00:03.0's taken-over entry: the default domain that follows
+ * would reach it as a translated domain without any quiesce (rule D).
+ */
+static void __attribute__((unused)) t_vfio_blocking(void)
+{
+	play(TK_AMD, 0, p_vfio_group, "b2 o2");
+	clean("vfio-blocking-amd");
+	CHECK("vfio-blocking-amd/not-reset", !logged(TK_MF_0, TK_EV_RESET_OK));
+	play(TK_VTD, 0, p_vfio_group, "b2 o2");
+	clean("vfio-blocking-vtd");
 }
 
 /* ---- the monitor's own power ---------------------------------------- */
@@ -709,6 +745,9 @@ int main(int argc, char **argv)
 	CASE("takeover-non-pci-device", t_acpi);
 	CASE("takeover-type-identity-after-stop", t_type_identity);
 	CASE("takeover-vtd-default-off", t_default_off);
+#ifdef TK_612
+	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
+#endif
 	CASE("takeover-monitor-sees-6.1-attach", t_self_attach);
 	CASE("takeover-monitor-sees-translation-off", t_self_off);
 	batch("takeover-random-amd", TK_AMD, 0, 0, 0, runs);
