@@ -389,6 +389,9 @@ static void p_identity_refused(void)
 	if (tk.cfg.vendor == TK_AMD) {
 		dte_dma(0, 0x18, 5);
 		dte_dma(0, 0x19, 5);
+	} else if (tk.cfg.vendor == TK_VTD_SM) {
+		pasid_entry(0x18, 0, 2, 5);
+		pasid_entry(0x19, 0, 2, 5);
 	} else {
 		ctx_legacy(0x18, 0, 5);
 		ctx_legacy(0x19, 0, 5);
@@ -610,6 +613,35 @@ static void __attribute__((unused)) t_vfio_blocking(void)
 	clean("vfio-blocking-vtd");
 }
 
+/*
+ * 6.12's core lets IDENTITY win a group's type conflict, also without
+ * iommu=pt (6.1: the global default, translated): 00:03.0 wants
+ * identity, 00:03.1 (no reset) a translated domain for the takeover. The
+ * group gets identity; the attach of 00:03.1 must be refused and its
+ * copied entry blocked, never replaced by identity (rule D), whatever
+ * order the two bind in.
+ */
+static void __attribute__((unused)) t_identity_conflict(void)
+{
+	static const char *const scripts[] = { "b2 m2 b1 m1", "b1 m1 b2 m2" };
+	static const int vendors[] = { TK_AMD, TK_VTD, TK_VTD_SM };
+	unsigned int v, k;
+	char row[80];
+
+	for (v = 0; v < ARRAY_SIZE(vendors); v++) {
+		for (k = 0; k < ARRAY_SIZE(scripts); k++) {
+			play(vendors[v], 0, p_identity_refused, scripts[k]);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u", v, k);
+			clean(row);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u/identity-won", v, k);
+			CHECK(row, tk.dev[TK_MF_1].group->domain->dom.type ==
+			      IOMMU_DOMAIN_IDENTITY);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u/no-reset-blocked", v, k);
+			CHECK(row, !own(TK_MF_1));
+		}
+	}
+}
+
 /* ---- the monitor's own power ---------------------------------------- */
 
 static void t_self_attach(void)
@@ -747,6 +779,7 @@ int main(int argc, char **argv)
 	CASE("takeover-vtd-default-off", t_default_off);
 #ifdef TK_612
 	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
+	CASE("takeover-identity-wins-group-conflict", t_identity_conflict);
 #endif
 	CASE("takeover-monitor-sees-6.1-attach", t_self_attach);
 	CASE("takeover-monitor-sees-translation-off", t_self_off);
