@@ -31,6 +31,7 @@
  * kdump_ledger.c, kdump_reset.c, kdump_old_ram.c, amd/kdump.c,
  * intel/kdump.c, intel/kdump_sm.c.
  */
+#include <sys/mman.h>
 #include "sim.h"
 #include "amd_iommu.h"
 /* (Both vendors here: AMD's loop is spelt out below.) */
@@ -505,13 +506,99 @@ static struct dev_table_entry *amd_table(int seg)
 	return amd_seg[seg].dev_table;
 }
 
+#ifdef TK_612
+/*
+ * Linux 6.12's DTE protocol (update_dte256()): DTE words 0-1 of a DeviceID
+ * are written in one 128-bit store, under the DeviceID's dte_lock when it
+ * has device data. Once amd_init() is done the installed device tables are
+ * read-only (mprotect) to all but the driver's own writes (amd_write_dte():
+ * set_dte_entry(), clear_dte_entry(), clone_alias(), each under the
+ * driver's locks) and tk_amd_dte_store128(), the CMPXCHG16B of the
+ * takeover: a plain store of the takeover is a SIGSEGV, a 128-bit store
+ * without the lock is counted (tk_dte_unlocked).
+ */
+static int dte_guard_on;
+int tk_dte_stores, tk_dte_unlocked;
+
+static size_t dte_guard_len(int seg)
+{
+	return (amd_seg[seg].dev_table_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+static void dte_guard(int on)
+{
+	int seg;
+
+	if (dte_guard_on == on)
+		return;
+	for (seg = 0; seg < TK_MAX_UNITS; seg++)
+		if (amd_seg[seg].dev_table)
+			mprotect(amd_seg[seg].dev_table, dte_guard_len(seg),
+				 on ? PROT_READ : PROT_READ | PROT_WRITE);
+	dte_guard_on = on;
+}
+
+/** tk_host_in_dte_guard() - is @p in a device table the guard protects? */
+bool tk_host_in_dte_guard(const void *p)
+{
+	const u8 *q = p, *t;
+	int seg;
+
+	for (seg = 0; dte_guard_on && seg < TK_MAX_UNITS; seg++) {
+		t = (const u8 *)amd_seg[seg].dev_table;
+		if (t && q >= t && q < t + dte_guard_len(seg))
+			return true;
+	}
+	return false;
+}
+
+void tk_amd_dte_store128(u128 *ptr, u128 val)
+{
+	struct iommu_dev_data *d, *dd = NULL;
+	int seg, was = dte_guard_on;
+	u8 *t, *q = (u8 *)ptr;
+	u16 devid;
+
+	for (seg = 0; seg < TK_MAX_UNITS; seg++) {
+		t = (u8 *)amd_seg[seg].dev_table;
+		if (t && q >= t && q < t + amd_seg[seg].dev_table_size)
+			break;
+	}
+	if (seg == TK_MAX_UNITS || ((q - t) & 15)) {
+		tk_dte_unlocked++;
+		tk_printk("128-bit store outside a device table or unaligned");
+		return;
+	}
+	devid = (q - t) / 32;
+	llist_for_each_entry(d, amd_seg[seg].dev_data_list.first, dev_data_list)
+		if (d->devid == devid)
+			dd = d;
+	if (dd && !dd->dte_lock.held) {
+		tk_dte_unlocked++;
+		tk_printk("DTE %#06x written without its dte_lock", devid);
+	}
+	dte_guard(0);
+	*ptr = val;
+	tk_dte_stores++;
+	dte_guard(was);
+	tk_hw_observe(seg);
+}
+#endif
+
 static void amd_write_dte(int seg, u16 devid, const u64 *w, int own)
 {
 	struct dev_table_entry *t = amd_table(seg);
 	int k;
+#ifdef TK_612
+	int was = dte_guard_on;
 
+	dte_guard(0);
+#endif
 	for (k = 0; k < 4; k++)
 		t[devid].data[k] = w[k];
+#ifdef TK_612
+	dte_guard(was);
+#endif
 	tk.unit[seg].own[devid] = own;
 	tk_hw_observe(seg);
 }
@@ -757,6 +844,9 @@ static void amd_init(void)
 				tk.unit[s].enabled = 0;
 			}
 		}
+#ifdef TK_612
+		dte_guard(1);
+#endif
 		return;
 	}
 	/* amd_iommu_init_pci(): init_device_table_dma(), flush */
@@ -768,6 +858,9 @@ static void amd_init(void)
 		tk_hw_observe(s);
 		iommu_flush_all_caches(&amd[s]);
 	}
+#ifdef TK_612
+	dte_guard(1);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -1413,6 +1506,10 @@ void tk_sim_init(const struct tk_cfg *cfg)
 {
 	int k;
 
+#ifdef TK_612
+	dte_guard(0);
+	tk_dte_stores = tk_dte_unlocked = 0;
+#endif
 	memset(&tk, 0, sizeof(tk));
 	memset(buses, 0, sizeof(buses));
 	for (k = 0; k < 8; k++) {
@@ -1682,6 +1779,9 @@ void tk_sim_fini(void)
 {
 	int k;
 
+#ifdef TK_612
+	dte_guard(0);
+#endif
 	for (k = 0; k < ndoms; k++)
 		free(doms[k]);
 	ndoms = 0;

@@ -241,6 +241,11 @@ void tk_hot_add(int d);
 void tk_set_type(int d, const char *type);
 void tk_dma_map(int d);
 void tk_vfio_open_close(int d);
+#ifdef TK_612
+/* 6.12's DTE protocol (sim.c): 128-bit stores, those without the lock */
+extern int tk_dte_stores, tk_dte_unlocked;
+bool tk_host_in_dte_guard(const void *p);
+#endif
 void tk_run_work(void);
 void tk_sim_fini(void);
 void tk_log_pci(int d, int ev);

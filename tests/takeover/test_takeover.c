@@ -37,14 +37,21 @@ static int cur_seed = -1;
 
 static void segv(int sig, siginfo_t *si, void *uc)
 {
-	char buf[200];
+	char buf[300];
 	int n;
 
+	const char *what = "crash";
+
 	/* A store into read-only old RAM: the monitor's rule O. */
+	if (tk_host_in_old(si->si_addr))
+		what = "O: old memory written";
+#ifdef TK_612
+	/* A plain store into a device table: 6.12's DTE protocol broken. */
+	else if (tk_host_in_dte_guard(si->si_addr))
+		what = "DTE written outside 6.12's protocol (a plain store, not one 128-bit store under its dte_lock)";
+#endif
 	n = snprintf(buf, sizeof(buf), "FAIL %s: %s (SIGSEGV at %p; seed %d, step %d)\n",
-		     cur_case, tk_host_in_old(si->si_addr) ?
-		     "O: old memory written" : "crash", si->si_addr, cur_seed,
-		     tk.step);
+		     cur_case, what, si->si_addr, cur_seed, tk.step);
 	if (write(1, buf, n) < 0)
 		_exit(3);
 	_exit(1);
@@ -642,6 +649,24 @@ static void __attribute__((unused)) t_identity_conflict(void)
 	}
 }
 
+/*
+ * 6.12's DTE protocol: the takeover's blocking DTE (a refused attach:
+ * 00:03.1, no reset, under iommu=pt) is one 128-bit store under the
+ * DeviceID's dte_lock, which clone_alias() holds while it copies a DTE
+ * there (update_dte256()). The model write-protects the installed device
+ * tables (sim.c): a plain store is a SIGSEGV named in the FAIL line.
+ */
+static void __attribute__((unused)) t_amd_dte_protocol(void)
+{
+	play(TK_AMD, 1, p_identity_refused, "b2 m2 b1");
+	clean("amd-dte-protocol");
+#ifdef TK_612
+	CHECK("amd-dte-protocol/blocking-dte-stored", tk_dte_stores > 0);
+	CHECK("amd-dte-protocol/under-dte-lock", tk_dte_unlocked == 0);
+#endif
+	CHECK("amd-dte-protocol/no-reset-blocked", !own(TK_MF_1));
+}
+
 /* ---- the monitor's own power ---------------------------------------- */
 
 static void t_self_attach(void)
@@ -780,6 +805,7 @@ int main(int argc, char **argv)
 #ifdef TK_612
 	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
 	CASE("takeover-identity-wins-group-conflict", t_identity_conflict);
+	CASE("takeover-amd-dte-protocol", t_amd_dte_protocol);
 #endif
 	CASE("takeover-monitor-sees-6.1-attach", t_self_attach);
 	CASE("takeover-monitor-sees-translation-off", t_self_off);

@@ -82,16 +82,23 @@ static int amd_kd_extra_alias(struct iommu_kdump_unit *unit,
 /*
  * A refused attach: the copied DTE of @devid becomes V=1, TV=1, Mode 0,
  * IR=IW=0 with DomainID 0 (48882 section 2.2.2: every DMA refused); the
- * interrupt words stay as they are. Invalidated on every IOMMU of the
+ * interrupt words stay as they are. Words 0-1 are written as the kernel
+ * writes them (kdump_compat.h: on 6.12 one 128-bit store under the
+ * DeviceID's dte_lock, which clone_alias() holds while it copies a DTE
+ * to this DeviceID as a DMA alias). Invalidated on every IOMMU of the
  * segment before this returns.
  */
 static void amd_kd_block(struct iommu_kdump_unit *unit, u16 devid)
 {
 	struct amd_iommu_pci_seg *pci_seg = iommu_kdump_unit_priv(unit);
-	struct dev_table_entry *e = &pci_seg->dev_table[devid];
+	struct iommu_dev_data *d, *dev_data = NULL;
 
-	WRITE_ONCE(e->data[0], DTE_FLAG_V | DTE_FLAG_TV);
-	WRITE_ONCE(e->data[1], 0);
+	/* Device data of the DeviceID, a device's or a DMA alias's. */
+	llist_for_each_entry(d, pci_seg->dev_data_list.first, dev_data_list)
+		if (d->devid == devid)
+			dev_data = d;
+	kdump_amd_dte_lo_write(dev_data, &pci_seg->dev_table[devid],
+			       DTE_FLAG_V | DTE_FLAG_TV, 0);
 	amd_iommu_kdump_flush_dte(pci_seg, devid);
 }
 
