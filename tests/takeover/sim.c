@@ -780,7 +780,8 @@ static void amd_init(void)
 		memset(iommu, 0, sizeof(*iommu));
 		seg->id = s;
 		seg->last_bdf = TK_AMD_SIDS - 1;
-		seg->dev_table_size = TK_AMD_SIDS * 32;
+		seg->dev_table_size = tk.cfg.amd_devtab_2m ? 0x200000 :
+							    TK_AMD_SIDS * 32;
 		seg->dev_table = (void *)__get_free_pages(__GFP_ZERO,
 						get_order(seg->dev_table_size));
 		free(seg->alias_table);

@@ -157,6 +157,9 @@ struct tk_ce {
  * @intel_off: VT-d: intel_iommu=off on the capture kernel's command line
  * @init_fails: the vendor's initialisation fails after the takeover
  *	installed its table (AMD state_next() error, VT-d init_dmars() error)
+ * @amd_devtab_2m: AMD: the capture kernel programs a 2 MiB device table
+ *	(Linux 6.12.118 on CPU families 17h-1Ah), not one sized by the last
+ *	DeviceID
  */
 struct tk_cfg {
 	int vendor;
@@ -167,6 +170,7 @@ struct tk_cfg {
 	int ecap_fl;
 	int init_fails;
 	int intel_off;
+	int amd_devtab_2m;
 };
 
 struct tk_unit {

@@ -589,6 +589,66 @@ static void __attribute__((unused)) t_series(void)
 	}
 }
 
+/* ---- AMD device table sizes of 6.1 and 6.12 ------------------------ */
+
+/*
+ * The crashed kernel was a 6.12 on a CPU of family 17h-1Ah: its device
+ * table has 2 MiB (Size 1FFh); the capture kernel sizes its own by the
+ * last DeviceID. The same DTEs, in the larger table.
+ */
+static void p_devtab_old_2m(void)
+{
+	u64 big = tk_old_alloc(512), off;
+
+	for (off = 0; off < TK_AMD_SIDS * 32ULL; off += 8)
+		tk_old_write(big + off, *tk_phys64(tk.old_table[0] + off));
+	tk.unit[0].regs[0] = big | 0x1ff;
+	tk.unit[0].table = big;
+	tk.old_table[0] = big;
+	tk.old_reg[0] = tk.unit[0].regs[0];
+	dte_dma(0, 0x10, 6);
+}
+
+/*
+ * The crashed kernel sized its table by the last DeviceID, the capture
+ * kernel (6.12 on family 17h-1Ah) programs 2 MiB.
+ */
+static void p_devtab_new_2m(void)
+{
+	tk.cfg.amd_devtab_2m = 1;
+	dte_dma(0, 0x10, 6);
+}
+
+/* Is 00:02.0's DTE in force the crashed kernel's, copied? */
+static bool dte_copied(void)
+{
+	u64 *now = tk_phys64(tk.unit[0].table + 0x10 * 32);
+	u64 *old = tk_phys64(tk.old_table[0] + 0x10 * 32);
+
+	return now && old && now[0] == old[0] && (now[1] & 0xffff) == 6;
+}
+
+/*
+ * A table size of the other kernel is no corruption: the DTEs are copied
+ * (translation goes on through the old domain until the device is reset),
+ * not all blocked as for an unusable table; the monitor's rules hold.
+ */
+static void t_devtab_sizes(void)
+{
+	play(TK_AMD, 0, p_devtab_old_2m, "");
+	clean("devtab-old-2m");
+	CHECK("devtab-old-2m/copied", dte_copied());
+	play(TK_AMD, 0, p_devtab_old_2m, "b0");
+	clean("devtab-old-2m-bind");
+	CHECK("devtab-old-2m-bind/own-entry", own(TK_EP_A));
+	play(TK_AMD, 0, p_devtab_new_2m, "");
+	clean("devtab-new-2m");
+	CHECK("devtab-new-2m/copied", dte_copied());
+	play(TK_AMD, 0, p_devtab_new_2m, "b0");
+	clean("devtab-new-2m-bind");
+	CHECK("devtab-new-2m-bind/own-entry", own(TK_EP_A));
+}
+
 /* ---- Linux 6.12: blocking domains --------------------------------- */
 
 /* 00:03.0 and 00:03.1 (one group) both translated by the crashed kernel */
@@ -802,6 +862,7 @@ int main(int argc, char **argv)
 	CASE("takeover-non-pci-device", t_acpi);
 	CASE("takeover-type-identity-after-stop", t_type_identity);
 	CASE("takeover-vtd-default-off", t_default_off);
+	CASE("takeover-amd-devtab-size-of-other-kernel", t_devtab_sizes);
 #ifdef TK_612
 	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
 	CASE("takeover-identity-wins-group-conflict", t_identity_conflict);
