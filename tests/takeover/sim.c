@@ -1081,6 +1081,67 @@ static void vtd_remove_dev_info(int i)
 	D(i)->domain = NULL;
 }
 
+#ifdef TK_612
+static void vtd_block_translation(int i);
+
+/* 6.12 device_pasid_table_setup() with patches/6.12/0007's hook */
+static void pasid_table_setup(int i, u8 bus, u8 devfn)
+{
+	u16 sid = PCI_DEVID(bus, devfn);
+	u64 *c = ctx_slot(bus, devfn, true);
+	bool copied = vtd.copied_tables && test_bit(sid, vtd.copied_tables);
+
+	if ((c[0] & 1) && !copied)
+		return;
+	if (copied) {
+		c[0] &= ~1ULL;
+		tk_hw_observe(0);
+		vtd_flush_context(&vtd, 0, sid, 0, DMA_CCMD_DEVICE_INVL);
+		qi_flush_pasid_cache(&vtd, 0, QI_PC_GLOBAL, 0);
+		vtd_flush_iotlb(&vtd, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+		c[0] = c[1] = c[2] = c[3] = 0;
+		clear_bit(sid, vtd.copied_tables);
+	}
+	c[1] = 0;	/* RID_PASID 0 */
+	c[0] = D(i)->pasid_dir | 2ULL << 9 | 1;	/* PDTS: 512 */
+	tk.unit[0].own[sid] = 1;
+	tk_hw_observe(0);
+	intel_iommu_kdump_ctx_written(&vtd, bus, devfn);
+}
+
+static int sm_ctx_cb(struct pci_dev *p, u16 alias, void *data)
+{
+	int i = *(int *)data;
+
+	/* pci_pasid_table_setup(): the device's own aliases, no bridge's */
+	if (p != &D(i)->pdev)
+		return 0;
+	spin_lock(&vtd.lock);
+	pasid_table_setup(i, PCI_BUS_NUM(alias), alias & 0xff);
+	spin_unlock(&vtd.lock);
+	return 0;
+}
+
+/* 6.12 intel_pasid_setup_sm_context() */
+static void setup_sm_context(int i)
+{
+	if (D(i)->kind == TK_ACPI) {
+		spin_lock(&vtd.lock);
+		pasid_table_setup(i, D(i)->bus, D(i)->devfn);
+		spin_unlock(&vtd.lock);
+		return;
+	}
+	pci_for_each_dma_alias(&D(i)->pdev, sm_ctx_cb, &i);
+}
+
+/* context_copied() of the device's own source id */
+static bool own_ctx_copied(int i)
+{
+	return vtd.copied_tables && test_bit(PCI_DEVID(D(i)->bus, D(i)->devfn),
+					     vtd.copied_tables);
+}
+#endif
+
 /* intel_iommu_attach_device() with patch 0010's gate */
 static int vtd_attach(struct tk_domain *dom, int i)
 {
@@ -1089,12 +1150,31 @@ static int vtd_attach(struct tk_domain *dom, int i)
 
 	if (ret)
 		return ret;
+#ifdef TK_612
+	vtd_block_translation(i);
+#else
 	if (D(i)->domain)
 		vtd_remove_dev_info(i);	/* device_block_translation() */
+#endif
 	vtd_attach_did(dom);
 	D(i)->domain = dom;
 	if (dom == si_domain)
 		vtd_si_users++;
+#ifdef TK_612
+	/*
+	 * Scalable mode: prepare_domain_attach_device() (paging) and
+	 * identity_domain_attach_dev() with patches/6.12/0010: the context
+	 * entries of a copied or taken-over unit here, after the gate; then
+	 * the RID_PASID entry. No context entry of a bridge alias.
+	 */
+	if (tk.cfg.vendor == TK_VTD_SM) {
+		if (intel_iommu_kdump_sm_attach(&vtd, &D(i)->pdev.dev) ||
+		    own_ctx_copied(i))
+			setup_sm_context(i);
+		vtd_pasid_setup(i, dom);
+		return 0;
+	}
+#endif
 	if (tk.cfg.vendor == TK_VTD_SM)
 		vtd_pasid_setup(i, dom);
 	if (D(i)->kind == TK_ACPI)
@@ -1119,6 +1199,12 @@ static int vtd_probe(int i)
 #endif
 	if (tk.cfg.vendor == TK_VTD_SM)
 		D(i)->pasid_dir = virt_to_phys(alloc_pgtable_page(0));
+#ifdef TK_612
+	/* intel_iommu_probe_device() with patches/6.12/0010 */
+	if (tk.cfg.vendor == TK_VTD_SM && !own_ctx_copied(i) &&
+	    !intel_iommu_kdump_sm_at_attach(&vtd))
+		setup_sm_context(i);
+#endif
 	return 0;
 }
 

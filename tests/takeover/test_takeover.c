@@ -569,6 +569,10 @@ static void __attribute__((unused)) t_series(void)
 		/* 6.12's blocking domains (sim.c amd/vtd_block_attach()) */
 		{ "0010", "if (iommu_kdump_attach_gate(dev, domain))", 2 },
 		{ "0010", "kdump: device_block_translation() leaves a taken-over context", 2 },
+		/* 6.12 scalable mode (sim.c vtd_probe(), vtd_attach()) */
+		{ "0010", "kdump: not on a unit taken over: at the (gated) attach.", 2 },
+		{ "0010", "kdump: context entries of a unit taken over are set up here.", 2 },
+		{ "0010", "kdump: a copied context entry would keep the device on the", 2 },
 	};
 	static const char *const kvers[] = { "6.1", "6.12" };
 	char cmd[512], row[160];
@@ -727,6 +731,52 @@ static void __attribute__((unused)) t_amd_dte_protocol(void)
 	CHECK("amd-dte-protocol/no-reset-blocked", !own(TK_MF_1));
 }
 
+/*
+ * VT-d scalable mode on 6.12: the context entries a device's DMA carries.
+ * (1) 00:02.0's own entry copied (second level), iommu=pt: its identity
+ * attach (after its reset) must replace the copied context entry, or the
+ * device stays on the crashed kernel's PASID table (rule L, and its
+ * dma-direct addresses through the old tables). (2) 00:04.0's quirk alias
+ * 00:04.1 copied, its own entry not: its probe must not replace the
+ * alias's entry (no gate there), its attach after its reset does. (3)
+ * 03:01.0 behind the PCIe-to-PCI bridge: 6.12 never sets up the bridge
+ * alias 03:00.0; its copied entry must not translate the capture
+ * kernel's DMA of the device (rule O).
+ */
+static void p_sm_own(void)
+{
+	pasid_entry(0x10, 0, 2, 6);
+}
+
+static void p_sm_quirk(void)
+{
+	pasid_entry(0x21, 0, 2, 7);
+}
+
+static void p_sm_bridge(void)
+{
+	pasid_entry(0x0300, 0, 2, 3);
+	pasid_entry(0x0308, 0, 2, 3);
+}
+
+static void __attribute__((unused)) t_sm_ctx(void)
+{
+	play(TK_VTD_SM, 1, p_sm_own, "b0 m0");
+	clean("sm-identity-copied-ctx");
+	CHECK("sm-identity-copied-ctx/identity",
+	      tk.dev[TK_EP_A].group->domain->dom.type == IOMMU_DOMAIN_IDENTITY);
+	CHECK("sm-identity-copied-ctx/own-entry", own(TK_EP_A));
+	play(TK_VTD_SM, 0, p_sm_quirk, "");
+	clean("sm-quirk-alias-probe");
+	CHECK("sm-quirk-alias-probe/alias-kept", !tk.unit[0].own[0x21]);
+	play(TK_VTD_SM, 0, p_sm_quirk, "b3 m3");
+	clean("sm-quirk-alias-attach");
+	CHECK("sm-quirk-alias-attach/reset", logged(TK_QUIRK, TK_EV_RESET_OK));
+	CHECK("sm-quirk-alias-attach/alias-own", tk.unit[0].own[0x21]);
+	play(TK_VTD_SM, 0, p_sm_bridge, "b10 m10");
+	clean("sm-bridge-alias");
+}
+
 /* ---- the monitor's own power ---------------------------------------- */
 
 static void t_self_attach(void)
@@ -867,6 +917,7 @@ int main(int argc, char **argv)
 	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
 	CASE("takeover-identity-wins-group-conflict", t_identity_conflict);
 	CASE("takeover-amd-dte-protocol", t_amd_dte_protocol);
+	CASE("takeover-sm-context-entries", t_sm_ctx);
 #endif
 	CASE("takeover-monitor-sees-6.1-attach", t_self_attach);
 	CASE("takeover-monitor-sees-translation-off", t_self_off);
