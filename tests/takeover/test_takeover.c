@@ -570,9 +570,9 @@ static void __attribute__((unused)) t_series(void)
 		{ "0010", "if (iommu_kdump_attach_gate(dev, domain))", 2 },
 		{ "0010", "kdump: device_block_translation() leaves a taken-over context", 2 },
 		/* 6.12 scalable mode (sim.c vtd_probe(), vtd_attach()) */
-		{ "0010", "kdump: not on a unit taken over: at the (gated) attach.", 2 },
-		{ "0010", "kdump: context entries of a unit taken over are set up here.", 2 },
-		{ "0010", "kdump: a copied context entry would keep the device on the", 2 },
+		{ "0010", "!intel_iommu_kdump_sm_at_attach(iommu)) {", 2 },
+		{ "0010", "    (intel_iommu_kdump_sm_attach(iommu, dev) ||", 2 },
+		{ "0010", "if (intel_iommu_kdump_sm_attach(iommu, dev) ||", 2 },
 	};
 	static const char *const kvers[] = { "6.1", "6.12" };
 	char cmd[512], row[160];
