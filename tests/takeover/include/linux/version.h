@@ -2,7 +2,7 @@
 /*
  * <linux/version.h> for the takeover model: the kernel the model is of,
  * which selects the branch of drivers/iommu/kdump_compat.h the code under
- * test is compiled with. TK_612 (the 6.12 flavour, build/takeover-6.12):
+ * test is compiled with. TK_612 (the 6.12 flavour, build/takeover/6.12):
  * Linux 6.12.118; else Linux 6.1.192.
  */
 #ifndef _TK_LINUX_VERSION_H
