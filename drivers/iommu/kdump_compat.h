@@ -16,6 +16,11 @@
  *                                AMD device table copy, must come from the
  *                                same allocator, or its page count is wrong)
  *   iommu_flush_all_caches()     amd_iommu_flush_all_caches()
+ *   DTE words 0-1: two ordered   one 128-bit store under the dte_lock of
+ *   64-bit stores                the DeviceID's iommu_dev_data, when it has
+ *                                one: update_dte256()'s protocol (it holds
+ *                                that lock while it writes a DMA alias's DTE
+ *                                in clone_alias(); 6.12.91 backport)
  *   device_to_iommu()            static (device_lookup_iommu()); for a PCI
  *                                device: its DRHD unit (VFs: their PF's);
  *                                for a probed device that is not PCI: the
@@ -36,6 +41,18 @@
 #define kdump_alloc_pages(gfp, order)	iommu_alloc_pages(gfp, order)
 #define kdump_free_pages(virt, order)	iommu_free_pages(virt, order)
 #define kdump_amd_flush_all_caches(iommu) amd_iommu_flush_all_caches(iommu)
+#define kdump_amd_dte_lo_write(dev_data, dte, w0, w1)	do {		\
+	struct iommu_dev_data *__dd = (dev_data);			\
+	struct dev_table_entry *__e = (dte);				\
+	unsigned long __flags = 0;					\
+									\
+	if (__dd)							\
+		spin_lock_irqsave(&__dd->dte_lock, __flags);		\
+	arch_cmpxchg128_local(&__e->data128[0], __e->data128[0],	\
+			      (u128)(w1) << 64 | (w0));			\
+	if (__dd)							\
+		spin_unlock_irqrestore(&__dd->dte_lock, __flags);	\
+} while (0)
 #define kdump_vtd_pci_iommu(pdev)	({				\
 	struct dmar_drhd_unit *__drhd = dmar_find_matched_drhd_unit(pdev); \
 	__drhd && !__drhd->ignored ? __drhd->iommu : NULL;		\
@@ -56,6 +73,13 @@
 	((void *)__get_free_pages((gfp) | __GFP_ZERO, order))
 #define kdump_free_pages(virt, order)	free_pages((unsigned long)(virt), order)
 #define kdump_amd_flush_all_caches(iommu) iommu_flush_all_caches(iommu)
+#define kdump_amd_dte_lo_write(dev_data, dte, w0, w1)	do {		\
+	struct dev_table_entry *__e = (dte);				\
+									\
+	(void)(dev_data);						\
+	WRITE_ONCE(__e->data[0], (w0));					\
+	WRITE_ONCE(__e->data[1], (w1));					\
+} while (0)
 #define kdump_vtd_pci_iommu(pdev)	({				\
 	u8 __bus, __devfn;						\
 	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\

@@ -411,6 +411,42 @@ static void ik_block_sid(struct iommu_kdump_unit *u, u16 sid, bool identity,
 		ik_queue_release();
 }
 
+/**
+ * iommu_kdump_entry_block() - block a taken-over entry no attach replaces
+ * @unit: the unit (NULL: nothing to do)
+ * @sid: source id
+ * @who: the device whose attach found it, for the log line
+ *
+ * Linux 6.12 in VT-d scalable mode points a device's own context entries
+ * at its PASID table at its attach, never the entry of the PCIe-to-PCI
+ * bridge alias its DMA carries: a copied one would translate the device's
+ * DMA with the crashed kernel's tables for good. The vendor's ->block
+ * replaces it by a blocking one; its old domain id is released. Process
+ * context, without the vendor's table lock.
+ */
+void iommu_kdump_entry_block(struct iommu_kdump_unit *unit, u16 sid,
+			     const char *who)
+{
+	char name[IK_NAME_LEN];
+	struct ik_did *rel = NULL;
+	unsigned long flags;
+	bool write;
+
+	if (!unit || sid >= unit->nr_sids)
+		return;
+	spin_lock_irqsave(&ik_lock, flags);
+	write = ik_ledger_block(unit, sid, &rel);
+	spin_unlock_irqrestore(&ik_lock, flags);
+	if (!write)
+		return;
+	unit->ops->block(unit, sid);
+	ik_ledger_sid_name(unit, sid, name, sizeof(name));
+	pr_info("%s: copied entry of %s blocked: no attach of %s replaces it\n",
+		unit->name, name, who);
+	if (rel)
+		ik_queue_release();
+}
+
 struct ik_block_walk {
 	struct iommu_kdump_unit *unit;
 	bool identity;
@@ -459,7 +495,11 @@ static void ik_block(struct device *dev, bool identity)
  * that is not PCI is never clear: nothing can quiesce it. On refusal the
  * copied entries in force are replaced by blocking ones (the driver whose
  * DMA the attach is for must not reach the crashed kernel's mappings with
- * its own addresses, nor its device run on through them). Any context.
+ * its own addresses, nor its device run on through them). A blocking
+ * domain (Linux 6.12's) is gated as a translated one: on refusal the
+ * takeover's blocking entries stay in place, still taken over, and the
+ * vendor reports success without writing its own (a blocking entry it
+ * wrote would retire them, and the next attach would pass). Any context.
  *
  * Return: 0 when the vendor may attach, -EBUSY when it must refuse.
  */

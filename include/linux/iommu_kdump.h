@@ -109,6 +109,8 @@ bool iommu_kdump_entry_taken_over(struct iommu_kdump_unit *unit, u16 sid,
 				  u16 *did);
 void iommu_kdump_entry_written(struct iommu_kdump_unit *unit, u16 sid);
 void iommu_kdump_entry_cloned(struct iommu_kdump_unit *unit, u16 from, u16 to);
+void iommu_kdump_entry_block(struct iommu_kdump_unit *unit, u16 sid,
+			     const char *who);
 
 /* Parameters and validation. */
 enum iommu_kdump_retire_mode iommu_kdump_retire_mode(void);

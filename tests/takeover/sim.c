@@ -31,6 +31,7 @@
  * kdump_ledger.c, kdump_reset.c, kdump_old_ram.c, amd/kdump.c,
  * intel/kdump.c, intel/kdump_sm.c.
  */
+#include <sys/mman.h>
 #include "sim.h"
 #include "amd_iommu.h"
 /* (Both vendors here: AMD's loop is spelt out below.) */
@@ -358,6 +359,10 @@ int pci_reset_function_locked(struct pci_dev *p)
 
 static struct tk_domain *doms[256];
 static int ndoms;
+#ifdef TK_612
+/* The vendors' static blocking domain (6.12 ops->blocked_domain) */
+static struct tk_domain blocked_domain = { .dom.type = IOMMU_DOMAIN_BLOCKED };
+#endif
 
 /* A DMA domain's page table: IOVA 0x1000 -> a buffer in capture RAM. */
 static void build_table(struct tk_domain *dom, int fmt)
@@ -448,6 +453,11 @@ u64 iommu_virt_to_phys(void *va)
 	return virt_to_phys(va);
 }
 
+void amd_iommu_flush_all_caches(struct amd_iommu *iommu)
+{
+	iommu_flush_all_caches(iommu);
+}
+
 void iommu_flush_all_caches(struct amd_iommu *iommu)
 {
 	tk_hw_amd_inv_all(iommu->index);
@@ -496,13 +506,99 @@ static struct dev_table_entry *amd_table(int seg)
 	return amd_seg[seg].dev_table;
 }
 
+#ifdef TK_612
+/*
+ * Linux 6.12's DTE protocol (update_dte256()): DTE words 0-1 of a DeviceID
+ * are written in one 128-bit store, under the DeviceID's dte_lock when it
+ * has device data. Once amd_init() is done the installed device tables are
+ * read-only (mprotect) to all but the driver's own writes (amd_write_dte():
+ * set_dte_entry(), clear_dte_entry(), clone_alias(), each under the
+ * driver's locks) and tk_amd_dte_store128(), the CMPXCHG16B of the
+ * takeover: a plain store of the takeover is a SIGSEGV, a 128-bit store
+ * without the lock is counted (tk_dte_unlocked).
+ */
+static int dte_guard_on;
+int tk_dte_stores, tk_dte_unlocked;
+
+static size_t dte_guard_len(int seg)
+{
+	return (amd_seg[seg].dev_table_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+static void dte_guard(int on)
+{
+	int seg;
+
+	if (dte_guard_on == on)
+		return;
+	for (seg = 0; seg < TK_MAX_UNITS; seg++)
+		if (amd_seg[seg].dev_table)
+			mprotect(amd_seg[seg].dev_table, dte_guard_len(seg),
+				 on ? PROT_READ : PROT_READ | PROT_WRITE);
+	dte_guard_on = on;
+}
+
+/** tk_host_in_dte_guard() - is @p in a device table the guard protects? */
+bool tk_host_in_dte_guard(const void *p)
+{
+	const u8 *q = p, *t;
+	int seg;
+
+	for (seg = 0; dte_guard_on && seg < TK_MAX_UNITS; seg++) {
+		t = (const u8 *)amd_seg[seg].dev_table;
+		if (t && q >= t && q < t + dte_guard_len(seg))
+			return true;
+	}
+	return false;
+}
+
+void tk_amd_dte_store128(u128 *ptr, u128 val)
+{
+	struct iommu_dev_data *d, *dd = NULL;
+	int seg, was = dte_guard_on;
+	u8 *t, *q = (u8 *)ptr;
+	u16 devid;
+
+	for (seg = 0; seg < TK_MAX_UNITS; seg++) {
+		t = (u8 *)amd_seg[seg].dev_table;
+		if (t && q >= t && q < t + amd_seg[seg].dev_table_size)
+			break;
+	}
+	if (seg == TK_MAX_UNITS || ((q - t) & 15)) {
+		tk_dte_unlocked++;
+		tk_printk("128-bit store outside a device table or unaligned");
+		return;
+	}
+	devid = (q - t) / 32;
+	llist_for_each_entry(d, amd_seg[seg].dev_data_list.first, dev_data_list)
+		if (d->devid == devid)
+			dd = d;
+	if (dd && !dd->dte_lock.held) {
+		tk_dte_unlocked++;
+		tk_printk("DTE %#06x written without its dte_lock", devid);
+	}
+	dte_guard(0);
+	*ptr = val;
+	tk_dte_stores++;
+	dte_guard(was);
+	tk_hw_observe(seg);
+}
+#endif
+
 static void amd_write_dte(int seg, u16 devid, const u64 *w, int own)
 {
 	struct dev_table_entry *t = amd_table(seg);
 	int k;
+#ifdef TK_612
+	int was = dte_guard_on;
 
+	dte_guard(0);
+#endif
 	for (k = 0; k < 4; k++)
 		t[devid].data[k] = w[k];
+#ifdef TK_612
+	dte_guard(was);
+#endif
 	tk.unit[seg].own[devid] = own;
 	tk_hw_observe(seg);
 }
@@ -582,6 +678,10 @@ static void clear_dte_entry(int i)
 	w[2] = cur[2];
 	w[3] = cur[3];
 	amd_write_dte(seg, devid, w, 1);
+#ifdef TK_612
+	/* patches/6.12/0006: the written hook in clear_dte_entry() too */
+	amd_iommu_kdump_dte_written(amd_of(i), devid);
+#endif
 }
 
 static void amd_detach(int i)
@@ -611,6 +711,21 @@ static int amd_attach(struct tk_domain *dom, int i)
 	device_flush_dte(i);
 	return 0;
 }
+
+#ifdef TK_612
+/* 6.12 blocked_domain_attach_device() with patches/6.12/0010's gate */
+static int amd_block_attach(int i)
+{
+	if (D(i)->domain)
+		amd_detach(i);
+	if (iommu_kdump_attach_gate(&D(i)->pdev.dev, &blocked_domain.dom))
+		return 0;
+	clear_dte_entry(i);	/* dev_update_dte(dev_data, false) */
+	clone_aliases(i);
+	device_flush_dte(i);
+	return 0;
+}
+#endif
 
 /* iommu_init_device(): find_dev_data(), setup_aliases(), clone_aliases() */
 static int amd_probe(int i)
@@ -665,7 +780,8 @@ static void amd_init(void)
 		memset(iommu, 0, sizeof(*iommu));
 		seg->id = s;
 		seg->last_bdf = TK_AMD_SIDS - 1;
-		seg->dev_table_size = TK_AMD_SIDS * 32;
+		seg->dev_table_size = tk.cfg.amd_devtab_2m ? 0x200000 :
+							    TK_AMD_SIDS * 32;
 		seg->dev_table = (void *)__get_free_pages(__GFP_ZERO,
 						get_order(seg->dev_table_size));
 		free(seg->alias_table);
@@ -729,6 +845,9 @@ static void amd_init(void)
 				tk.unit[s].enabled = 0;
 			}
 		}
+#ifdef TK_612
+		dte_guard(1);
+#endif
 		return;
 	}
 	/* amd_iommu_init_pci(): init_device_table_dma(), flush */
@@ -740,6 +859,9 @@ static void amd_init(void)
 		tk_hw_observe(s);
 		iommu_flush_all_caches(&amd[s]);
 	}
+#ifdef TK_612
+	dte_guard(1);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -777,6 +899,12 @@ void qi_flush_piotlb(struct intel_iommu *iommu, u16 did, u32 pasid, u64 addr,
 		     unsigned long npages, bool ih)
 {
 	tk_hw_vtd_inv_piotlb(0, did, pasid);
+}
+
+/* Linux 6.12: the DRHD unit of a PCI device (one unit here) */
+struct dmar_drhd_unit *dmar_find_matched_drhd_unit(struct pci_dev *dev)
+{
+	return &tk_drhd;
 }
 
 struct intel_iommu *device_to_iommu(struct device *dev, u8 *bus, u8 *devfn)
@@ -953,6 +1081,67 @@ static void vtd_remove_dev_info(int i)
 	D(i)->domain = NULL;
 }
 
+#ifdef TK_612
+static void vtd_block_translation(int i);
+
+/* 6.12 device_pasid_table_setup() with patches/6.12/0007's hook */
+static void pasid_table_setup(int i, u8 bus, u8 devfn)
+{
+	u16 sid = PCI_DEVID(bus, devfn);
+	u64 *c = ctx_slot(bus, devfn, true);
+	bool copied = vtd.copied_tables && test_bit(sid, vtd.copied_tables);
+
+	if ((c[0] & 1) && !copied)
+		return;
+	if (copied) {
+		c[0] &= ~1ULL;
+		tk_hw_observe(0);
+		vtd_flush_context(&vtd, 0, sid, 0, DMA_CCMD_DEVICE_INVL);
+		qi_flush_pasid_cache(&vtd, 0, QI_PC_GLOBAL, 0);
+		vtd_flush_iotlb(&vtd, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+		c[0] = c[1] = c[2] = c[3] = 0;
+		clear_bit(sid, vtd.copied_tables);
+	}
+	c[1] = 0;	/* RID_PASID 0 */
+	c[0] = D(i)->pasid_dir | 2ULL << 9 | 1;	/* PDTS: 512 */
+	tk.unit[0].own[sid] = 1;
+	tk_hw_observe(0);
+	intel_iommu_kdump_ctx_written(&vtd, bus, devfn);
+}
+
+static int sm_ctx_cb(struct pci_dev *p, u16 alias, void *data)
+{
+	int i = *(int *)data;
+
+	/* pci_pasid_table_setup(): the device's own aliases, no bridge's */
+	if (p != &D(i)->pdev)
+		return 0;
+	spin_lock(&vtd.lock);
+	pasid_table_setup(i, PCI_BUS_NUM(alias), alias & 0xff);
+	spin_unlock(&vtd.lock);
+	return 0;
+}
+
+/* 6.12 intel_pasid_setup_sm_context() */
+static void setup_sm_context(int i)
+{
+	if (D(i)->kind == TK_ACPI) {
+		spin_lock(&vtd.lock);
+		pasid_table_setup(i, D(i)->bus, D(i)->devfn);
+		spin_unlock(&vtd.lock);
+		return;
+	}
+	pci_for_each_dma_alias(&D(i)->pdev, sm_ctx_cb, &i);
+}
+
+/* context_copied() of the device's own source id */
+static bool own_ctx_copied(int i)
+{
+	return vtd.copied_tables && test_bit(PCI_DEVID(D(i)->bus, D(i)->devfn),
+					     vtd.copied_tables);
+}
+#endif
+
 /* intel_iommu_attach_device() with patch 0010's gate */
 static int vtd_attach(struct tk_domain *dom, int i)
 {
@@ -961,12 +1150,31 @@ static int vtd_attach(struct tk_domain *dom, int i)
 
 	if (ret)
 		return ret;
+#ifdef TK_612
+	vtd_block_translation(i);
+#else
 	if (D(i)->domain)
 		vtd_remove_dev_info(i);	/* device_block_translation() */
+#endif
 	vtd_attach_did(dom);
 	D(i)->domain = dom;
 	if (dom == si_domain)
 		vtd_si_users++;
+#ifdef TK_612
+	/*
+	 * Scalable mode: prepare_domain_attach_device() (paging) and
+	 * identity_domain_attach_dev() with patches/6.12/0010: the context
+	 * entries of a copied or taken-over unit here, after the gate; then
+	 * the RID_PASID entry. No context entry of a bridge alias.
+	 */
+	if (tk.cfg.vendor == TK_VTD_SM) {
+		if (intel_iommu_kdump_sm_attach(&vtd, &D(i)->pdev.dev) ||
+		    own_ctx_copied(i))
+			setup_sm_context(i);
+		vtd_pasid_setup(i, dom);
+		return 0;
+	}
+#endif
 	if (tk.cfg.vendor == TK_VTD_SM)
 		vtd_pasid_setup(i, dom);
 	if (D(i)->kind == TK_ACPI)
@@ -976,12 +1184,66 @@ static int vtd_attach(struct tk_domain *dom, int i)
 	return 0;
 }
 
+#ifdef TK_612
+/* intel_iommu_probe_device(): the device's device_domain_info */
+static struct device_domain_info vtd_info[TK_MAX_DEVS];
+#endif
+
 static int vtd_probe(int i)
 {
+#ifdef TK_612
+	vtd_info[i].bus = D(i)->bus;
+	vtd_info[i].devfn = D(i)->devfn;
+	vtd_info[i].iommu = &vtd;
+	D(i)->pdev.dev.iommu_priv = &vtd_info[i];
+#endif
 	if (tk.cfg.vendor == TK_VTD_SM)
 		D(i)->pasid_dir = virt_to_phys(alloc_pgtable_page(0));
+#ifdef TK_612
+	/* intel_iommu_probe_device() with patches/6.12/0010 */
+	if (tk.cfg.vendor == TK_VTD_SM && !own_ctx_copied(i) &&
+	    !intel_iommu_kdump_sm_at_attach(&vtd))
+		setup_sm_context(i);
+#endif
 	return 0;
 }
+
+#ifdef TK_612
+/* 6.12 device_block_translation(): only an attached device's entries */
+static void vtd_block_translation(int i)
+{
+	struct tk_domain *dom = D(i)->domain;
+	u64 *dir, *pe;
+
+	if (!dom)
+		return;
+	if (tk.cfg.vendor == TK_VTD_SM) {
+		/* intel_pasid_tear_down_entry(RID_PASID) */
+		dir = phys_to_virt(D(i)->pasid_dir);
+		if (dir[0] & 1) {
+			pe = phys_to_virt(ADDR(dir[0]));
+			pe[0] &= ~1ULL;
+			tk_hw_observe(0);
+			qi_flush_pasid_cache(&vtd, dom->did, QI_PC_PASID_SEL, 0);
+			vtd_flush_iotlb(&vtd, dom->did, 0, 0, DMA_TLB_DSI_FLUSH);
+			memset(pe, 0, 64);
+		}
+	} else if (D(i)->kind != TK_ACPI) {
+		pci_for_each_dma_alias(&D(i)->pdev, ctx_clear_cb, NULL);
+	}
+	if (dom == si_domain)
+		vtd_si_users--;
+	D(i)->domain = NULL;
+}
+
+/* 6.12 blocking_domain_attach_dev() with patches/6.12/0010's gate */
+static int vtd_block_attach(int i)
+{
+	iommu_kdump_attach_gate(&D(i)->pdev.dev, &blocked_domain.dom);
+	vtd_block_translation(i);
+	return 0;
+}
+#endif
 
 /* device_def_domain_type() with patch 0010's hook */
 static int vtd_def_domain_type(int i)
@@ -1070,6 +1332,11 @@ static void vtd_init(void)
 
 static int is_deferred(int i)
 {
+#ifdef TK_612
+	/* dev->iommu->attach_deferred: the vendor's answer at probe */
+	if (D(i)->probed)
+		return D(i)->core_deferred;
+#endif
 	if (tk.cfg.vendor == TK_AMD)
 		return D(i)->defer_attach;
 	return tk.unit[0].was_enabled && !D(i)->domain;	/* 6.1 intel */
@@ -1077,7 +1344,20 @@ static int is_deferred(int i)
 
 static int vendor_attach(struct tk_domain *dom, int i)
 {
+#ifdef TK_612
+	int ret;
+
+	if (dom == &blocked_domain)
+		return tk.cfg.vendor == TK_AMD ? amd_block_attach(i) :
+						 vtd_block_attach(i);
+	ret = tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
+	/* __iommu_attach_device(): attach_deferred = 0 on success */
+	if (!ret)
+		D(i)->core_deferred = 0;
+	return ret;
+#else
 	return tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
+#endif
 }
 
 int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
@@ -1088,6 +1368,29 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
 		return vendor_attach(container_of(domain, struct tk_domain, dom), i);
 	return 0;
 }
+
+#ifdef TK_612
+/*
+ * 6.12 __iommu_device_set_domain(): a deferred device is left alone for
+ * its group's default domain; an attach that fails under
+ * IOMMU_SET_DOMAIN_MUST_SUCCEED falls back to the blocking domain.
+ */
+static int core_set_domain(int i, struct tk_domain *dom, bool must)
+{
+	struct tk_group *g = D(i)->group;
+	int ret;
+
+	if (D(i)->core_deferred) {
+		if (dom == g->default_domain)
+			return 0;
+		D(i)->core_deferred = 0;
+	}
+	ret = vendor_attach(dom, i);
+	if (ret && must && dom != &blocked_domain)
+		vendor_attach(&blocked_domain, i);
+	return ret;
+}
+#endif
 
 struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
 {
@@ -1174,15 +1477,31 @@ static int probe_device(int i)
 	if (ret)
 		return ret;
 	group_add(device_group(i), i);
+#ifdef TK_612
+	D(i)->core_deferred = is_deferred(i);	/* iommu_init_device() */
+#endif
 	D(i)->probed = 1;
 	return 0;
 }
 
-/* probe_get_default_domain_type(): a conflict falls back to the default */
+/*
+ * probe_get_default_domain_type(): a conflict falls back to the default;
+ * 6.12 iommu_get_default_domain_type(): in a conflict IDENTITY wins.
+ */
 static unsigned int group_type(struct tk_group *g)
 {
 	unsigned int type = 0, t;
-	int k, first = -1;
+	int k;
+#ifdef TK_612
+	for (k = 0; k < g->ndevs; k++) {
+		t = def_domain_type(g->devs[k]);
+		if (!t || t == type)
+			continue;
+		if (!type || t == IOMMU_DOMAIN_IDENTITY)
+			type = t;
+	}
+#else
+	int first = -1;
 
 	for (k = 0; k < g->ndevs; k++) {
 		t = def_domain_type(g->devs[k]);
@@ -1195,6 +1514,7 @@ static unsigned int group_type(struct tk_group *g)
 			type = t;
 		}
 	}
+#endif
 	if (!type)
 		type = tk.cfg.pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
 	return type;
@@ -1273,6 +1593,10 @@ void tk_sim_init(const struct tk_cfg *cfg)
 {
 	int k;
 
+#ifdef TK_612
+	dte_guard(0);
+	tk_dte_stores = tk_dte_unlocked = 0;
+#endif
 	memset(&tk, 0, sizeof(tk));
 	memset(buses, 0, sizeof(buses));
 	for (k = 0; k < 8; k++) {
@@ -1481,6 +1805,22 @@ void tk_set_type(int i, const char *type)
 		return;
 	dom = domain_alloc(req);
 	g->default_domain = dom;
+#ifdef TK_612
+	/*
+	 * 6.12 iommu_setup_default_domain(): __iommu_group_set_domain(), a
+	 * deferred device left alone; on failure the old domain again,
+	 * IOMMU_SET_DOMAIN_MUST_SUCCEED (err_revert), then the old default.
+	 */
+	if (core_set_domain(i, dom, false)) {
+		core_set_domain(i, prev, true);
+		domain_free(dom);
+		g->default_domain = prev;
+		return;
+	}
+	g->domain = dom;
+	domain_free(prev);
+	return;
+#endif
 	if (vendor_attach(dom, i)) {
 		domain_free(dom);
 		g->default_domain = prev;
@@ -1491,11 +1831,44 @@ void tk_set_type(int i, const char *type)
 	domain_free(prev);
 }
 
+/*
+ * VFIO opens the group of @i, bound to vfio-pci, then closes it: 6.12
+ * iommu_group_claim_dma_owner() attaches the group's blocking domain,
+ * iommu_group_release_dma_owner() its default domain again
+ * (__iommu_group_set_domain_nofail()). A group is viable when no other
+ * device of it has a driver.
+ */
+void tk_vfio_open_close(int i)
+{
+#ifdef TK_612
+	struct tk_group *g = D(i)->group;
+	int k;
+
+	if (!D(i)->present || !D(i)->bound || !g || !g->default_domain ||
+	    g->domain != g->default_domain)
+		return;
+	for (k = 0; k < g->ndevs; k++)
+		if (g->devs[k] != i && D(g->devs[k])->bound)
+			return;
+	for (k = 0; k < g->ndevs; k++)
+		core_set_domain(g->devs[k], &blocked_domain, false);
+	g->domain = &blocked_domain;
+	tk_hw_observe_all();
+	tk_mon_check("vfio-open");
+	for (k = 0; k < g->ndevs; k++)
+		core_set_domain(g->devs[k], g->default_domain, true);
+	g->domain = g->default_domain;
+#endif
+}
+
 /** tk_sim_fini() - end of a run: everything the model allocated goes */
 void tk_sim_fini(void)
 {
 	int k;
 
+#ifdef TK_612
+	dte_guard(0);
+#endif
 	for (k = 0; k < ndoms; k++)
 		free(doms[k]);
 	ndoms = 0;

@@ -92,6 +92,7 @@ struct tk_dev {
 	int probed;			/* iommu_probe_device() succeeded */
 	u64 pasid_dir;			/* VT-d SM: its new PASID directory */
 	u64 direct_buf;			/* dma-direct: its buffer */
+	int core_deferred;		/* 6.12 dev->iommu->attach_deferred */
 };
 
 /* A domain of the capture kernel (IOMMU core + vendor). */
@@ -156,6 +157,9 @@ struct tk_ce {
  * @intel_off: VT-d: intel_iommu=off on the capture kernel's command line
  * @init_fails: the vendor's initialisation fails after the takeover
  *	installed its table (AMD state_next() error, VT-d init_dmars() error)
+ * @amd_devtab_2m: AMD: the capture kernel programs a 2 MiB device table
+ *	(Linux 6.12.118 on CPU families 17h-1Ah), not one sized by the last
+ *	DeviceID
  */
 struct tk_cfg {
 	int vendor;
@@ -166,6 +170,7 @@ struct tk_cfg {
 	int ecap_fl;
 	int init_fails;
 	int intel_off;
+	int amd_devtab_2m;
 };
 
 struct tk_unit {
@@ -239,6 +244,12 @@ void tk_bus_reset(int bridge);
 void tk_hot_add(int d);
 void tk_set_type(int d, const char *type);
 void tk_dma_map(int d);
+void tk_vfio_open_close(int d);
+#ifdef TK_612
+/* 6.12's DTE protocol (sim.c): 128-bit stores, those without the lock */
+extern int tk_dte_stores, tk_dte_unlocked;
+bool tk_host_in_dte_guard(const void *p);
+#endif
 void tk_run_work(void);
 void tk_sim_fini(void);
 void tk_log_pci(int d, int ev);

@@ -37,14 +37,21 @@ static int cur_seed = -1;
 
 static void segv(int sig, siginfo_t *si, void *uc)
 {
-	char buf[200];
+	char buf[300];
 	int n;
 
+	const char *what = "crash";
+
 	/* A store into read-only old RAM: the monitor's rule O. */
+	if (tk_host_in_old(si->si_addr))
+		what = "O: old memory written";
+#ifdef TK_612
+	/* A plain store into a device table: 6.12's DTE protocol broken. */
+	else if (tk_host_in_dte_guard(si->si_addr))
+		what = "DTE written outside 6.12's protocol (a plain store, not one 128-bit store under its dte_lock)";
+#endif
 	n = snprintf(buf, sizeof(buf), "FAIL %s: %s (SIGSEGV at %p; seed %d, step %d)\n",
-		     cur_case, tk_host_in_old(si->si_addr) ?
-		     "O: old memory written" : "crash", si->si_addr, cur_seed,
-		     tk.step);
+		     cur_case, what, si->si_addr, cur_seed, tk.step);
 	if (write(1, buf, n) < 0)
 		_exit(3);
 	_exit(1);
@@ -389,6 +396,9 @@ static void p_identity_refused(void)
 	if (tk.cfg.vendor == TK_AMD) {
 		dte_dma(0, 0x18, 5);
 		dte_dma(0, 0x19, 5);
+	} else if (tk.cfg.vendor == TK_VTD_SM) {
+		pasid_entry(0x18, 0, 2, 5);
+		pasid_entry(0x19, 0, 2, 5);
 	} else {
 		ctx_legacy(0x18, 0, 5);
 		ctx_legacy(0x19, 0, 5);
@@ -525,35 +535,44 @@ static void t_default_off(void)
  * assumes must be in the series of 6.1 (patches/6.1), on an added line. A
  * patch that drops or moves one makes this case fail, and the model must
  * follow. The 6.12 series (patches/6.12) must carry the same hooks, but
- * for the one 6.12's IOMMU core makes unneeded (only_61: the deferred
- * attach of iommu_probe_device(), patches/README.md).
+ * for the one 6.12's IOMMU core makes unneeded (only 1: the deferred
+ * attach of iommu_probe_device(), patches/README.md), and 6.12's own
+ * (only 2: the blocking domains), which the 6.12 flavour of sim.c
+ * mirrors.
  */
-static void t_series(void)
+static void __attribute__((unused)) t_series(void)
 {
 	static const struct {
 		const char *patch, *line;
-		bool only_61;
+		int only;	/* 1: 6.1 only, 2: 6.12 only */
 	} hooks[] = {
-		{ "0005", "iommu_kdump_pci_reset_done(dev,", false },
-		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);", false },
-		{ "0006", "amd_iommu_kdump_copy(iommu)", false },
-		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);", false },
-		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);", false },
-		{ "0006", "void amd_iommu_kdump_free_domid(", false },
-		{ "0006", "void amd_iommu_kdump_flush_dte(", false },
-		{ "0007", "intel_iommu_kdump_copy(iommu,", false },
-		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);", false },
-		{ "0008", "!amd_iommu_kdump_any_pre_enabled()", false },
-		{ "0008", "amd_iommu_kdump_installed(iommu);", false },
-		{ "0008", "amd_iommu_kdump_keep_translation()", false },
-		{ "0009", "intel_iommu_kdump_keep(iommu)", false },
-		{ "0009", "intel_iommu_kdump_block_all(iommu)", false },
-		{ "0009", "intel_iommu_kdump_force_on()", false },
-		{ "0009", "intel_iommu_kdump_check_irt(", false },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);", false },
-		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);", false },
-		{ "0010", "!iommu_is_attach_deferred(dev)) {", true },
-		{ "0010", "type = iommu_kdump_def_domain_type(dev);", false },
+		{ "0005", "iommu_kdump_pci_reset_done(dev,", 0 },
+		{ "0005", "iommu_kdump_pci_bus_reset_done(dev);", 0 },
+		{ "0006", "amd_iommu_kdump_copy(iommu)", 0 },
+		{ "0006", "amd_iommu_kdump_dte_cloned(iommu, devid, alias);", 0 },
+		{ "0006", "amd_iommu_kdump_dte_written(iommu, devid);", 0 },
+		{ "0006", "void amd_iommu_kdump_free_domid(", 0 },
+		{ "0006", "void amd_iommu_kdump_flush_dte(", 0 },
+		{ "0007", "intel_iommu_kdump_copy(iommu,", 0 },
+		{ "0007", "intel_iommu_kdump_ctx_written(iommu, bus, devfn);", 0 },
+		{ "0008", "!amd_iommu_kdump_any_pre_enabled()", 0 },
+		{ "0008", "amd_iommu_kdump_installed(iommu);", 0 },
+		{ "0008", "amd_iommu_kdump_keep_translation()", 0 },
+		{ "0009", "intel_iommu_kdump_keep(iommu)", 0 },
+		{ "0009", "intel_iommu_kdump_block_all(iommu)", 0 },
+		{ "0009", "intel_iommu_kdump_force_on()", 0 },
+		{ "0009", "intel_iommu_kdump_check_irt(", 0 },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, dom);", 0 },
+		{ "0010", "ret = iommu_kdump_attach_gate(dev, domain);", 0 },
+		{ "0010", "!iommu_is_attach_deferred(dev)) {", 1 },
+		{ "0010", "type = iommu_kdump_def_domain_type(dev);", 0 },
+		/* 6.12's blocking domains (sim.c amd/vtd_block_attach()) */
+		{ "0010", "if (iommu_kdump_attach_gate(dev, domain))", 2 },
+		{ "0010", "kdump: device_block_translation() leaves a taken-over context", 2 },
+		/* 6.12 scalable mode (sim.c vtd_probe(), vtd_attach()) */
+		{ "0010", "!intel_iommu_kdump_sm_at_attach(iommu)) {", 2 },
+		{ "0010", "    (intel_iommu_kdump_sm_attach(iommu, dev) ||", 2 },
+		{ "0010", "if (intel_iommu_kdump_sm_attach(iommu, dev) ||", 2 },
 	};
 	static const char *const kvers[] = { "6.1", "6.12" };
 	char cmd[512], row[160];
@@ -561,7 +580,7 @@ static void t_series(void)
 
 	for (k = 0; k < ARRAY_SIZE(kvers); k++) {
 		for (i = 0; i < ARRAY_SIZE(hooks); i++) {
-			if (k && hooks[i].only_61)
+			if (hooks[i].only && hooks[i].only != (int)k + 1)
 				continue;
 			snprintf(cmd, sizeof(cmd),
 				 "grep -qF -- '%s' $(ls %s/patches/%s/%s-*.patch) && grep -F -- '%s' %s/patches/%s/%s-*.patch | grep -q '^+'",
@@ -572,6 +591,190 @@ static void t_series(void)
 			CHECK(row, system(cmd) == 0);
 		}
 	}
+}
+
+/* ---- AMD device table sizes of 6.1 and 6.12 ------------------------ */
+
+/*
+ * The crashed kernel was a 6.12 on a CPU of family 17h-1Ah: its device
+ * table has 2 MiB (Size 1FFh); the capture kernel sizes its own by the
+ * last DeviceID. The same DTEs, in the larger table.
+ */
+static void p_devtab_old_2m(void)
+{
+	u64 big = tk_old_alloc(512), off;
+
+	for (off = 0; off < TK_AMD_SIDS * 32ULL; off += 8)
+		tk_old_write(big + off, *tk_phys64(tk.old_table[0] + off));
+	tk.unit[0].regs[0] = big | 0x1ff;
+	tk.unit[0].table = big;
+	tk.old_table[0] = big;
+	tk.old_reg[0] = tk.unit[0].regs[0];
+	dte_dma(0, 0x10, 6);
+}
+
+/*
+ * The crashed kernel sized its table by the last DeviceID, the capture
+ * kernel (6.12 on family 17h-1Ah) programs 2 MiB.
+ */
+static void p_devtab_new_2m(void)
+{
+	tk.cfg.amd_devtab_2m = 1;
+	dte_dma(0, 0x10, 6);
+}
+
+/* Is 00:02.0's DTE in force the crashed kernel's, copied? */
+static bool dte_copied(void)
+{
+	u64 *now = tk_phys64(tk.unit[0].table + 0x10 * 32);
+	u64 *old = tk_phys64(tk.old_table[0] + 0x10 * 32);
+
+	return now && old && now[0] == old[0] && (now[1] & 0xffff) == 6;
+}
+
+/*
+ * A table size of the other kernel is no corruption: the DTEs are copied
+ * (translation goes on through the old domain until the device is reset),
+ * not all blocked as for an unusable table; the monitor's rules hold.
+ */
+static void t_devtab_sizes(void)
+{
+	play(TK_AMD, 0, p_devtab_old_2m, "");
+	clean("devtab-old-2m");
+	CHECK("devtab-old-2m/copied", dte_copied());
+	play(TK_AMD, 0, p_devtab_old_2m, "b0");
+	clean("devtab-old-2m-bind");
+	CHECK("devtab-old-2m-bind/own-entry", own(TK_EP_A));
+	play(TK_AMD, 0, p_devtab_new_2m, "");
+	clean("devtab-new-2m");
+	CHECK("devtab-new-2m/copied", dte_copied());
+	play(TK_AMD, 0, p_devtab_new_2m, "b0");
+	clean("devtab-new-2m-bind");
+	CHECK("devtab-new-2m-bind/own-entry", own(TK_EP_A));
+}
+
+/* ---- Linux 6.12: blocking domains --------------------------------- */
+
+/* 00:03.0 and 00:03.1 (one group) both translated by the crashed kernel */
+static void p_vfio_group(void)
+{
+	if (tk.cfg.vendor == TK_AMD) {
+		dte_dma(0, 0x18, 5);
+		dte_dma(0, 0x19, 5);
+	} else {
+		ctx_legacy(0x18, 0, 5);
+		ctx_legacy(0x19, 0, 5);
+	}
+}
+
+/*
+ * 00:03.1 bound to vfio-pci (reset at its bind), then VFIO opens and
+ * closes the group: 6.12 attaches the group's blocking domain to every
+ * device, 00:03.0 (no driver, never reset, Bus Master Enable still on)
+ * included, then the default domain again. The blocking attach must not
+ * retire 00:03.0's taken-over entry: the default domain that follows
+ * would reach it as a translated domain without any quiesce (rule D).
+ */
+static void __attribute__((unused)) t_vfio_blocking(void)
+{
+	play(TK_AMD, 0, p_vfio_group, "b2 o2");
+	clean("vfio-blocking-amd");
+	CHECK("vfio-blocking-amd/not-reset", !logged(TK_MF_0, TK_EV_RESET_OK));
+	play(TK_VTD, 0, p_vfio_group, "b2 o2");
+	clean("vfio-blocking-vtd");
+}
+
+/*
+ * 6.12's core lets IDENTITY win a group's type conflict, also without
+ * iommu=pt (6.1: the global default, translated): 00:03.0 wants
+ * identity, 00:03.1 (no reset) a translated domain for the takeover. The
+ * group gets identity; the attach of 00:03.1 must be refused and its
+ * copied entry blocked, never replaced by identity (rule D), whatever
+ * order the two bind in.
+ */
+static void __attribute__((unused)) t_identity_conflict(void)
+{
+	static const char *const scripts[] = { "b2 m2 b1 m1", "b1 m1 b2 m2" };
+	static const int vendors[] = { TK_AMD, TK_VTD, TK_VTD_SM };
+	unsigned int v, k;
+	char row[80];
+
+	for (v = 0; v < ARRAY_SIZE(vendors); v++) {
+		for (k = 0; k < ARRAY_SIZE(scripts); k++) {
+			play(vendors[v], 0, p_identity_refused, scripts[k]);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u", v, k);
+			clean(row);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u/identity-won", v, k);
+			CHECK(row, tk.dev[TK_MF_1].group->domain->dom.type ==
+			      IOMMU_DOMAIN_IDENTITY);
+			snprintf(row, sizeof(row), "identity-conflict-%d-%u/no-reset-blocked", v, k);
+			CHECK(row, !own(TK_MF_1));
+		}
+	}
+}
+
+/*
+ * 6.12's DTE protocol: the takeover's blocking DTE (a refused attach:
+ * 00:03.1, no reset, under iommu=pt) is one 128-bit store under the
+ * DeviceID's dte_lock, which clone_alias() holds while it copies a DTE
+ * there (update_dte256()). The model write-protects the installed device
+ * tables (sim.c): a plain store is a SIGSEGV named in the FAIL line.
+ */
+static void __attribute__((unused)) t_amd_dte_protocol(void)
+{
+	play(TK_AMD, 1, p_identity_refused, "b2 m2 b1");
+	clean("amd-dte-protocol");
+#ifdef TK_612
+	CHECK("amd-dte-protocol/blocking-dte-stored", tk_dte_stores > 0);
+	CHECK("amd-dte-protocol/under-dte-lock", tk_dte_unlocked == 0);
+#endif
+	CHECK("amd-dte-protocol/no-reset-blocked", !own(TK_MF_1));
+}
+
+/*
+ * VT-d scalable mode on 6.12: the context entries a device's DMA carries.
+ * (1) 00:02.0's own entry copied (second level), iommu=pt: its identity
+ * attach (after its reset) must replace the copied context entry, or the
+ * device stays on the crashed kernel's PASID table (rule L, and its
+ * dma-direct addresses through the old tables). (2) 00:04.0's quirk alias
+ * 00:04.1 copied, its own entry not: its probe must not replace the
+ * alias's entry (no gate there), its attach after its reset does. (3)
+ * 03:01.0 behind the PCIe-to-PCI bridge: 6.12 never sets up the bridge
+ * alias 03:00.0; its copied entry must not translate the capture
+ * kernel's DMA of the device (rule O).
+ */
+static void p_sm_own(void)
+{
+	pasid_entry(0x10, 0, 2, 6);
+}
+
+static void p_sm_quirk(void)
+{
+	pasid_entry(0x21, 0, 2, 7);
+}
+
+static void p_sm_bridge(void)
+{
+	pasid_entry(0x0300, 0, 2, 3);
+	pasid_entry(0x0308, 0, 2, 3);
+}
+
+static void __attribute__((unused)) t_sm_ctx(void)
+{
+	play(TK_VTD_SM, 1, p_sm_own, "b0 m0");
+	clean("sm-identity-copied-ctx");
+	CHECK("sm-identity-copied-ctx/identity",
+	      tk.dev[TK_EP_A].group->domain->dom.type == IOMMU_DOMAIN_IDENTITY);
+	CHECK("sm-identity-copied-ctx/own-entry", own(TK_EP_A));
+	play(TK_VTD_SM, 0, p_sm_quirk, "");
+	clean("sm-quirk-alias-probe");
+	CHECK("sm-quirk-alias-probe/alias-kept", !tk.unit[0].own[0x21]);
+	play(TK_VTD_SM, 0, p_sm_quirk, "b3 m3");
+	clean("sm-quirk-alias-attach");
+	CHECK("sm-quirk-alias-attach/reset", logged(TK_QUIRK, TK_EV_RESET_OK));
+	CHECK("sm-quirk-alias-attach/alias-own", tk.unit[0].own[0x21]);
+	play(TK_VTD_SM, 0, p_sm_bridge, "b10 m10");
+	clean("sm-bridge-alias");
 }
 
 /* ---- the monitor's own power ---------------------------------------- */
@@ -643,9 +846,29 @@ static void t_batch(void)
 		printf("# %d of %d runs broke an invariant\n", bad, batch_runs);
 }
 
+/*
+ * The name of a case in this flavour: the 6.12 model's cases are
+ * "takeover-6.12-..." (both flavours report into one group).
+ */
+static const char *kv(const char *name)
+{
+#ifdef TK_612
+	static char buf[64][96];
+	static int k;
+	char *b = buf[k++ % 64];
+
+	snprintf(b, sizeof(buf[0]), "takeover-6.12-%s",
+		 name + strlen("takeover-"));
+	return b;
+#else
+	return name;
+#endif
+}
+
 static void batch(const char *name, int vendor, int pt, int quiesce,
 		  int extra, int runs)
 {
+	name = kv(name);
 	if (only && strcmp(name, only))
 		return;
 	memset(&batch_cfg, 0, sizeof(batch_cfg));
@@ -666,8 +889,14 @@ int main(int argc, char **argv)
 	only = argc > 1 ? argv[1] : NULL;
 
 	verbose = getenv("TK_VERBOSE") != NULL;
-#define CASE(n, f) do { if (!only || strstr(n, only)) run_case(n, f); } while (0)
+#define CASE(n, f) do {						\
+		const char *kn = kv(n);					\
+		if (!only || strstr(kn, only))				\
+			run_case(kn, f);				\
+	} while (0)
+#ifndef TK_612	/* it checks the series of both bases */
 	CASE("takeover-model-hooks-in-series", t_series);
+#endif
 	CASE("takeover-amd-dom0-entries", t_amd_tv0);
 	CASE("takeover-amd-dom0-mode0-iw-pt", t_amd_mode0_iw_pt);
 	CASE("takeover-alias-sharer-reset-at-bind", t_alias_sharer);
@@ -683,6 +912,13 @@ int main(int argc, char **argv)
 	CASE("takeover-non-pci-device", t_acpi);
 	CASE("takeover-type-identity-after-stop", t_type_identity);
 	CASE("takeover-vtd-default-off", t_default_off);
+	CASE("takeover-amd-devtab-size-of-other-kernel", t_devtab_sizes);
+#ifdef TK_612
+	CASE("takeover-vfio-blocking-domain", t_vfio_blocking);
+	CASE("takeover-identity-wins-group-conflict", t_identity_conflict);
+	CASE("takeover-amd-dte-protocol", t_amd_dte_protocol);
+	CASE("takeover-sm-context-entries", t_sm_ctx);
+#endif
 	CASE("takeover-monitor-sees-6.1-attach", t_self_attach);
 	CASE("takeover-monitor-sees-translation-off", t_self_off);
 	batch("takeover-random-amd", TK_AMD, 0, 0, 0, runs);

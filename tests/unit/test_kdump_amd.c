@@ -268,6 +268,20 @@ static void test_fields(void)
 	CHECK_EQ("devtab/size1ff_2m", amd_kd_devtab_size(0x123451ffULL),
 		 2 * 1024 * 1024);
 	CHECK_EQ("devtab/bit9_not_size", amd_kd_devtab_size(0x12345200ULL), 4096);
+	/*
+	 * The sizes a kernel of the machine programs: by the last DeviceID
+	 * (power-of-two pages of 32-byte DTEs) or 2 MiB (6.12 on 17h-1Ah).
+	 */
+	CHECK("devtab/by_last_bdf", amd_kd_devtab_size_ok(32768, 0x3ff));
+	CHECK("devtab/2m_beside_by_last_bdf",
+	      amd_kd_devtab_size_ok(2 * 1024 * 1024, 0x3ff));
+	CHECK("devtab/one_page_short", !amd_kd_devtab_size_ok(28672, 0x3ff));
+	CHECK("devtab/twice_by_last_bdf", !amd_kd_devtab_size_ok(65536, 0x3ff));
+	CHECK("devtab/rounded_up", amd_kd_devtab_size_ok(65536, 0x400));
+	CHECK("devtab/smallest", amd_kd_devtab_size_ok(4096, 0));
+	CHECK("devtab/all_device_ids_2m_only",
+	      amd_kd_devtab_size_ok(2 * 1024 * 1024, 0xffff) &&
+	      !amd_kd_devtab_size_ok(1024 * 1024, 0xffff));
 	/* DomainID: DTE bits 79:64. */
 	CHECK_EQ("dte/domid_bits_79_64", amd_kd_dte_domid(dte), 0xabcd);
 }

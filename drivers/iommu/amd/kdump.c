@@ -9,10 +9,13 @@
  * enabled) and from iommu.c (every DTE the capture kernel writes, and the
  * release of an old domain id).
  *
- * The copy accepts the device table only if its size is the one the
- * capture kernel expects and it lies in the crashed kernel's RAM; every
- * valid DTE is checked (kdump_hw.h) before it is copied, and a DTE that
- * fails is replaced by one that blocks its device. If the table as a whole
+ * The copy accepts the device table only if its size is one a kernel of
+ * this machine programs (the capture kernel's, or the other sizing: by the
+ * last DeviceID, or 6.12's 2 MiB on CPU families 17h-1Ah: the smaller of
+ * the two is copied, the DeviceIDs beyond it blocked) and it lies in the
+ * crashed kernel's RAM; every valid DTE is checked (kdump_hw.h) before it
+ * is copied, and a DTE that fails is replaced by one that blocks its
+ * device. If the table as a whole
  * is unusable, every DTE of the segment blocks DMA: translation is never
  * turned off. With iommu_kdump_quiesce=1, DMA write permission is revoked
  * in the copies (the crash path's transform); the crashed kernel's memory
@@ -82,16 +85,23 @@ static int amd_kd_extra_alias(struct iommu_kdump_unit *unit,
 /*
  * A refused attach: the copied DTE of @devid becomes V=1, TV=1, Mode 0,
  * IR=IW=0 with DomainID 0 (48882 section 2.2.2: every DMA refused); the
- * interrupt words stay as they are. Invalidated on every IOMMU of the
+ * interrupt words stay as they are. Words 0-1 are written as the kernel
+ * writes them (kdump_compat.h: on 6.12 one 128-bit store under the
+ * DeviceID's dte_lock, which clone_alias() holds while it copies a DTE
+ * to this DeviceID as a DMA alias). Invalidated on every IOMMU of the
  * segment before this returns.
  */
 static void amd_kd_block(struct iommu_kdump_unit *unit, u16 devid)
 {
 	struct amd_iommu_pci_seg *pci_seg = iommu_kdump_unit_priv(unit);
-	struct dev_table_entry *e = &pci_seg->dev_table[devid];
+	struct iommu_dev_data *d, *dev_data = NULL;
 
-	WRITE_ONCE(e->data[0], DTE_FLAG_V | DTE_FLAG_TV);
-	WRITE_ONCE(e->data[1], 0);
+	/* Device data of the DeviceID, a device's or a DMA alias's. */
+	llist_for_each_entry(d, pci_seg->dev_data_list.first, dev_data_list)
+		if (d->devid == devid)
+			dev_data = d;
+	kdump_amd_dte_lo_write(dev_data, &pci_seg->dev_table[devid],
+			       DTE_FLAG_V | DTE_FLAG_TV, 0);
 	amd_iommu_kdump_flush_dte(pci_seg, devid);
 }
 
@@ -168,12 +178,15 @@ static const char *amd_kd_check_irt(const u64 *dte, bool ga)
 }
 
 /*
- * Copy the DTEs of @old into @copy: each is read once from the crashed
- * kernel's table, then decided on that copy (amd_kd_dte_take()). @ga: the
- * crashed kernel's interrupt remapping tables hold 128-bit entries.
+ * Copy the DTEs of @old, @nr_old of them, into @copy: each is read once
+ * from the crashed kernel's table, then decided on that copy
+ * (amd_kd_dte_take()). A DeviceID beyond the old table, which the
+ * crashed kernel's IOMMU aborted (48882 section 3.4, Size), gets a
+ * blocking DTE. @ga: the crashed kernel's interrupt remapping tables
+ * hold 128-bit entries.
  */
 static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
-				const struct dev_table_entry *old,
+				const struct dev_table_entry *old, u32 nr_old,
 				struct dev_table_entry *copy,
 				struct iommu_kdump_unit *unit, bool ga)
 {
@@ -187,6 +200,12 @@ static void amd_kd_copy_entries(struct amd_iommu_pci_seg *pci_seg,
 	int i;
 
 	for (devid = 0; devid <= pci_seg->last_bdf; devid++) {
+		if (devid >= nr_old) {
+			copy[devid].data[0] = DTE_FLAG_V | DTE_FLAG_TV;
+			if (unit)
+				iommu_kdump_note_blocked(unit, devid);
+			continue;
+		}
 		for (i = 0; i < 4; i++)
 			e[i] = READ_ONCE(old[devid].data[i]);
 		v = amd_kd_dte_take(e, bits, amd_kd_old_ram, quiesce, &t);
@@ -281,21 +300,22 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	reg = readq(iommu->mmio_base + MMIO_DEV_TABLE_OFFSET);
 	base = __sme_clr(reg) & AMD_CQ_DEVTAB_BASE_MASK;
 	old_size = amd_kd_devtab_size(reg);
-	if (old_size != size) {
+	if (old_size != size &&
+	    !amd_kd_devtab_size_ok(old_size, pci_seg->last_bdf)) {
 		snprintf(reason, sizeof(reason),
-			 "device table size %u bytes, the capture kernel expects %u",
+			 "device table of %u bytes: no size for this machine (capture kernel: %u)",
 			 old_size, size);
 		goto block;
 	}
-	if (!iommu_kdump_old_ram(base, size)) {
+	if (!iommu_kdump_old_ram(base, old_size)) {
 		snprintf(reason, sizeof(reason),
 			 "device table at %#llx outside the crashed kernel's RAM",
 			 base);
 		goto block;
 	}
 	old = (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT) && is_kdump_kernel()) ?
-	      (__force void *)ioremap_encrypted(base, size) :
-	      memremap(base, size, MEMREMAP_WB);
+	      (__force void *)ioremap_encrypted(base, old_size) :
+	      memremap(base, old_size, MEMREMAP_WB);
 	if (!old) {
 		snprintf(reason, sizeof(reason),
 			 "cannot map the device table at %#llx", base);
@@ -308,9 +328,12 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 		goto block;
 	}
 	pr_info("segment %u: device table at %#llx (%u bytes)\n", pci_seg->id,
-		base, size);
+		base, old_size);
+	if (old_size != size)
+		pr_info("segment %u: the capture kernel's device table has %u bytes: %u DTEs copied, the DeviceIDs beyond them blocked\n",
+			pci_seg->id, size, min(old_size, size) / 32);
 	/* Still the crashed kernel's Control Register: its IRTE format. */
-	amd_kd_copy_entries(pci_seg, old, copy, unit,
+	amd_kd_copy_entries(pci_seg, old, min(old_size, size) / 32, copy, unit,
 			    readq(iommu->mmio_base + MMIO_CONTROL_OFFSET) &
 			    AMD_KD_CTRL_GA_EN);
 	memunmap(old);

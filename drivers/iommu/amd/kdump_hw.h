@@ -86,6 +86,33 @@ static inline u32 amd_kd_devtab_size(u64 reg)
 	return ((u32)(reg & AMD_CQ_DEVTAB_SIZE_MASK) + 1) * 4096U;
 }
 
+/* The largest device table: 64K DTEs of 32 bytes (Size 1FFh, 48882 3.4). */
+#define AMD_KD_DEVTAB_MAX	(512U * 4096U)
+
+/**
+ * amd_kd_devtab_size_ok() - a device table size a kernel of this machine
+ *	programs
+ * @size: bytes, from the Size field of the crashed kernel's Device Table
+ *	Base Address Register (amd_kd_devtab_size())
+ * @last_bdf: the last DeviceID of the segment (IVRS table)
+ *
+ * Linux sizes the table by @last_bdf (power-of-two pages of 32-byte DTEs;
+ * 6.1, and 6.12 on most CPUs); Linux 6.12.118 uses the largest one, 2 MiB,
+ * on CPU families 17h-1Ah (amd_iommu_force_max_dev_table()). A crashed
+ * kernel of either kind may hand over to a capture kernel of the other:
+ * both sizes are the machine's, any other is not.
+ *
+ * Return: true for the size by @last_bdf and for 2 MiB.
+ */
+static inline bool amd_kd_devtab_size_ok(u32 size, u32 last_bdf)
+{
+	u32 need = (last_bdf + 1) * 32U, by_bdf = 4096U;
+
+	while (by_bdf < need && by_bdf < AMD_KD_DEVTAB_MAX)
+		by_bdf <<= 1;
+	return size == by_bdf || size == AMD_KD_DEVTAB_MAX;
+}
+
 /**
  * amd_kd_dte_check() - may a DTE of the crashed kernel be copied as it is?
  * @dte: the four 64-bit words of the entry, as read from the old table

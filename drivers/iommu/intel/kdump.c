@@ -565,6 +565,72 @@ void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 }
 
 /**
+ * intel_iommu_kdump_sm_at_attach() - set a device's scalable-mode context
+ *	entries up at its attach, not at its probe
+ * @iommu: the unit of the device
+ *
+ * Linux 6.12 points a device's context entries (its own, and a DMA alias
+ * of the device itself, such as a quirk's) at the device's new PASID
+ * table when it probes the device (intel_pasid_setup_sm_context()): it
+ * tears a copied entry of the alias down there, before any attach, and
+ * the gate never sees it; and an identity attach never replaces a copied
+ * context entry at all, leaving the device on the crashed kernel's PASID
+ * table. In a capture kernel that took @iommu over, the probe leaves them
+ * alone and every attach (paging and identity), after
+ * iommu_kdump_attach_gate(), sets them up (intel_iommu_kdump_sm_attach()).
+ * Any context.
+ *
+ * Return: true when @iommu was taken over.
+ */
+bool intel_iommu_kdump_sm_at_attach(struct intel_iommu *iommu)
+{
+	return iommu_kdump_unit_find(iommu);
+}
+
+struct intel_kd_bridge {
+	struct iommu_kdump_unit *unit;
+	struct pci_dev *pdev;
+};
+
+static int intel_kd_block_bridge_alias(struct pci_dev *pdev, u16 alias,
+				       void *data)
+{
+	struct intel_kd_bridge *b = data;
+
+	/* A PCIe-to-PCI bridge's alias: 6.12 sets up no context entry. */
+	if (pdev != b->pdev)
+		iommu_kdump_entry_block(b->unit, alias, pci_name(b->pdev));
+	return 0;
+}
+
+/**
+ * intel_iommu_kdump_sm_attach() - a device's attach in scalable mode
+ * @iommu: the unit of the device
+ * @dev: the device, its attach past iommu_kdump_attach_gate()
+ *
+ * On a unit taken over, the caller is to set up the device's context
+ * entries (intel_iommu_kdump_sm_at_attach()). Linux 6.12 never sets up
+ * the entry of a PCIe-to-PCI bridge alias the device's DMA carries: a
+ * copied one is blocked here (iommu_kdump_entry_block()), or the capture
+ * kernel's DMA from the device would go through the crashed kernel's
+ * tables. Process context.
+ *
+ * Return: true when @iommu was taken over.
+ */
+bool intel_iommu_kdump_sm_attach(struct intel_iommu *iommu, struct device *dev)
+{
+	struct intel_kd_bridge b = { iommu_kdump_unit_find(iommu) };
+
+	if (!b.unit)
+		return false;
+	if (dev_is_pci(dev)) {
+		b.pdev = to_pci_dev(dev);
+		pci_for_each_dma_alias(b.pdev, intel_kd_block_bridge_alias, &b);
+	}
+	return true;
+}
+
+/**
  * intel_iommu_kdump_block_all() - the initialisation failed after the takeover
  * @iommu: a unit intel_iommu_kdump_keep() keeps translating
  *

@@ -18,6 +18,8 @@ void intel_iommu_kdump_ctx_written(struct intel_iommu *iommu, u8 bus,
 bool intel_iommu_kdump_keep(struct intel_iommu *iommu);
 bool intel_iommu_kdump_block_all(struct intel_iommu *iommu);
 bool intel_iommu_kdump_force_on(void);
+bool intel_iommu_kdump_sm_at_attach(struct intel_iommu *iommu);
+bool intel_iommu_kdump_sm_attach(struct intel_iommu *iommu, struct device *dev);
 void intel_iommu_kdump_check_irt(struct intel_iommu *iommu, void *table,
 				 unsigned int entries);
 struct iommu_kdump_unit;
@@ -36,6 +38,17 @@ static inline bool intel_iommu_kdump_block_all(struct intel_iommu *iommu)
 }
 
 static inline bool intel_iommu_kdump_force_on(void)
+{
+	return false;
+}
+
+static inline bool intel_iommu_kdump_sm_at_attach(struct intel_iommu *iommu)
+{
+	return false;
+}
+
+static inline bool intel_iommu_kdump_sm_attach(struct intel_iommu *iommu,
+					       struct device *dev)
 {
 	return false;
 }

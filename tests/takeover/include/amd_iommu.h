@@ -7,4 +7,6 @@
 bool translation_pre_enabled(struct amd_iommu *iommu);
 u64 iommu_virt_to_phys(void *va);
 void iommu_flush_all_caches(struct amd_iommu *iommu);
+/* Linux 6.12's name of it (kdump_compat.h) */
+void amd_iommu_flush_all_caches(struct amd_iommu *iommu);
 #endif

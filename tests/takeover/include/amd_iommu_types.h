@@ -24,6 +24,26 @@
 #define DTE_GCR3_SHIFT_B	16
 #define DTE_GCR3_SHIFT_C	43
 
+#ifdef TK_612
+/* 6.12: 128-bit halves, the dte_lock of update_dte256() / get_dte256() */
+typedef unsigned __int128 u128;
+struct dev_table_entry {
+	union {
+		u64 data[4];
+		u128 data128[2];
+	};
+};
+
+struct iommu_dev_data {
+	struct llist_node dev_data_list;
+	u16 devid;
+	spinlock_t dte_lock;
+};
+
+/* x86 CMPXCHG16B without LOCK: sim.c checks 6.12's DTE protocol. */
+void tk_amd_dte_store128(u128 *ptr, u128 val);
+#define arch_cmpxchg128_local(ptr, old, new)	tk_amd_dte_store128(ptr, new)
+#else
 struct dev_table_entry {
 	u64 data[4];
 };
@@ -32,6 +52,7 @@ struct iommu_dev_data {
 	struct llist_node dev_data_list;
 	u16 devid;
 };
+#endif
 
 struct amd_iommu_pci_seg {
 	struct list_head list;

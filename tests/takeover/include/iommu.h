@@ -66,7 +66,21 @@ struct context_entry *iommu_context_addr(struct intel_iommu *iommu, u8 bus,
 /* One unit: drivers/iommu/intel/dmar.c's list of DMAR units. */
 struct dmar_drhd_unit {
 	struct intel_iommu *iommu;
+	bool ignored;
 };
+
+/*
+ * Linux 6.12 (kdump_compat.h): device_to_iommu() is static; the takeover
+ * finds a PCI device's unit through its DRHD unit and a probed device's
+ * source id in its device_domain_info (sim.c).
+ */
+struct device_domain_info {
+	u8 bus;
+	u8 devfn;
+	struct intel_iommu *iommu;
+};
+
+struct dmar_drhd_unit *dmar_find_matched_drhd_unit(struct pci_dev *dev);
 
 extern struct dmar_drhd_unit tk_drhd;
 #define for_each_iommu(i, drhd) \
