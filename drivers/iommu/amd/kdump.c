@@ -303,7 +303,7 @@ bool amd_iommu_kdump_copy(struct amd_iommu *iommu)
 	if (old_size != size &&
 	    !amd_kd_devtab_size_ok(old_size, pci_seg->last_bdf)) {
 		snprintf(reason, sizeof(reason),
-			 "device table of %u bytes: no size for this machine (capture kernel: %u)",
+			 "device table size %u bytes: not a size this machine uses (capture kernel: %u)",
 			 old_size, size);
 		goto block;
 	}
