@@ -89,6 +89,14 @@ lab_6_12() {
 	return "${PIPESTATUS[0]}"
 }
 
+# make compare's own code: the trace analysis and the charts.
+compare_checks() {
+	local rc=0
+	python3 "$top/tests/compare/test_labtrace.py" || rc=1
+	python3 "$top/tests/compare/test_chart.py" || rc=1
+	return "$rc"
+}
+
 for g in $groups; do
 	case $g in
 	kernel) group kernel kernel_build 6.1 ;;
@@ -100,7 +108,7 @@ for g in $groups; do
 	style) group style "$top/tests/style/checkpatch.sh" ;;
 	patches) group patches env KVER=6.1 "$top/tests/patches/check.sh" ;;
 	patches-6.12) group patches-6.12 env KVER=6.12 "$top/tests/patches/check.sh" ;;
-	compare) group compare python3 "$top/tests/compare/test_labtrace.py" ;;
+	compare) group compare compare_checks ;;
 	verdicts) group verdicts python3 "$top/tests/lab/test_verdicts.py" ;;
 	lab) group lab "$top/tests/lab/run.sh" ;;
 	lab-6.12) group lab-6.12 lab_6_12 ;;

@@ -488,32 +488,45 @@ def write_chart(path_base, vendor, cells):
         f.write("# strategy e1000e_landed_mean min max edu_landed edu_writes "
                 "panic_to_done_mean min max label\n" + "\n".join(rows) + "\n")
     n = len(rows)
+    # A panel whose workload was not run (--workloads) would have only
+    # undefined points, which gnuplot refuses: draw only panels with data.
+    have = {w: any(c["workload"] == w and c["vendor"] == vendor and not c["unsupported"]
+                   for c in cells) for w in WORKLOADS}
+    panels = []
+    if have["e1000e"]:
+        panels.append(f"""set boxwidth 0.6 absolute
+set title "e1000e frames written into the crashed kernel's RAM\\nafter the panic (mean, min-max; at the foot: captures ok)"
+plot "{dat}" using 0:2:xtic(1) with boxes lc rgb "#729fcf" notitle, \\
+     "" using 0:2:3:4 with yerrorbars lc rgb "#204a87" pt 7 notitle, \\
+     "" using 0:(0):10 with labels offset 0,1 font ",8" notitle
+""")
+    if have["edu"]:
+        panels.append(f"""set boxwidth 0.3 absolute
+set title "edu writes after the panic, all runs\\n(landed: in RAM or in the crashkernel region)"
+plot "{dat}" using ($0-0.15):6:xtic(1) with boxes lc rgb "#babdb6" title "writes", \\
+     "" using ($0+0.15):5 with boxes lc rgb "#cc0000" title "landed"
+""")
+    if have["e1000e"]:
+        panels.append(f"""set boxwidth 0.6 absolute
+set title "panic -> capture done, e1000e runs (s)\\n(mean, min-max; successful captures)"
+plot "{dat}" using 0:7:xtic(1) with boxes lc rgb "#8ae234" notitle, \\
+     "" using 0:7:8:9 with yerrorbars lc rgb "#4e9a06" pt 7 notitle
+""")
+    if not panels:
+        log(f"compare: no chart for {vendor}: no cell with runs")
+        return None
     script = f"""
-set terminal pngcairo size 1500,560 font ",10"
+set terminal pngcairo size {500 * len(panels)},560 font ",10"
 set output "{path_base}.png"
-set multiplot layout 1,3 title "{vendor}: quiesce strategies in the kdump lab (QEMU {label_qemu(vendor)}, TCG), runs of make compare"
+set multiplot layout 1,{len(panels)} title "{vendor}: quiesce strategies in the kdump lab (QEMU {label_qemu(vendor)}, TCG), runs of make compare"
 set style fill solid 0.8 border -1
-set boxwidth 0.6 absolute
 set xrange [-0.6:{n - 0.4}]
 set xtics rotate by -35 nomirror
 set grid ytics
 set yrange [0:*]
 set offsets 0, 0, graph 0.15, 0
 set key top right
-set title "e1000e frames written into the crashed kernel's RAM\\nafter the panic (mean, min-max; at the foot: captures ok)"
-plot "{dat}" using 0:2:xtic(1) with boxes lc rgb "#729fcf" notitle, \\
-     "" using 0:2:3:4 with yerrorbars lc rgb "#204a87" pt 7 notitle, \\
-     "" using 0:(0):10 with labels offset 0,1 font ",8" notitle
-set boxwidth 0.3 absolute
-set title "edu writes after the panic, all runs\\n(landed: in RAM or in the crashkernel region)"
-plot "{dat}" using ($0-0.15):6:xtic(1) with boxes lc rgb "#babdb6" title "writes", \\
-     "" using ($0+0.15):5 with boxes lc rgb "#cc0000" title "landed"
-set boxwidth 0.6 absolute
-set title "panic -> capture done, e1000e runs (s)\\n(mean, min-max; successful captures)"
-plot "{dat}" using 0:7:xtic(1) with boxes lc rgb "#8ae234" notitle, \\
-     "" using 0:7:8:9 with yerrorbars lc rgb "#4e9a06" pt 7 notitle
-unset multiplot
-"""
+""" + "".join(panels) + "unset multiplot\n"
     gp = path_base + ".gp"
     with open(gp, "w") as f:
         f.write(script)
