@@ -688,6 +688,87 @@ static void test_walk_edges(void)
 
 
 /*
+ * Neighbouring context entries that point to the same table: every
+ * ordered pair of six upper quadwords (VT-d 9.3: AW bits 2:0, bit 7 and
+ * bits 63:24 reserved, DID bits 23:8; AW valid when CAP.SAGAW has its bit:
+ * here AW 1 and 2), each entry also after itself, all with the same lower
+ * quadword (translated, table T). Whatever its neighbour, an entry with a
+ * valid upper quadword loses write and its domain id is collected (its
+ * IOTLB entries are invalidated); one with a reserved bit or an AW the
+ * unit lacks is rejected, and its domain id is not collected unless a
+ * valid entry has it. With the memo, and without: then a valid entry
+ * that finds T already revoked by another domain id is counted through
+ * its own domain id only (see VTD_CQ_MEMO_SLOTS), so only the rejected
+ * entries are checked one by one.
+ */
+static void test_walk_neighbours(void)
+{
+	static const u64 his[] = {
+		CTXHI(1, 20), CTXHI(1, 21), CTXHI(2, 22),
+		CTXHI(1, 23) | (1ULL << 7),	/* reserved bit 7 */
+		CTXHI(3, 24),			/* AW 3: no SAGAW bit 3 */
+		CTXHI(1, 25) | (1ULL << 40),	/* reserved bits 63:24 */
+	};
+	struct fake f = { .expire_after = -1 };
+	unsigned int n = 0, a, b, i, valid, bad, pass;
+	u64 seq[2 * 6 * 6], want_dids[65536 / 64];
+	struct vtd_cq_walk w;
+	char name[128];
+
+	for (a = 0; a < 6; a++)
+		for (b = 0; b < 6; b++) {
+			seq[n++] = his[a];
+			seq[n++] = his[b];
+		}
+	for (pass = 0; pass < 2; pass++) {
+		memset(arena, 0, sizeof(arena));
+		arena[0][0] = PG(1) | 1;
+		arena[0][2] = PG(2) | 1;
+		for (i = 0; i < n; i++) {
+			u64 *ctx = arena[1 + i / 256];
+
+			ctx[2 * (i % 256)] = CTX(1, 0, PG(3));
+			ctx[2 * (i % 256) + 1] = seq[i];
+		}
+		arena[3][0] = 0x200003;		/* R W */
+		walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+		if (pass)
+			w.memo_size = 0;
+		run_walk(&w, &f);
+
+		memset(want_dids, 0, sizeof(want_dids));
+		valid = 0;
+		bad = 0;
+		for (i = 0; i < n; i++) {
+			u64 hi = seq[i];
+			bool ok = !(hi & (1ULL << 7)) && !(hi >> 24) &&
+				  ((hi & 7) == 1 || (hi & 7) == 2);
+
+			if (ok) {
+				valid++;
+				want_dids[(hi >> 8 & 0xffff) / 64] |= 1ULL << ((hi >> 8 & 0xffff) % 64);
+			}
+			if (pass)
+				bad += !ok && sid_set(i);
+			else
+				bad += sid_set(i) != ok;
+		}
+		snprintf(name, sizeof(name), "%s: entries rejected", pass ? "no memo" : "memo");
+		CHECK_EQ(name, rec.entries_rejected, n - valid);
+		if (pass) {
+			CHECK_EQ("no memo: no rejected entry changed", bad, 0);
+		} else {
+			CHECK_EQ("memo: each entry changed iff valid", bad, 0);
+			CHECK_EQ("memo: entries changed", rec.entries_changed, valid);
+			CHECK("memo: domain ids: those of the valid entries",
+			      !memcmp(dids, want_dids, sizeof(dids)));
+		}
+		snprintf(name, sizeof(name), "%s: table T lost W", pass ? "no memo" : "memo");
+		CHECK_EQ(name, arena[3][0], 0x200001);
+	}
+}
+
+/*
  * Two units in one pass (the memo is not cleared between them), unit 1's
  * only entry using table A, which unit 0 revoked: unit 1 must count its
  * entry as changed. Same with a unit 0 that rejects the table for its own
@@ -1072,6 +1153,7 @@ int main(void)
 	RUN_CASE("unit/vtd/walk_dry_run", test_walk_dry_run());
 	RUN_CASE("unit/vtd/walk_all", test_walk_all());
 	RUN_CASE("unit/vtd/walk_edges", test_walk_edges());
+	RUN_CASE("unit/vtd/walk_neighbours", test_walk_neighbours());
 	RUN_CASE("unit/vtd/walk_two_units", test_walk_two_units());
 	RUN_CASE("unit/vtd/walk_concurrent", test_walk_concurrent());
 	RUN_CASE("unit/vtd/property_no_grant", test_property_no_grant());

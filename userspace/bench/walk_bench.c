@@ -16,7 +16,12 @@
  *  - VT-d legacy: a root table with 256 present buses x 256 present
  *    context entries (65536), 4-level (AW=2), translated, one top-level
  *    second-level table per domain (1024 or 4096 tables, 4 present
- *    entries each), domain ids = table index + 1.
+ *    entries each), domain ids = table index + 1, in two layouts:
+ *    "grouped", each domain's devices adjacent (65536 / domains of them
+ *    in a row), as an IOMMU group's are (the functions of a device, the
+ *    devices behind a bridge without ACS, a PF's VFs), and "interleaved",
+ *    device n in domain n % domains, no two neighbours in one domain:
+ *    the worst case for the walk's last-entry shortcut.
  *  - VT-d scalable: 16 buses x 256 functions (4096 devices), each with
  *    its own PASID directory page (PDTS 2, entry 0 present) and PASID
  *    table (PASID 0 present: second-level, AW 2), as Linux lays them out
@@ -329,6 +334,7 @@ struct vtd_arena {
 
 struct vtd_result {
 	unsigned int domains;
+	bool grouped;
 	double walk_ns, plain_ns, atomic_ns, ratio_atomic, ratio_plain;
 	u32 scanned, changed, rejected, tables, nr_dids, nr_ats;
 	unsigned long maps;
@@ -368,7 +374,7 @@ static u64 *vtd_page(struct vtd_arena *a, size_t pg)
 	return a->mem + pg * 512;
 }
 
-static void vtd_fill(struct vtd_arena *a, unsigned int domains)
+static void vtd_fill(struct vtd_arena *a, unsigned int domains, bool grouped)
 {
 	unsigned int bus, devfn, d, i;
 
@@ -380,7 +386,8 @@ static void vtd_fill(struct vtd_arena *a, unsigned int domains)
 		root[2 * bus] = (VTD_BASE + VTD_CTX_PG(bus) * 4096ULL) | 1;
 		root[2 * bus + 1] = 0;
 		for (devfn = 0; devfn < 256; devfn++) {
-			d = (bus * 256 + devfn) % domains;
+			d = grouped ? (bus * 256 + devfn) / (NR_IDS / domains) :
+				      (bus * 256 + devfn) % domains;
 			/* VT-d 9.3: lo P bit 0, TT 3:2 = 0, SLPTPTR 63:12 */
 			ctx[2 * devfn] = (VTD_BASE + VTD_TOP_PG(d) * 4096ULL) | 1;
 			/* hi: AW 2:0 = 2 (4-level), DID 23:8 */
@@ -448,13 +455,13 @@ static u64 vtd_atomic(struct vtd_arena *a, unsigned int domains)
 	return rmw;
 }
 
-static struct vtd_result vtd_bench(unsigned int domains)
+static struct vtd_result vtd_bench(unsigned int domains, bool grouped)
 {
 	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_CQ_MEMO_SLOTS];
 	static u64 changed[NR_IDS / 64];
 	static struct crash_dma_quiesce_record rec;
 	struct vtd_arena a = { 0 };
-	struct vtd_result r = { .domains = domains };
+	struct vtd_result r = { .domains = domains, .grouped = grouped };
 	u64 walk[MAX_ITERS], plain[MAX_ITERS], atomic[MAX_ITERS], t0;
 	struct vtd_cq_walk_ops ops = {
 		.map = vtd_map, .expired = vtd_expired, .flush = NULL, .priv = &a,
@@ -477,7 +484,7 @@ static struct vtd_result vtd_bench(unsigned int domains)
 		struct vtd_arena tmp = a;
 
 		tmp.mem = pristine;
-		vtd_fill(&tmp, domains);
+		vtd_fill(&tmp, domains, grouped);
 	}
 	/* iters timed passes, then one untimed that counts the exchanges */
 	for (i = 0; i <= iters; i++) {
@@ -749,7 +756,7 @@ int main(int argc, char **argv)
 {
 	static const unsigned int doms[] = { 1024, 4096 };
 	struct amd_result ar[2];
-	struct vtd_result vr[2];
+	struct vtd_result vr[4];
 	struct sm_result sr[2];
 	const char *json = NULL;
 	FILE *f;
@@ -791,14 +798,15 @@ int main(int argc, char **argv)
 		       ar[i].changed, ar[i].scanned, ar[i].nr_domains, ar[i].nr_ats,
 		       ar[i].cmds_ia, ar[i].cmds_no_ia);
 	}
-	for (i = 0; i < 2; i++) {
-		vr[i] = vtd_bench(doms[i]);
-		printf("VT-d legacy, 256 buses x 256 functions, %4u domains: walk %5.2f ns/entry, "
+	for (i = 0; i < 4; i++) {
+		vr[i] = vtd_bench(doms[i % 2], i < 2);
+		printf("VT-d legacy, 256 buses x 256 functions, %4u domains %-11s: walk %5.2f ns/entry, "
 		       "atomic scan %5.2f ns/entry, ratio %4.2f (plain scan %5.2f ns/entry, ratio "
 		       "%5.2f); compare-and-exchange walk %llu, scan %llu; changed %u/%u, tables %u, "
 		       "domains %u, table maps %lu (root + context + top-level: %u), memo %u/%d "
 		       "slots; commands: %u queued, %u register-based\n",
-		       vr[i].domains, vr[i].walk_ns, vr[i].atomic_ns,
+		       vr[i].domains, vr[i].grouped ? "grouped" : "interleaved",
+		       vr[i].walk_ns, vr[i].atomic_ns,
 		       vr[i].ratio_atomic, vr[i].plain_ns,
 		       vr[i].ratio_plain,
 		       (unsigned long long)vr[i].walk_rmw, (unsigned long long)vr[i].atomic_rmw,
@@ -843,21 +851,22 @@ int main(int argc, char **argv)
 			ar[i].changed, ar[i].nr_domains, ar[i].nr_ats, ar[i].cmds_ia,
 			ar[i].cmds_no_ia, i ? "" : ",");
 	fprintf(f, "  ],\n  \"intel\": [\n");
-	for (i = 0; i < 2; i++)
-		fprintf(f, "    {\"domains\": %u, \"walk_ns_per_entry\": %.3f, "
+	for (i = 0; i < 4; i++)
+		fprintf(f, "    {\"domains\": %u, \"layout\": \"%s\", \"walk_ns_per_entry\": %.3f, "
 			"\"atomic_ns_per_entry\": %.3f, \"ratio_atomic\": %.3f, "
 			"\"plain_ns_per_entry\": %.3f, \"ratio\": %.3f, "
 			"\"walk_cmpxchg\": %llu, \"atomic_cmpxchg\": %llu, \"entries_changed\": %u, "
 			"\"tables_changed\": %u, \"domain_ids\": %u, \"map_calls\": %lu, "
 			"\"map_calls_minimum\": %u, \"memo_used\": %u, \"memo_slots\": %d, "
 			"\"commands_queued\": %u, \"commands_register\": %u}%s\n",
-			vr[i].domains, vr[i].walk_ns, vr[i].atomic_ns,
+			vr[i].domains, vr[i].grouped ? "grouped" : "interleaved",
+			vr[i].walk_ns, vr[i].atomic_ns,
 			vr[i].ratio_atomic, vr[i].plain_ns,
 			vr[i].ratio_plain,
 			(unsigned long long)vr[i].walk_rmw, (unsigned long long)vr[i].atomic_rmw,
 			vr[i].changed, vr[i].tables, vr[i].nr_dids, vr[i].maps,
 			1 + 256 + vr[i].domains, vr[i].memo_used, VTD_CQ_MEMO_SLOTS,
-			vr[i].cmds_qi, vr[i].cmds_reg, i ? "" : ",");
+			vr[i].cmds_qi, vr[i].cmds_reg, i == 3 ? "" : ",");
 	fprintf(f, "  ],\n  \"intel_scalable\": [\n");
 	for (i = 0; i < 2; i++)
 		fprintf(f, "    {\"devices\": %d, \"domains\": %u, \"walk_ns_per_device\": %.3f, "

@@ -787,6 +787,12 @@ struct vtd_cq_walk_ops {
  * @work: work done since the deadline was last checked, in units of one
  *	entry (a 4 KiB table read counts VTD_CQ_PAGE_WORK)
  * @timed_out: the walk stopped at the deadline
+ * @last_lo: low quadword of the last context entry that lost write
+ *	through its table (@last_changed)
+ * @last_hi: its high quadword (AW, DID)
+ * @last_changed: @last_lo and @last_hi are set: a context entry equal to
+ *	them in both quadwords uses the same table with the same outcome
+ *	(see vtd_cq_walk_ctx())
  */
 struct vtd_cq_walk {
 	u64 root_phys;
@@ -811,6 +817,9 @@ struct vtd_cq_walk {
 	u64 addr_rsvd;
 	u32 work;
 	bool timed_out;
+	u64 last_lo;
+	u64 last_hi;
+	bool last_changed;
 };
 
 static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 key)
@@ -993,6 +1002,19 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	bool ats_off = false;
 	u64 root;
 
+	/*
+	 * The devices of one domain (an IOMMU group: the functions of a
+	 * device, the devices behind one bridge) have equal context entries,
+	 * usually adjacent. An entry equal in both quadwords to the last one
+	 * that lost write through its table (translated, TT 00) would pass
+	 * the same checks and find the same table, already revoked by this
+	 * unit: it has lost write too, nothing to write.
+	 */
+	if (w->last_changed && lo == w->last_lo && hi == w->last_hi) {
+		rec->entries_changed++;
+		vtd_cq_bit_set(w->changed, sid);
+		return;
+	}
 	if (!vtd_cq_ctx_check(lo, hi, w->ctx_kinds, w->addr_rsvd)) {
 		rec->entries_rejected++;
 		return;
@@ -1038,6 +1060,9 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		outcome = VTD_CQ_MEMO_CHANGED;
 	if (outcome == VTD_CQ_MEMO_CHANGED || ats_off)
 		vtd_cq_walk_changed(w, rec, sid, did);
+	w->last_changed = outcome == VTD_CQ_MEMO_CHANGED && !ats_off;
+	w->last_lo = lo;
+	w->last_hi = hi;
 }
 
 /* vtd_cq_walk() on copies of the walk and the record: see there. */
@@ -1054,6 +1079,7 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 	w->nr_dids = 0;
 	w->nr_identity = 0;
 	w->timed_out = false;
+	w->last_changed = false;
 	w->ctx_kinds = vtd_cq_ctx_kinds(w->cap, w->ecap);
 	w->addr_rsvd = rsvd;
 
