@@ -688,18 +688,24 @@ static void test_walk_edges(void)
 
 
 /*
- * Neighbouring context entries that point to the same table: every
- * ordered pair of six upper quadwords (VT-d 9.3: AW bits 2:0, bit 7 and
- * bits 63:24 reserved, DID bits 23:8; AW valid when CAP.SAGAW has its bit:
- * here AW 1 and 2), each entry also after itself, all with the same lower
- * quadword (translated, table T). Whatever its neighbour, an entry with a
- * valid upper quadword loses write and its domain id is collected (its
- * IOTLB entries are invalidated); one with a reserved bit or an AW the
- * unit lacks is rejected, and its domain id is not collected unless a
- * valid entry has it. With the memo, and without: then a valid entry
- * that finds T already revoked by another domain id is counted through
- * its own domain id only (see VTD_CQ_MEMO_SLOTS), so only the rejected
- * entries are checked one by one.
+ * Neighbouring context entries: every ordered pair of 18 entries, each
+ * also after itself. An entry is one of three lower quadwords (VT-d 9.3:
+ * P bit 0, TT bits 3:2, SLPTPTR bits 63:12) -- translated through table
+ * T, whose entry has R and W (9.8: bits 0, 1); translated through table
+ * RO, read-only; device-TLB (TT 01b) through T -- with one of six upper
+ * quadwords (AW bits 2:0, bit 7 and bits 63:24 reserved, DID bits 23:8;
+ * AW valid when CAP.SAGAW has its bit: here AW 1 and 2): two domain ids
+ * with AW 1, one with AW 2, a reserved bit 7, AW 3, a reserved bit 40.
+ * Whatever its neighbour, an entry with an invalid upper quadword is
+ * rejected; a valid one loses write when it had it (through T, or its
+ * TT 01b turned to 00b) and keeps nothing to lose through RO; the domain
+ * ids collected (their IOTLB entries invalidated) are those of the
+ * entries that lost write. With the memo, and without: then a valid
+ * translated entry is counted through its domain id (see
+ * VTD_CQ_MEMO_SLOTS: one that finds T revoked by another domain id counts
+ * as unchanged, one through RO of a domain id whose other entries lost
+ * write as changed), so only the rejected and device-TLB entries are
+ * checked one by one.
  */
 static void test_walk_neighbours(void)
 {
@@ -709,62 +715,68 @@ static void test_walk_neighbours(void)
 		CTXHI(3, 24),			/* AW 3: no SAGAW bit 3 */
 		CTXHI(1, 25) | (1ULL << 40),	/* reserved bits 63:24 */
 	};
+	const u64 los[] = { CTX(1, 0, PG(4)), CTX(1, 0, PG(5)), CTX(1, 1, PG(4)) };
+	enum { NE = 3 * 6, N = 2 * NE * NE };
+	static u64 seq_lo[N], seq_hi[N];
 	struct fake f = { .expire_after = -1 };
-	unsigned int n = 0, a, b, i, valid, bad, pass;
-	u64 seq[2 * 6 * 6], want_dids[65536 / 64];
+	unsigned int n = 0, a, b, i, bad, rejected, pass;
+	u64 want_dids[65536 / 64];
 	struct vtd_cq_walk w;
-	char name[128];
 
-	for (a = 0; a < 6; a++)
-		for (b = 0; b < 6; b++) {
-			seq[n++] = his[a];
-			seq[n++] = his[b];
+	for (a = 0; a < NE; a++)
+		for (b = 0; b < NE; b++) {
+			seq_lo[n] = los[a / 6];
+			seq_hi[n++] = his[a % 6];
+			seq_lo[n] = los[b / 6];
+			seq_hi[n++] = his[b % 6];
 		}
 	for (pass = 0; pass < 2; pass++) {
+		const char *tag = pass ? "no memo" : "memo";
+		char name[128];
+
 		memset(arena, 0, sizeof(arena));
-		arena[0][0] = PG(1) | 1;
-		arena[0][2] = PG(2) | 1;
+		for (i = 0; i < (N + 255) / 256; i++)
+			arena[0][2 * i] = PG(1 + i) | 1;
 		for (i = 0; i < n; i++) {
 			u64 *ctx = arena[1 + i / 256];
 
-			ctx[2 * (i % 256)] = CTX(1, 0, PG(3));
-			ctx[2 * (i % 256) + 1] = seq[i];
+			ctx[2 * (i % 256)] = seq_lo[i];
+			ctx[2 * (i % 256) + 1] = seq_hi[i];
 		}
-		arena[3][0] = 0x200003;		/* R W */
+		arena[4][0] = 0x200003;		/* table T: R W */
+		arena[5][0] = 0x300001;		/* table RO: R */
 		walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
 		if (pass)
 			w.memo_size = 0;
 		run_walk(&w, &f);
 
 		memset(want_dids, 0, sizeof(want_dids));
-		valid = 0;
 		bad = 0;
+		rejected = 0;
 		for (i = 0; i < n; i++) {
-			u64 hi = seq[i];
+			u64 hi = seq_hi[i], lo = seq_lo[i];
+			unsigned int did = hi >> 8 & 0xffff;
 			bool ok = !(hi & (1ULL << 7)) && !(hi >> 24) &&
 				  ((hi & 7) == 1 || (hi & 7) == 2);
+			bool ats = (lo >> 2 & 3) == 1;
+			bool loses = ok && (ats || (lo & ~0xfffULL) == PG(4));
 
-			if (ok) {
-				valid++;
-				want_dids[(hi >> 8 & 0xffff) / 64] |= 1ULL << ((hi >> 8 & 0xffff) % 64);
-			}
-			if (pass)
-				bad += !ok && sid_set(i);
-			else
-				bad += sid_set(i) != ok;
+			rejected += !ok;
+			if (loses)
+				want_dids[did / 64] |= 1ULL << (did % 64);
+			if (pass && ok && !ats)
+				continue;
+			bad += sid_set(i) != loses;
 		}
-		snprintf(name, sizeof(name), "%s: entries rejected", pass ? "no memo" : "memo");
-		CHECK_EQ(name, rec.entries_rejected, n - valid);
-		if (pass) {
-			CHECK_EQ("no memo: no rejected entry changed", bad, 0);
-		} else {
-			CHECK_EQ("memo: each entry changed iff valid", bad, 0);
-			CHECK_EQ("memo: entries changed", rec.entries_changed, valid);
-			CHECK("memo: domain ids: those of the valid entries",
+		snprintf(name, sizeof(name), "%s: entries rejected", tag);
+		CHECK_EQ(name, rec.entries_rejected, rejected);
+		snprintf(name, sizeof(name), "%s: each entry changed iff it lost write", tag);
+		CHECK_EQ(name, bad, 0);
+		if (!pass)
+			CHECK("memo: domain ids: those of the entries that lost write",
 			      !memcmp(dids, want_dids, sizeof(dids)));
-		}
-		snprintf(name, sizeof(name), "%s: table T lost W", pass ? "no memo" : "memo");
-		CHECK_EQ(name, arena[3][0], 0x200001);
+		snprintf(name, sizeof(name), "%s: table T lost W, RO unchanged", tag);
+		CHECK(name, arena[4][0] == 0x200001 && arena[5][0] == 0x300001);
 	}
 }
 
