@@ -11,6 +11,8 @@
 # config is regenerated only when a fragment or the series changed; make
 # runs only when one of these changed something since the last successful
 # build (or with extra targets). Long steps print a "progress: " line.
+# KERNEL_PREPARE_ONLY=1: stop before make, the tree extracted, patched,
+# overlaid and configured (make test then builds it in the background).
 # Usage: [KVER=6.1|6.12] kernel.sh [extra make targets]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,8 +28,8 @@ log() { printf 'kernel %s: %s\n' "$kver" "$*" >&2; }
 "$top/userspace/build/deps.sh" kernel
 
 mkdir -p "$build" "$obj"
-# One build at a time: concurrent callers wait here.
-exec 9>"$build/.lock"
+# One build of a version at a time: concurrent callers wait here.
+exec 9>"$build/.lock$kver_sfx"
 flock 9
 # The source the series is made for: the package version (deps.sh installed
 # it) and, below, the extracted tree's own version.
@@ -135,6 +137,12 @@ if [ "$(cat "$obj/.config.sum" 2>/dev/null)" != "$cfgsum" ] || [ ! -f "$obj/.con
 	changed=1
 fi
 
+if [ "${KERNEL_PREPARE_ONLY:-0}" = 1 ]; then
+	# What changed here must still be built by the next run.
+	[ "$changed" = 0 ] || rm -f "$obj/.build-ok"
+	log "prepared: $src (configured in $obj)"
+	exit 0
+fi
 if [ "$changed" = 0 ] && [ $# = 0 ] && [ -f "$obj/arch/x86/boot/bzImage" ]; then
 	log "up to date: $obj/arch/x86/boot/bzImage"
 	exit 0
