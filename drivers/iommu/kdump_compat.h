@@ -66,6 +66,16 @@
 	}								\
 	__info ? __info->iommu : NULL;					\
 })
+/*
+ * The core clears attach_deferred before it attaches a domain other than
+ * the default one (a VFIO claim's blocking domain), whatever the attach
+ * does; a device left on the takeover's entries then never gets its
+ * domain from iommu_deferred_attach(). Defer it again.
+ */
+#define kdump_redefer_attach(dev)	do {				\
+	if ((dev)->iommu)						\
+		(dev)->iommu->attach_deferred = 1;			\
+} while (0)
 #else	/* kver 6.1 */
 #define kdump_alloc_pgtable_page(node)	alloc_pgtable_page(node)
 #define kdump_free_pgtable_page(virt)	free_pgtable_page(virt)
@@ -85,6 +95,8 @@
 	device_to_iommu(&(pdev)->dev, &__bus, &__devfn);		\
 })
 #define kdump_vtd_dev_iommu(dev, busp, devfnp)	device_to_iommu(dev, busp, devfnp)
+/* 6.1: the vendors keep the deferral, and a refused attach keeps it. */
+#define kdump_redefer_attach(dev)	do { } while (0)
 #endif	/* kver */
 
 #endif /* _IOMMU_KDUMP_COMPAT_H */

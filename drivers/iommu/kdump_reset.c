@@ -71,6 +71,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "kdump_compat.h"
 #include "kdump_core.h"
 
 /* Most devices sharing one source id that are considered (64 per bus). */
@@ -554,9 +555,11 @@ int iommu_kdump_def_domain_type(struct device *dev)
  * (iommu_kdump_attach_gate()). Called with the device lock held. Linux
  * 6.1 calls iommu_deferred_attach() from every DMA mapping without
  * further locking; the capture kernel's own calls are serialised here. A
- * device whose attach is not deferred is attached already.
+ * device whose attach is not deferred is attached already, unless @live
+ * (entries of it still the takeover's): the core may have recorded an
+ * attach that the gate refused or kept blocking (kdump_redefer_attach()).
  */
-static void ik_attach(struct pci_dev *pdev)
+static void ik_attach(struct pci_dev *pdev, unsigned int live)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
 	int ret;
@@ -566,6 +569,8 @@ static void ik_attach(struct pci_dev *pdev)
 		return;
 	}
 	mutex_lock(&ik_attach_mutex);
+	if (live)
+		kdump_redefer_attach(&pdev->dev);
 	ret = iommu_deferred_attach(&pdev->dev, domain);
 	mutex_unlock(&ik_attach_mutex);
 	if (ret == -EBUSY)
@@ -649,7 +654,7 @@ static void ik_retire_fn(struct work_struct *work)
 		device_lock(&q->pdev->dev);
 		n = ik_bound_sharers(q->pdev, bound, ARRAY_SIZE(bound));
 		if (ik_clear_dev(q->pdev, false, &live) && live)
-			ik_attach(q->pdev);
+			ik_attach(q->pdev, live);
 		else if (live)
 			pci_info(q->pdev, "iommu kdump: reset, but a device sharing its source id was not: copied entry kept\n");
 		device_unlock(&q->pdev->dev);
@@ -657,7 +662,7 @@ static void ik_retire_fn(struct work_struct *work)
 		while (n--) {
 			device_lock(&bound[n]->dev);
 			if (bound[n]->dev.driver && ik_clear_dev(bound[n], false, &live))
-				ik_attach(bound[n]);
+				ik_attach(bound[n], live);
 			device_unlock(&bound[n]->dev);
 			pci_dev_put(bound[n]);
 		}
@@ -768,7 +773,7 @@ static void ik_bind(struct pci_dev *pdev)
 	 * Also when nothing was taken over: the deferred attach of an
 	 * identity domain never comes otherwise (dma-direct maps nothing).
 	 */
-	ik_attach(pdev);
+	ik_attach(pdev, live);
 }
 
 static int ik_bus_notify(struct notifier_block *nb, unsigned long action,

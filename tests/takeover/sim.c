@@ -134,6 +134,7 @@ int tk_add_dev(const struct tk_dev *in)
 	memset(p, 0, sizeof(*p));
 	p->dev.tk = d;
 	p->dev.is_pci = d->kind != TK_ACPI;
+	p->dev.iommu = &d->dev_iommu;
 	p->bus = &buses[d->seg][d->bus];
 	p->devfn = d->devfn;
 	snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%d", d->seg, d->bus,
@@ -1335,7 +1336,7 @@ static int is_deferred(int i)
 #ifdef TK_612
 	/* dev->iommu->attach_deferred: the vendor's answer at probe */
 	if (D(i)->probed)
-		return D(i)->core_deferred;
+		return D(i)->dev_iommu.attach_deferred;
 #endif
 	if (tk.cfg.vendor == TK_AMD)
 		return D(i)->defer_attach;
@@ -1353,7 +1354,7 @@ static int vendor_attach(struct tk_domain *dom, int i)
 	ret = tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
 	/* __iommu_attach_device(): attach_deferred = 0 on success */
 	if (!ret)
-		D(i)->core_deferred = 0;
+		D(i)->dev_iommu.attach_deferred = 0;
 	return ret;
 #else
 	return tk.cfg.vendor == TK_AMD ? amd_attach(dom, i) : vtd_attach(dom, i);
@@ -1380,10 +1381,10 @@ static int core_set_domain(int i, struct tk_domain *dom, bool must)
 	struct tk_group *g = D(i)->group;
 	int ret;
 
-	if (D(i)->core_deferred) {
+	if (D(i)->dev_iommu.attach_deferred) {
 		if (dom == g->default_domain)
 			return 0;
-		D(i)->core_deferred = 0;
+		D(i)->dev_iommu.attach_deferred = 0;
 	}
 	ret = vendor_attach(dom, i);
 	if (ret && must && dom != &blocked_domain)
@@ -1478,7 +1479,7 @@ static int probe_device(int i)
 		return ret;
 	group_add(device_group(i), i);
 #ifdef TK_612
-	D(i)->core_deferred = is_deferred(i);	/* iommu_init_device() */
+	D(i)->dev_iommu.attach_deferred = is_deferred(i);	/* iommu_init_device() */
 #endif
 	D(i)->probed = 1;
 	return 0;

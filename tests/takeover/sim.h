@@ -92,7 +92,7 @@ struct tk_dev {
 	int probed;			/* iommu_probe_device() succeeded */
 	u64 pasid_dir;			/* VT-d SM: its new PASID directory */
 	u64 direct_buf;			/* dma-direct: its buffer */
-	int core_deferred;		/* 6.12 dev->iommu->attach_deferred */
+	struct dev_iommu dev_iommu;	/* 6.12 dev->iommu (pdev.dev.iommu) */
 };
 
 /* A domain of the capture kernel (IOMMU core + vendor). */

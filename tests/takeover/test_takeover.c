@@ -320,6 +320,34 @@ static void t_alias_untaken(void)
 	clean("alias-not-taken-over-vtd-pt");
 }
 
+#ifdef TK_612
+/*
+ * Found by the 6.12 model (event o): VFIO claims the group of 00:03.0 and
+ * 00:03.1 while 00:03.1, which did DMA for the crashed kernel, is neither
+ * bound nor reset. The core clears its attach_deferred for the blocking
+ * domain, the gate keeps the takeover's entry, and the default domain on
+ * release is refused. Once 00:03.1 is reset, its domain must still come:
+ * at the retirement after the reset, or at its bind.
+ */
+static void p_vfio_claim(void)
+{
+	if (tk.cfg.vendor == TK_AMD)
+		dte_dma(0, 0x0019, 3);		/* 00:03.1 */
+	else
+		ctx_legacy(0x0019, 0, 3);
+}
+
+static void t_vfio_claim(void)
+{
+	play(TK_AMD, 0, p_vfio_claim, "b1 o1 r2 w b2");
+	clean("vfio-claim-then-reset-amd");
+	CHECK("vfio-claim-then-reset-amd/own-entry", own(TK_MF_1));
+	play(TK_VTD, 0, p_vfio_claim, "b1 o1 r2 w b2");
+	clean("vfio-claim-then-reset-vtd");
+	CHECK("vfio-claim-then-reset-vtd/own-entry", own(TK_MF_1));
+}
+#endif
+
 /* ---- item 1: a device hot-added into the capture kernel ----------- */
 
 static void p_hot_old(void)
@@ -902,6 +930,9 @@ int main(int argc, char **argv)
 	CASE("takeover-alias-sharer-reset-at-bind", t_alias_sharer);
 	CASE("takeover-shared-alias-not-taken-over", t_alias_untaken);
 	CASE("takeover-hot-add", t_hot_add);
+#ifdef TK_612
+	CASE("takeover-vfio-claim-then-reset", t_vfio_claim);
+#endif
 	CASE("takeover-sm-pass-through", t_sm_pt);
 	CASE("takeover-sm-first-level-did", t_sm_fl);
 	CASE("takeover-identity-refused-blocks", t_identity_refused);

@@ -325,10 +325,16 @@ struct device_driver {
 };
 
 struct tk_dev;
+/* Linux 6.12 <linux/iommu.h>: the core's per-device state. */
+struct dev_iommu {
+	u32 attach_deferred:1;	/* the default domain's attach is deferred */
+};
+
 struct device {
 	struct device_driver *driver;
 	bool is_pci;
 	void *iommu_priv;
+	struct dev_iommu *iommu;
 	struct tk_dev *tk;
 };
 
