@@ -73,8 +73,10 @@
  * domain from iommu_deferred_attach(). Defer it again.
  */
 #define kdump_redefer_attach(dev)	do {				\
-	if ((dev)->iommu)						\
-		(dev)->iommu->attach_deferred = 1;			\
+	struct device *__dev = (dev);					\
+									\
+	if (__dev->iommu)						\
+		__dev->iommu->attach_deferred = 1;			\
 } while (0)
 #else	/* kver 6.1 */
 #define kdump_alloc_pgtable_page(node)	alloc_pgtable_page(node)
@@ -96,7 +98,7 @@
 })
 #define kdump_vtd_dev_iommu(dev, busp, devfnp)	device_to_iommu(dev, busp, devfnp)
 /* 6.1: the vendors keep the deferral, and a refused attach keeps it. */
-#define kdump_redefer_attach(dev)	do { } while (0)
+#define kdump_redefer_attach(dev)	((void)(dev))
 #endif	/* kver */
 
 #endif /* _IOMMU_KDUMP_COMPAT_H */
