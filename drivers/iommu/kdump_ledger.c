@@ -335,7 +335,11 @@ u8 ik_ledger_clear(struct iommu_kdump_unit *u, u16 sid, const u16 *rids,
  * Return: true unless a taken-over entry is in force for @sid, or an
  * identity mapping would replace the capture kernel's own entry of a
  * source id taken over, or @sid is guarded (ik_ledger_guard()), and
- * ik_ledger_clear() did not find it clear for such a replacement.
+ * ik_ledger_clear() did not find it clear for such a replacement. A
+ * retired entry of a guarded source id is no proof either: it may be a
+ * blocking one (Linux 6.12's blocking domain, a VFIO claim), and a
+ * translated domain in its place would take the old DMA of the devices
+ * that carry @sid.
  */
 bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid,
 			   bool identity)
@@ -344,7 +348,7 @@ bool ik_ledger_may_replace(const struct iommu_kdump_unit *u, u16 sid,
 		return true;
 	if (!ik_ledger_taken(u, sid) && !u->sids[sid].guard)
 		return true;
-	if (u->sids[sid].state == IK_RETIRED && !identity)
+	if (u->sids[sid].state == IK_RETIRED && !identity && !u->sids[sid].guard)
 		return true;
 	return u->sids[sid].clear & (identity ? IK_CLEAR_ID : IK_CLEAR_DMA);
 }
