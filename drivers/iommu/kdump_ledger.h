@@ -78,6 +78,10 @@ extern const char * const ik_methods[IK_Q_NR];
  * @guard: the DMA of a device that may still run the crashed kernel's
  *	(one of whose source ids was taken over) carries this source id: an
  *	entry of it, taken over or not, is replaced only when clear
+ * @held: the last attach of the device whose own requester id this is
+ *	was refused (iommu_kdump_attach_gate()): its entries are not its
+ *	domain's, whatever the IOMMU core recorded; the takeover attaches
+ *	it again when it binds or is cleared
  */
 struct ik_sid {
 	u16 did;
@@ -89,6 +93,7 @@ struct ik_sid {
 	u8 pin:1;
 	u8 orig:1;
 	u8 guard:1;
+	u8 held:1;
 };
 
 enum ik_did_state {

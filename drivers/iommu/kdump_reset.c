@@ -266,6 +266,44 @@ static void ik_mark(struct pci_dev *pdev, u8 how)
 	}
 }
 
+/*
+ * Record whether the gate refused the last attach of @dev (ik_sid.held):
+ * Linux 6.12's core counts a refused attach whose fallback, the blocking
+ * domain, the gate held without writing, as done.
+ */
+static void ik_hold(struct device *dev, bool held)
+{
+	struct iommu_kdump_unit *u;
+	unsigned long flags;
+
+	if (!dev_is_pci(dev))
+		return;
+	for (u = ik_first_unit(); u; u = u->next) {
+		if (!ik_covers(u, to_pci_dev(dev)))
+			continue;
+		spin_lock_irqsave(&ik_lock, flags);
+		u->sids[ik_rid(to_pci_dev(dev))].held = held;
+		spin_unlock_irqrestore(&ik_lock, flags);
+	}
+}
+
+/* Was the last attach of @pdev refused by the gate? */
+static bool ik_held(struct pci_dev *pdev)
+{
+	struct iommu_kdump_unit *u;
+	unsigned long flags;
+	bool held = false;
+
+	for (u = ik_first_unit(); u; u = u->next) {
+		if (!ik_covers(u, pdev))
+			continue;
+		spin_lock_irqsave(&ik_lock, flags);
+		held |= u->sids[ik_rid(pdev)].held;
+		spin_unlock_irqrestore(&ik_lock, flags);
+	}
+	return held;
+}
+
 /* Would @pdev's entries be replaced by an identity mapping? */
 static bool ik_identity(struct pci_dev *pdev)
 {
@@ -511,9 +549,12 @@ int iommu_kdump_attach_gate(struct device *dev, struct iommu_domain *domain)
 	if (!ik_is_active() ||
 	    iommu_kdump_retire_mode() != IOMMU_KDUMP_RETIRE_RESET)
 		return 0;
-	if (!ik_unclear(dev, identity))
+	if (!ik_unclear(dev, identity)) {
+		ik_hold(dev, false);
 		return 0;
+	}
 	ik_block(dev, identity);
+	ik_hold(dev, true);
 	return -EBUSY;
 }
 
@@ -556,8 +597,9 @@ int iommu_kdump_def_domain_type(struct device *dev)
  * 6.1 calls iommu_deferred_attach() from every DMA mapping without
  * further locking; the capture kernel's own calls are serialised here. A
  * device whose attach is not deferred is attached already, unless @live
- * (entries of it still the takeover's): the core may have recorded an
- * attach that the gate refused or kept blocking (kdump_redefer_attach()).
+ * (entries of it still the takeover's) or the gate refused its last
+ * attach (ik_held()): the core may have recorded an attach that the gate
+ * refused or kept blocking (kdump_redefer_attach()).
  */
 static void ik_attach(struct pci_dev *pdev, unsigned int live)
 {
@@ -569,7 +611,7 @@ static void ik_attach(struct pci_dev *pdev, unsigned int live)
 		return;
 	}
 	mutex_lock(&ik_attach_mutex);
-	if (live)
+	if (live || ik_held(pdev))
 		kdump_redefer_attach(&pdev->dev);
 	ret = iommu_deferred_attach(&pdev->dev, domain);
 	mutex_unlock(&ik_attach_mutex);

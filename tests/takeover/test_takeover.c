@@ -954,6 +954,15 @@ int main(int argc, char **argv)
 	 * a blocking entry, and the default domain must not replace that.
 	 */
 	replay("takeover-vfio-close-retired-alias", TK_AMD, 0, 1, 266);
+	/*
+	 * Run 132 of takeover-6.12-random-vtd: VFIO claims and releases the
+	 * group of the PCIe-to-PCI bridge while a device behind it still
+	 * runs old DMA through the shared alias 03:00.0. The gate refuses
+	 * the default domain of 03:02.0 at the release (the core counts
+	 * the blocking domain it falls back to as attached); once the alias
+	 * is clear, 03:02.0's bind must still attach its domain.
+	 */
+	replay("takeover-vfio-refused-release-then-bind", TK_VTD, 0, 0, 132);
 #endif
 	CASE("takeover-sm-pass-through", t_sm_pt);
 	CASE("takeover-sm-first-level-did", t_sm_fl);
