@@ -9,7 +9,9 @@
  *   0  u64 CAP_REG        8  u64 ECAP_REG
  *  16  u8  HAW           17  u8 flags: bit 0 mode all, bit 1 dry run,
  *                            bit 2 no dids bitmap, bit 3 no ats bitmap,
- *                            bits 5:4 memo size (0, 4, 64, 1024 slots)
+ *                            bits 5:4 memo size (0, 4, 64, 1024 slots),
+ *                            bits 7:6 context-entry cache (none, 1, 4,
+ *                            4096 slots)
  *  18  u16 deadline: the budget runs out after this many checks (ffff:
  *          never)
  *  20  u8  root page (root table at page N of the image; ff: the u64 at
@@ -173,6 +175,7 @@ static bool fz_alias_free(void)
 static u64 dids[65536 / 64], ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 memo[1024];
+static u64 ctx_cache[VTD_CQ_CTX_CACHE_SLOTS][2];
 static struct crash_dma_quiesce_record rec;
 
 /* Write set and completeness (tests/oracle) of the walk just done. */
@@ -222,6 +225,7 @@ static void whole_state(const struct vtd_cq_walk *w, u8 *orig, u8 *mem)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const u32 memo_sizes[4] = { 0, 4, 64, 1024 };
+	static const u32 cache_sizes[4] = { 0, 1, 4, VTD_CQ_CTX_CACHE_SLOTS };
 	struct vtd_cq_walk w;
 	struct vtd_cq_walk_ops ops;
 	struct fz f;
@@ -262,6 +266,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.memo = memo;
 	w.memo_size = memo_sizes[(flags >> 4) & 3];
 	memset(memo, 0, sizeof(memo));	/* a new pass */
+	/* Left as the last input's: the walk must clear it. */
+	if (cache_sizes[flags >> 6]) {
+		w.ctx_cache = ctx_cache;
+		w.ctx_cache_mask = cache_sizes[flags >> 6] - 1;
+	}
 	if (data[20] == 0xff)
 		w.root_phys = get64(data + 21);
 	else

@@ -69,6 +69,8 @@ static u64 changed[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 dids[65536 / 64];
 static u64 memo[64];
+/* A small context-entry cache: domain ids collide modulo 8. */
+static u64 ctx_cache[8][2];
 
 /* CAP: SAGAW 39-bit and 48-bit (bits 9, 10), SLLPS 2 MiB + 1 GiB (34, 35). */
 #define TEST_CAP	((1ULL << 9) | (1ULL << 10) | (1ULL << 34) | (1ULL << 35))
@@ -94,6 +96,8 @@ static void walk_init(struct vtd_cq_walk *w, int mode, bool dry_run)
 	w->dids = dids;
 	w->memo = memo;
 	w->memo_size = 64;
+	w->ctx_cache = ctx_cache;
+	w->ctx_cache_mask = sizeof(ctx_cache) / sizeof(ctx_cache[0]) - 1;
 }
 
 static void run_walk(struct vtd_cq_walk *w, struct fake *f)
@@ -694,9 +698,12 @@ static void test_walk_edges(void)
  * T, whose entry has R and W (9.8: bits 0, 1); translated through table
  * RO, read-only; device-TLB (TT 01b) through T -- with one of six upper
  * quadwords (AW bits 2:0, bit 7 and bits 63:24 reserved, DID bits 23:8;
- * AW valid when CAP.SAGAW has its bit: here AW 1 and 2): two domain ids
- * with AW 1, one with AW 2, a reserved bit 7, AW 3, a reserved bit 40.
- * Whatever its neighbour, an entry with an invalid upper quadword is
+ * AW valid when CAP.SAGAW has its bit: here AW 1 and 2): domain id 20
+ * with AW 1 and with AW 2, 21 with AW 1, and three invalid ones that
+ * share those domain ids (and so the context-entry cache's slots): a
+ * reserved bit 7, AW 3, a reserved bit 40. Each entry also follows the
+ * others at a distance, through the cache. Whatever its neighbour, an
+ * entry with an invalid upper quadword is
  * rejected; a valid one loses write when it had it (through T, or its
  * TT 01b turned to 00b) and keeps nothing to lose through RO; the domain
  * ids collected (their IOTLB entries invalidated) are those of the
@@ -710,16 +717,19 @@ static void test_walk_edges(void)
 static void test_walk_neighbours(void)
 {
 	static const u64 his[] = {
-		CTXHI(1, 20), CTXHI(1, 21), CTXHI(2, 22),
-		CTXHI(1, 23) | (1ULL << 7),	/* reserved bit 7 */
-		CTXHI(3, 24),			/* AW 3: no SAGAW bit 3 */
-		CTXHI(1, 25) | (1ULL << 40),	/* reserved bits 63:24 */
+		CTXHI(1, 20), CTXHI(1, 21), CTXHI(2, 20),
+		CTXHI(1, 20) | (1ULL << 7),	/* reserved bit 7 */
+		CTXHI(3, 21),			/* AW 3: no SAGAW bit 3 */
+		CTXHI(1, 20) | (1ULL << 40),	/* reserved bits 63:24 */
 	};
 	const u64 los[] = { CTX(1, 0, PG(4)), CTX(1, 0, PG(5)), CTX(1, 1, PG(4)) };
 	enum { NE = 3 * 6, N = 2 * NE * NE };
 	static u64 seq_lo[N], seq_hi[N];
 	struct fake f = { .expire_after = -1 };
-	unsigned int n = 0, a, b, i, bad, rejected, pass;
+	unsigned int n = 0, a, b, i, bad, rejected, pass, kept;
+	static const char * const tags[] = {
+		"memo", "memo, no context-entry cache", "no memo",
+	};
 	u64 want_dids[65536 / 64];
 	struct vtd_cq_walk w;
 
@@ -730,8 +740,8 @@ static void test_walk_neighbours(void)
 			seq_lo[n] = los[b / 6];
 			seq_hi[n++] = his[b % 6];
 		}
-	for (pass = 0; pass < 2; pass++) {
-		const char *tag = pass ? "no memo" : "memo";
+	for (pass = 0; pass < sizeof(tags) / sizeof(tags[0]); pass++) {
+		const char *tag = tags[pass];
 		char name[128];
 
 		memset(arena, 0, sizeof(arena));
@@ -746,15 +756,19 @@ static void test_walk_neighbours(void)
 		arena[4][0] = 0x200003;		/* table T: R W */
 		arena[5][0] = 0x300001;		/* table RO: R */
 		walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
-		if (pass)
+		if (pass == 1)
+			w.ctx_cache = NULL;
+		if (pass == 2)
 			w.memo_size = 0;
 		run_walk(&w, &f);
 
 		memset(want_dids, 0, sizeof(want_dids));
 		bad = 0;
 		rejected = 0;
+		kept = 0;
 		for (i = 0; i < n; i++) {
 			u64 hi = seq_hi[i], lo = seq_lo[i];
+			u64 now = arena[1 + i / 256][2 * (i % 256)];
 			unsigned int did = hi >> 8 & 0xffff;
 			bool ok = !(hi & (1ULL << 7)) && !(hi >> 24) &&
 				  ((hi & 7) == 1 || (hi & 7) == 2);
@@ -762,19 +776,23 @@ static void test_walk_neighbours(void)
 			bool loses = ok && (ats || (lo & ~0xfffULL) == PG(4));
 
 			rejected += !ok;
+			/* TT 01b becomes 00b (9.3), nothing else changes. */
+			kept += now != (ok && ats ? lo & ~(3ULL << 2) : lo);
 			if (loses)
 				want_dids[did / 64] |= 1ULL << (did % 64);
-			if (pass && ok && !ats)
+			if (pass == 2 && ok && !ats)
 				continue;
 			bad += sid_set(i) != loses;
 		}
+		snprintf(name, sizeof(name), "%s: valid TT 01b entries now 00b, the rest unchanged", tag);
+		CHECK_EQ(name, kept, 0);
 		snprintf(name, sizeof(name), "%s: entries rejected", tag);
 		CHECK_EQ(name, rec.entries_rejected, rejected);
 		snprintf(name, sizeof(name), "%s: each entry changed iff it lost write", tag);
 		CHECK_EQ(name, bad, 0);
-		if (!pass)
-			CHECK("memo: domain ids: those of the entries that lost write",
-			      !memcmp(dids, want_dids, sizeof(dids)));
+		snprintf(name, sizeof(name), "%s: domain ids: those of the entries that lost write", tag);
+		if (pass != 2)
+			CHECK(name, !memcmp(dids, want_dids, sizeof(dids)));
 		snprintf(name, sizeof(name), "%s: table T lost W, RO unchanged", tag);
 		CHECK(name, arena[4][0] == 0x200001 && arena[5][0] == 0x300001);
 	}
@@ -838,6 +856,33 @@ static void test_walk_two_units(void)
 	run_walk(&w, &f);
 	check_counts("caps differ: unit 1", 1, 1, 0, 1);
 	CHECK_EQ("caps differ: unit 1 revokes A", arena[3][0], 0x200001);
+
+	/*
+	 * The context-entry cache holds for one unit: unit 0 revokes A
+	 * through a 4-level entry; unit 1, without 4-level tables (SAGAW
+	 * bit 10 clear), must reject the same entry, not find it cached.
+	 */
+	build_tables();
+	memset(root1, 0, 4096);
+	memset(ctx1, 0, 4096);
+	root1[0] = PG(11) | 1;
+	arena[1][2 * 0x60] = CTX(1, 0, PG(3));
+	arena[1][2 * 0x60 + 1] = CTXHI(2, 9);
+	ctx1[2 * 0x60] = CTX(1, 0, PG(3));
+	ctx1[2 * 0x60 + 1] = CTXHI(2, 9);
+	walk_init(&w, CRASH_DMA_QUIESCE_WRITE, false);
+	set_pt_roots(&w, false);
+	w.unit = 0;
+	run_walk(&w, &f);
+	CHECK("cache per unit: unit 0 changes the 4-level entry", sid_set(0x0060));
+	memset(&rec, 0, sizeof(rec));
+	memset(changed, 0, sizeof(changed));
+	w.cap &= ~(1ULL << 10);
+	w.root_phys = PG(10);
+	w.unit = 1;
+	run_walk(&w, &f);
+	CHECK_EQ("cache per unit: unit 1 rejects it", rec.entries_rejected, 1);
+	CHECK("cache per unit: unit 1 does not count it changed", !sid_set(0x0060));
 }
 
 /*

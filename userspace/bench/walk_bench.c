@@ -458,7 +458,7 @@ static u64 vtd_atomic(struct vtd_arena *a, unsigned int domains)
 static struct vtd_result vtd_bench(unsigned int domains, bool grouped)
 {
 	static u64 ats[NR_IDS / 64], dids[NR_IDS / 64], memo[VTD_CQ_MEMO_SLOTS];
-	static u64 changed[NR_IDS / 64];
+	static u64 changed[NR_IDS / 64], ctx_cache[VTD_CQ_CTX_CACHE_SLOTS][2];
 	static struct crash_dma_quiesce_record rec;
 	struct vtd_arena a = { 0 };
 	struct vtd_result r = { .domains = domains, .grouped = grouped };
@@ -505,6 +505,8 @@ static struct vtd_result vtd_bench(unsigned int domains, bool grouped)
 		w.dids = dids;
 		w.memo = memo;
 		w.memo_size = VTD_CQ_MEMO_SLOTS;
+		w.ctx_cache = ctx_cache;
+		w.ctx_cache_mask = VTD_CQ_CTX_CACHE_SLOTS - 1;
 		a.maps = 0;
 		rmw_count = 0;
 		if (i == iters)

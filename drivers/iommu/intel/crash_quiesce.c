@@ -68,6 +68,8 @@ static u64 vtd_cq_ats[CRASH_DMA_QUIESCE_NR_SIDS / 64];
 static u64 vtd_cq_dids[65536 / 64];
 /* Top-level tables handled in the pass: VTD_CQ_MEMO_SLOTS (64 KiB). */
 static u64 vtd_cq_memo[VTD_CQ_MEMO_SLOTS];
+/* Context entries that lost write, per unit: VTD_CQ_CTX_CACHE_SLOTS (64 KiB). */
+static u64 vtd_cq_ctx_cache[VTD_CQ_CTX_CACHE_SLOTS][2];
 static u32 vtd_cq_memo_used;
 static u32 vtd_cq_memo_pass;
 static struct vtd_cq_walk vtd_cq_walk_state;
@@ -552,6 +554,8 @@ static void vtd_cq_quiesce(struct crash_dma_quiesce_unit *unit,
 	w->memo = vtd_cq_memo;
 	w->memo_size = VTD_CQ_MEMO_SLOTS;
 	w->memo_used = vtd_cq_memo_used;
+	w->ctx_cache = vtd_cq_ctx_cache;
+	w->ctx_cache_mask = VTD_CQ_CTX_CACHE_SLOTS - 1;
 
 	/*
 	 * Scalable mode: the early pass changes no more first-level and

@@ -724,6 +724,17 @@ struct vtd_cq_walk_ops {
 #define VTD_CQ_MEMO_TABLES	(VTD_CQ_MEMO_SLOTS / 4 * 3)
 
 /*
+ * The context-entry cache's size, a power of two: 4096 slots of one
+ * 128-bit context entry (64 KiB, static in
+ * drivers/iommu/intel/crash_quiesce.c), indexed by the entry's domain id
+ * modulo the size. Linux numbers a unit's domains from 1 up, so the
+ * entries of up to 4095 domains each keep a slot of their own, and the
+ * slots of a walk over many domains are read in domain order, not at the
+ * random places of the memo's hash.
+ */
+#define VTD_CQ_CTX_CACHE_SLOTS	4096
+
+/*
  * The walks check the deadline (an ordered TSC read, which waits for
  * every load in flight) before every present root entry, and then only
  * once VTD_CQ_DEADLINE_WORK units of work were done since the last check
@@ -787,12 +798,14 @@ struct vtd_cq_walk_ops {
  * @work: work done since the deadline was last checked, in units of one
  *	entry (a 4 KiB table read counts VTD_CQ_PAGE_WORK)
  * @timed_out: the walk stopped at the deadline
- * @last_lo: low quadword of the last context entry that lost write
- *	through its table (@last_changed)
- * @last_hi: its high quadword (AW, DID)
- * @last_changed: @last_lo and @last_hi are set: a context entry equal to
- *	them in both quadwords uses the same table with the same outcome
- *	(see vtd_cq_walk_ctx())
+ * @ctx_cache: optional, @ctx_cache_mask + 1 slots of a context entry
+ *	(low and high quadword): by domain id modulo the size, the last entry
+ *	of this walk that lost write through its table; a context entry equal
+ *	to its slot in both quadwords uses the same table with the same
+ *	outcome (see vtd_cq_walk_ctx()). The walk clears it at its start:
+ *	outcomes hold for one unit. NULL: one slot, @ctx_last.
+ * @ctx_cache_mask: slots in @ctx_cache less one, the size a power of two
+ * @ctx_last: the slot used without @ctx_cache (the last such entry)
  */
 struct vtd_cq_walk {
 	u64 root_phys;
@@ -817,9 +830,9 @@ struct vtd_cq_walk {
 	u64 addr_rsvd;
 	u32 work;
 	bool timed_out;
-	u64 last_lo;
-	u64 last_hi;
-	bool last_changed;
+	u64 (*ctx_cache)[2];
+	u32 ctx_cache_mask;
+	u64 ctx_last[2];
 };
 
 static inline u32 vtd_cq_memo_hash(const struct vtd_cq_walk *w, u64 key)
@@ -1000,17 +1013,21 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	unsigned int aw = vtd_cq_ctx_aw(hi), outcome;
 	u16 did = vtd_cq_ctx_did(hi);
 	bool ats_off = false;
-	u64 root;
+	u64 root, *seen;
 
 	/*
 	 * The devices of one domain (an IOMMU group: the functions of a
-	 * device, the devices behind one bridge) have equal context entries,
-	 * usually adjacent. An entry equal in both quadwords to the last one
-	 * that lost write through its table (translated, TT 00) would pass
-	 * the same checks and find the same table, already revoked by this
-	 * unit: it has lost write too, nothing to write.
+	 * device, the devices behind one bridge; a domain's devices behind
+	 * several bridges) have equal context entries. An entry equal in
+	 * both quadwords to one that lost write through its table
+	 * (translated, TT 00) earlier in this walk would pass the same
+	 * checks and find the same table, already revoked by this unit: it
+	 * has lost write too, nothing to write. A slot holds only such an
+	 * entry, or zeroes, which no present entry equals.
 	 */
-	if (w->last_changed && lo == w->last_lo && hi == w->last_hi) {
+	seen = w->ctx_cache ? w->ctx_cache[did & w->ctx_cache_mask] :
+			      w->ctx_last;
+	if (lo == seen[0] && hi == seen[1]) {
 		rec->entries_changed++;
 		vtd_cq_bit_set(w->changed, sid);
 		return;
@@ -1060,9 +1077,10 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		outcome = VTD_CQ_MEMO_CHANGED;
 	if (outcome == VTD_CQ_MEMO_CHANGED || ats_off)
 		vtd_cq_walk_changed(w, rec, sid, did);
-	w->last_changed = outcome == VTD_CQ_MEMO_CHANGED && !ats_off;
-	w->last_lo = lo;
-	w->last_hi = hi;
+	if (outcome == VTD_CQ_MEMO_CHANGED && !ats_off) {
+		seen[0] = lo;
+		seen[1] = hi;
+	}
 }
 
 /* vtd_cq_walk() on copies of the walk and the record: see there. */
@@ -1073,13 +1091,19 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 	u64 rsvd = vtd_cq_addr_rsvd(w->haw);
 	unsigned int bus, devfn;
 	u64 *root, *ctx;
+	u32 i;
 
 	w->nr_ats = 0;
 	w->nr_ats_off = 0;
 	w->nr_dids = 0;
 	w->nr_identity = 0;
 	w->timed_out = false;
-	w->last_changed = false;
+	w->ctx_last[0] = 0;
+	w->ctx_last[1] = 0;
+	for (i = 0; w->ctx_cache && i <= w->ctx_cache_mask; i++) {
+		w->ctx_cache[i][0] = 0;
+		w->ctx_cache[i][1] = 0;
+	}
 	w->ctx_kinds = vtd_cq_ctx_kinds(w->cap, w->ecap);
 	w->addr_rsvd = rsvd;
 
@@ -1158,7 +1182,7 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
  * The caller clears @rec (the walk only adds to its counters),
  * @w->changed, @w->ats and @w->dids, and the memo at the start of a pass;
  * the walk sets @rec->root_phys, @rec->root_size and @rec->state
- * (BAD_ROOT, TIMEOUT, PARTIAL or DONE).
+ * (BAD_ROOT, TIMEOUT, PARTIAL or DONE), and clears @w->ctx_cache.
  *
  * The walk works on copies of @w and @rec on the stack, written back when
  * it returns: every compare-and-exchange is a full compiler barrier, after
