@@ -972,12 +972,9 @@ static inline bool vtd_cq_walk_expired(struct vtd_cq_walk *w,
 	return ops->expired(ops->priv);
 }
 
-static inline void vtd_cq_walk_changed(struct vtd_cq_walk *w,
-				       struct crash_dma_quiesce_record *rec,
-				       u16 sid, u16 did)
+/* A context entry of domain id @did lost write: note the domain id. */
+static inline void vtd_cq_walk_did(struct vtd_cq_walk *w, u16 did)
 {
-	rec->entries_changed++;
-	vtd_cq_bit_set(w->changed, sid);
 	if (w->dids && !vtd_cq_bit_test(w->dids, did)) {
 		vtd_cq_bit_set(w->dids, did);
 		w->nr_dids++;
@@ -1003,8 +1000,12 @@ static inline bool vtd_cq_ctx_store(struct vtd_cq_walk *w,
 	return true;
 }
 
-/* One present context entry @ce of source id @sid. */
-static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
+/*
+ * One present context entry @ce of source id @sid. Returns true when it
+ * lost write permission (the caller counts it and sets @sid in
+ * @w->changed).
+ */
+static inline bool vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 				   const struct vtd_cq_walk_ops *ops,
 				   struct crash_dma_quiesce_record *rec,
 				   u64 *ce, u16 sid)
@@ -1027,25 +1028,22 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	 */
 	seen = w->ctx_cache ? w->ctx_cache[did & w->ctx_cache_mask] :
 			      w->ctx_last;
-	if (lo == seen[0] && hi == seen[1]) {
-		rec->entries_changed++;
-		vtd_cq_bit_set(w->changed, sid);
-		return;
-	}
+	if (lo == seen[0] && hi == seen[1])
+		return true;
 	if (!vtd_cq_ctx_check(lo, hi, w->ctx_kinds, w->addr_rsvd)) {
 		rec->entries_rejected++;
-		return;
+		return false;
 	}
 	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_PASS_THROUGH) {
 		root = w->pt_root[aw];
 		if (!root ||
 		    !vtd_cq_ctx_store(w, ops, ce, lo, vtd_cq_ctx_pt_rewrite(lo, root))) {
 			rec->entries_rejected++;
-			return;
+			return false;
 		}
 		w->nr_identity++;
-		vtd_cq_walk_changed(w, rec, sid, did);
-		return;
+		vtd_cq_walk_did(w, did);
+		return true;
 	}
 	if (vtd_cq_ctx_tt(lo) == VTD_CQ_CTX_TT_DEV_TLB) {
 		if (w->ats && !vtd_cq_bit_test(w->ats, sid)) {
@@ -1055,7 +1053,7 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 		/* Translated requests off first: they bypass the tables. */
 		if (!vtd_cq_ctx_store(w, ops, ce, lo, vtd_cq_ctx_ats_off(lo))) {
 			rec->entries_rejected++;
-			return;
+			return false;
 		}
 		w->nr_ats_off++;
 		ats_off = true;
@@ -1064,7 +1062,7 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 				    aw + 2);
 	if (outcome == VTD_CQ_MEMO_REJECTED) {
 		rec->entries_rejected++;
-		return;
+		return false;
 	}
 	/*
 	 * A table this pass already revoked reads as unchanged. The memo
@@ -1075,12 +1073,14 @@ static inline void vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	if (outcome == VTD_CQ_MEMO_UNCHANGED && !vtd_cq_memo_room(w) &&
 	    w->dids && vtd_cq_bit_test(w->dids, did))
 		outcome = VTD_CQ_MEMO_CHANGED;
-	if (outcome == VTD_CQ_MEMO_CHANGED || ats_off)
-		vtd_cq_walk_changed(w, rec, sid, did);
-	if (outcome == VTD_CQ_MEMO_CHANGED && !ats_off) {
+	if (outcome != VTD_CQ_MEMO_CHANGED && !ats_off)
+		return false;
+	vtd_cq_walk_did(w, did);
+	if (!ats_off) {
 		seen[0] = lo;
 		seen[1] = hi;
 	}
+	return true;
 }
 
 /* vtd_cq_walk() on copies of the walk and the record: see there. */
@@ -1089,9 +1089,9 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 				 struct crash_dma_quiesce_record *rec)
 {
 	u64 rsvd = vtd_cq_addr_rsvd(w->haw);
-	unsigned int bus, devfn;
-	u64 *root, *ctx;
-	u32 i;
+	unsigned int bus, devfn, end;
+	u32 i, scanned = 0, changed = 0;
+	u64 *root, *ctx, bits;
 
 	w->nr_ats = 0;
 	w->nr_ats_off = 0;
@@ -1137,20 +1137,37 @@ static inline void __vtd_cq_walk(struct vtd_cq_walk *w,
 			rec->entries_rejected++;
 			continue;
 		}
-		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES; devfn++) {
-			if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
-				continue;
-			if (vtd_cq_walk_expired(w, ops)) {
-				w->timed_out = true;
-				break;
+		/*
+		 * 64 entries at a time (one word of @w->changed): their bits
+		 * and the counters stay in registers, stored once per word and
+		 * once per walk, as in amd_cq_walk().
+		 */
+		for (devfn = 0; devfn < VTD_CQ_CTX_ENTRIES && !w->timed_out;
+		     devfn = end) {
+			end = devfn + 64;
+			bits = 0;
+			for (; devfn < end; devfn++) {
+				if (!(READ_ONCE(ctx[2 * devfn]) & VTD_CQ_CTX_P))
+					continue;
+				if (vtd_cq_walk_expired(w, ops)) {
+					w->timed_out = true;
+					break;
+				}
+				scanned++;
+				if (vtd_cq_walk_ctx(w, ops, rec, &ctx[2 * devfn],
+						    (u16)(bus << 8 | devfn))) {
+					bits |= BIT_ULL(devfn % 64);
+					changed++;
+				}
 			}
-			rec->entries_scanned++;
-			vtd_cq_walk_ctx(w, ops, rec, &ctx[2 * devfn],
-					(u16)(bus << 8 | devfn));
+			if (bits)
+				w->changed[(bus << 8 | (end - 64)) / 64] |= bits;
 		}
 		if (w->timed_out)
 			break;
 	}
+	rec->entries_scanned += scanned;
+	rec->entries_changed += changed;
 
 	if (w->nr_identity)
 		rec->flags |= CRASH_DMA_QUIESCE_F_IDENTITY;
