@@ -332,10 +332,30 @@ def test_read_verdicts():
     check("read-late-fill-unobserved", verdict(tr, role="read")["verdict"], "unobserved")
 
 
+def test_record_words_printed():
+    """The changed bitmap's words as the one crash session prints them
+    (analyze.record_word_prints()): through page_offset_base where the
+    kernel has it, else the fixed direct map; only of records the kernel
+    filled; a word not printed is missing (analyze.py then reads it with
+    rd -p in a second session)."""
+    rec = {"nr": 1, "phys": {0: 0x970000, 1: 0}}
+    both = ("W P 0 0 5\nW L 0 0 7\nW P 1 0 9\n"
+            "W L 1 0 gdb: seek error: kernel virtual address: ffff888000000000\n")
+    check("words-page-offset-base", analyze.record_words_printed(both, rec), {0x970000: 5})
+    fixed = ("W P 0 0 gdb: gdb request failed: ...\nW L 0 0 101000100000001\n"
+             "W L 0 1 0\n")
+    check("words-fixed-map", analyze.record_words_printed(fixed, rec),
+          {0x970000: 0x101000100000001, 0x970008: 0})
+    check("words-none", analyze.record_words_printed("gdb: gdb request failed\n", rec), {})
+    cmds = analyze.record_word_prints({0x0020, 0x0108})
+    check("word-prints-per-slot-word-and-base", len(cmds), analyze.RECORD_SLOTS * 2 * 2)
+
+
 for f in (test_vtd_fault_blocks, test_vtd_fill_is_not_blocked, test_vtd_readonly_hit_blocks,
           test_vtd_other_device_or_page, test_window_ends_at_capture_kernel,
           test_window_open_judges_nothing, test_amd_fault_blocks_translation_does_not,
           test_amd_rejected_after_identity,
-          test_amd_cached_until_crash, test_vtd_cached_until_crash, test_read_verdicts):
+          test_amd_cached_until_crash, test_vtd_cached_until_crash, test_read_verdicts,
+          test_record_words_printed):
     run_case(f)
 sys.exit(1 if failed else 0)

@@ -214,9 +214,50 @@ def record_vs_oracles(strategy, record, faults, buffers):
                   f"and dump-blocked writes {sorted(blocked)}")
 
 
+# x86-64's direct map without KASLR of the memory layout (4-level paging):
+# __PAGE_OFFSET_BASE_L4, arch/x86/include/asm/page_64_types.h.
+PAGE_OFFSET_L4 = 0xffff888000000000
+WORD_RE = re.compile(r"^W (?P<how>[PL]) (?P<r>\d+) (?P<w>\d+) (?P<val>[0-9a-f]+)\s*$", re.M)
+
+
+def record_word_prints(sids):
+    """gdb printf commands (through crash's "gdb") reading, in the same crash
+    session as record_commands(), the words of each record slot's changed
+    bitmap that hold the source ids `sids`: through the direct map, with
+    page_offset_base where the kernel has it (P), else at PAGE_OFFSET_L4
+    (L). A slot whose changed_phys is 0, or a read that fails, prints no
+    value."""
+    out = []
+    for r in range(RECORD_SLOTS):
+        for w in sorted({sid // 64 for sid in sids}):
+            for how, base in (("P", "page_offset_base"), ("L", f"{PAGE_OFFSET_L4:#x}")):
+                out.append(f'gdb printf "W {how} {r} {w} %lx\\n", ((unsigned long *)'
+                           f"({base} + crash_dma_quiesce_info.records[{r}].changed_phys))[{w}]")
+    return out
+
+
+def record_words_printed(out, rec):
+    """The bitmap words record_word_prints() printed, by physical address:
+    the P values when any was printed (the kernel has page_offset_base),
+    else the L ones; only of records below rec["nr"] with a changed_phys."""
+    got = {"P": {}, "L": {}}
+    for m in WORD_RE.finditer(out):
+        got[m.group("how")][(int(m.group("r")), int(m.group("w")))] = int(m.group("val"), 16)
+    vals = got["P"] or got["L"]
+    words = {}
+    for (r, w), v in vals.items():
+        phys = rec["phys"].get(r)
+        if phys and r < (rec.get("nr") or 0):
+            words[phys + 8 * w] = v
+    return words
+
+
 def run_crash(vmlinux, dump, buffers, timeout, sids=(), crash_bin="crash"):
     """Open the dump with crash(8) (`crash_bin`): sys, log, rd -p of every
-    edu page, and the crash path's result record for the source ids `sids`."""
+    edu page, and the crash path's result record for the source ids `sids`
+    (its changed bitmap's words read in the same session through the direct
+    map; a second session reads them with rd -p at the physical addresses
+    the first one printed, if that failed)."""
     rcmds = record_commands(sids)
     cmds = ["sys", "log"]
     for b in buffers:
@@ -225,6 +266,8 @@ def run_crash(vmlinux, dump, buffers, timeout, sids=(), crash_bin="crash"):
         if b["role"] == "write" and b["iova"] != b["phys"]:
             cmds.append(f"rd -p -64 {b['iova']:#x} {b['len'] // 8}")
     cmds.extend(c for _, _, c in rcmds)
+    if sids:
+        cmds.extend(record_word_prints(sids))
     cmds.append("quit")
     res = {"ran": False, "rc": None, "sys_ok": False, "log_ok": False,
            "panic": None, "error": None, "words": {}, "record": None}
@@ -249,10 +292,13 @@ def run_crash(vmlinux, dump, buffers, timeout, sids=(), crash_bin="crash"):
     res["record"] = parse_record(out, rcmds, sids)
     rec = res["record"]
     if rec.get("read") and sids:
-        # Second run: the bitmap words, at the addresses the first one gave.
         wcmds = record_words_commands(rec, sids)
-        words = {}
-        if wcmds:
+        words = record_words_printed(out, rec)
+        if any(rec["phys"][r] + 8 * w not in words for (r, w), _ in wcmds):
+            # Second run: the bitmap words, at the addresses the first one
+            # gave, with rd -p.
+            words = {}
+        if wcmds and not words:
             try:
                 p2 = subprocess.run([crash_bin, "-s", vmlinux, dump],
                                     input="\n".join([c for _, c in wcmds] + ["quit"]) + "\n",
