@@ -113,7 +113,8 @@ def record_commands(sids):
     """crash(8) commands printing the crash path's result record: whether it
     ran, how many IOMMUs it knows, and where each record's `changed` bitmap
     is (record version 3: changed_phys, 8 KiB outside the record; its words
-    are read with record_words_commands() in a second crash run)."""
+    are read in the same session by record_word_prints(), else with
+    record_words_commands() in a second crash run)."""
     cmds = [("ran", None, "p crash_dma_quiesce_info.ran"),
             ("nr", None, "p crash_dma_quiesce_info.nr_records"),
             ("total_cycles", None, "p crash_dma_quiesce_info.total_cycles"),
