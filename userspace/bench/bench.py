@@ -12,7 +12,7 @@
    frozen once as in make compare, the e1000e receiving across the crash),
    interleaved: BENCH_RUNS rounds, each one run of every configuration in
    turn, so that a change in host speed hits them alike:
-     stock       crash_dma_quiesce=off (Linux 6.1)
+     stock       crash_dma_quiesce=off (the kernel of KVER, 6.1 or 6.12)
      late        crash_dma_quiesce=write crash_dma_quiesce_early=0 (the
                  quiesce after the other CPUs are stopped only)
      quiesce     crash_dma_quiesce=write (early pass at panic entry too)
@@ -184,7 +184,7 @@ def guest_part(outdir, vendors, timeout, rounds):
             f"{spread(reset_us, '{:.0f}')} us per capture")
         tk = [f["takeover_ms"] for f in runs["both"]]
         st = [f["takeover_ms"] for f in runs["stock"]]
-        log(f"guest {v}: takeover window {spread(tk, '{:.2f}')} ms, stock 6.1 copy "
+        log(f"guest {v}: takeover window {spread(tk, '{:.2f}')} ms, stock {compare.KVER} copy "
             f"{spread(st, '{:.2f}')} ms (QEMU clock)")
         g["pt"] = pt_part(args, frozen, v, outdir)
         res["vendors"][v] = g
