@@ -805,7 +805,8 @@ struct vtd_cq_walk_ops {
  *	outcome (see vtd_cq_walk_ctx()). The walk clears it at its start:
  *	outcomes hold for one unit. NULL: one slot, @ctx_last.
  * @ctx_cache_mask: slots in @ctx_cache less one, the size a power of two
- * @ctx_last: the slot used without @ctx_cache (the last such entry)
+ * @ctx_last: the last entry found in or put into a slot (the slot itself
+ *	without @ctx_cache)
  */
 struct vtd_cq_walk {
 	u64 root_phys;
@@ -1024,12 +1025,19 @@ static inline bool vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	 * (translated, TT 00) earlier in this walk would pass the same
 	 * checks and find the same table, already revoked by this unit: it
 	 * has lost write too, nothing to write. A slot holds only such an
-	 * entry, or zeroes, which no present entry equals.
+	 * entry, or zeroes, which no present entry equals; @w->ctx_last, the
+	 * last entry found or put there, is looked at first (the entries of
+	 * a domain are usually adjacent).
 	 */
+	if (lo == w->ctx_last[0] && hi == w->ctx_last[1])
+		return true;
 	seen = w->ctx_cache ? w->ctx_cache[did & w->ctx_cache_mask] :
 			      w->ctx_last;
-	if (lo == seen[0] && hi == seen[1])
+	if (lo == seen[0] && hi == seen[1]) {
+		w->ctx_last[0] = lo;
+		w->ctx_last[1] = hi;
 		return true;
+	}
 	if (!vtd_cq_ctx_check(lo, hi, w->ctx_kinds, w->addr_rsvd)) {
 		rec->entries_rejected++;
 		return false;
@@ -1079,6 +1087,8 @@ static inline bool vtd_cq_walk_ctx(struct vtd_cq_walk *w,
 	if (!ats_off) {
 		seen[0] = lo;
 		seen[1] = hi;
+		w->ctx_last[0] = lo;
+		w->ctx_last[1] = hi;
 	}
 	return true;
 }
