@@ -48,6 +48,13 @@
  *    no buffer line is logged.
  *  - nmi=1 (tests/lab/faults.sh): the trigger's panic comes from NMI
  *    context (a self-IPI NMI whose handler calls nmi_panic()).
+ *  - park=1 (the lab tests, LAB_PARK=1): right before the panic, every
+ *    other online CPU is parked in an IPI handler, interrupts off, where
+ *    it holds no IOMMU driver lock (the drivers take theirs with
+ *    interrupts off), until the crash NMI stops it. Otherwise a CPU that
+ *    the host preempted inside a driver flush (the flush queue's timer
+ *    flushes every 10 ms while the e1000e receives) can hold the lock
+ *    longer than the early pass waits for it. The devices' DMA goes on.
  *  - lock_held=1 (tests/lab/faults.sh): right before the panic, another
  *    CPU takes the IOMMU driver's command submission lock and leaves a
  *    command written but unpublished (iommu_kdump_test_hold_lock(), lab
@@ -79,7 +86,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/bottom_half.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
@@ -93,6 +102,8 @@
 #include <linux/mutex.h>
 #include <linux/panic.h>
 #include <linux/pci.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
 #include <linux/version.h>	/* kver */
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
@@ -144,6 +155,11 @@ static bool lock_held;
 module_param(lock_held, bool, 0444);
 MODULE_PARM_DESC(lock_held,
 		 "another CPU holds the IOMMU submission lock, mid-submission, at the panic");
+
+static bool park;
+module_param(park, bool, 0444);
+MODULE_PARM_DESC(park,
+		 "park every other CPU outside the IOMMU driver, interrupts off, right before the panic");
 
 static unsigned long target_iova;
 module_param(target_iova, ulong, 0444);
@@ -519,10 +535,44 @@ static void edu_hold_iommu_lock(void)
 		panic("edu_dma: no CPU holds the IOMMU lock (%d)", ret);
 }
 
+static atomic_t edu_parked = ATOMIC_INIT(0);
+
+/* Runs in an IPI, interrupts off: never returns; the crash NMI stops it. */
+static void edu_park_cpu(void *unused)
+{
+	atomic_inc(&edu_parked);
+	for (;;)
+		cpu_relax();
+}
+
+/*
+ * park=1: every other online CPU spins in an IPI handler. An IPI is taken
+ * only with interrupts on, and every IOMMU driver lock the early pass
+ * takes is held with interrupts off: once all have arrived, none of them
+ * is held on another CPU. Waits at most one second and returns with
+ * preemption and bottom halves disabled: this CPU must not sleep, or wait
+ * for an IPI the parked CPUs would never answer, before the panic.
+ */
+static void edu_park_others(void)
+{
+	unsigned int others, us;
+
+	local_bh_disable();
+	preempt_disable();
+	others = num_online_cpus() - 1;
+	smp_call_function(edu_park_cpu, NULL, 0);
+	for (us = 0; us < USEC_PER_SEC && atomic_read(&edu_parked) < others; us++)
+		udelay(1);
+	pr_emerg("park: %d of %u other CPUs parked\n",
+		 atomic_read(&edu_parked), others);
+}
+
 static void edu_panic(unsigned int armed)
 {
 	if (lock_held)
 		edu_hold_iommu_lock();
+	else if (park)
+		edu_park_others();
 	/*
 	 * The lab's time reference for the start of the panic (the QEMU
 	 * trace times every console byte): printed synchronously, right

@@ -45,9 +45,15 @@
 # tests/lab/faults.sh, the crash path under faults and hostile state),
 # LAB_HOSTILE=0 (skip tests/lab/hostile.sh), LAB_RETIRE=0 (skip
 # tests/lab/retire.sh: a device hot-added into the capture kernel, an old
-# DomainID-0 entry).
+# DomainID-0 entry), LAB_PARK (default 1 here: at the trigger every other
+# CPU is parked outside the IOMMU driver, so that the early pass finds the
+# driver's lock free in every run, as a row that asserts it requires; with
+# the CPUs running, the driver's flush-queue timer, fed by the e1000e's
+# receive unmaps, can hold the lock through a host preemption longer than
+# the early pass waits; faults.sh's lockheld case holds it on purpose).
 # Skipped parts print "SKIP name: why".
 set -uo pipefail
+export LAB_PARK=${LAB_PARK:-1}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/case.sh
 . "$top/tests/lib/case.sh"
@@ -161,7 +167,7 @@ check_early() { # vendor
 	elif [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$(jq -r '.early_before_panic_line' <<<"$br")" = true ]; then
 		ok early-pass "own wait $(jq -r '.early_waits | join(",")' <<<"$br") before the panic line, early traffic $(jq -r '.early_span_us' <<<"$br") us"
 	else
-		notok early-pass "no completion wait of the crash path before the panic line (early pass: $found, waits: $(jq -c '.early_waits' <<<"$br"), before the panic line: $(jq -r '.early_before_panic_line' <<<"$br"))"
+		notok early-pass "no completion wait of the crash path before the panic line (early pass: $found, waits: $(jq -c '.early_waits' <<<"$br"), before the panic line: $(jq -r '.early_before_panic_line' <<<"$br"); the crashed kernel's log: $(grep -ho 'early pass [a-z ()]*' "$out/crashed-dmesg.txt" 2>/dev/null | tail -n 1), $(grep -ho 'park: [0-9]* of [0-9]*' "$out/serial.log" 2>/dev/null | tail -n 1))"
 	fi
 }
 

@@ -10,6 +10,9 @@
 #   lab.preread=0  write devices do not read their target page before the
 #                  crash (edu_dma preread=0): no cached translation of it
 #   lab.nmi=1      the trigger panics from NMI context (edu_dma nmi=1)
+#   lab.park=1     right before the panic, every other CPU is parked
+#                  outside the IOMMU driver, interrupts off (edu_dma
+#                  park=1; not with lab.lockheld=1)
 #   lab.lockheld=1 at the trigger another CPU holds the IOMMU driver's
 #                  submission lock with a command unpublished (edu_dma
 #                  lock_held=1)
@@ -50,7 +53,7 @@ p9="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$p9,ro" labin /in || die "cannot mount labin"
 mount -t 9p -o "$p9" labout /out || die "cannot mount labout"
 
-reader=-1 rxwait=10 arm=1 preread=1 nmi=0 lockheld=0 crash_iova= corrupt= takeover=
+reader=-1 rxwait=10 arm=1 preread=1 nmi=0 park=0 lockheld=0 crash_iova= corrupt= takeover=
 # shellcheck disable=SC2013 # the command line is words
 for opt in $(cat /proc/cmdline); do
 	case "$opt" in
@@ -59,6 +62,7 @@ for opt in $(cat /proc/cmdline); do
 	lab.arm=*) arm=${opt#lab.arm=} ;;
 	lab.preread=*) preread=${opt#lab.preread=} ;;
 	lab.nmi=*) nmi=${opt#lab.nmi=} ;;
+	lab.park=*) park=${opt#lab.park=} ;;
 	lab.lockheld=*) lockheld=${opt#lab.lockheld=} ;;
 	lab.crash_iova=*) crash_iova=${opt#lab.crash_iova=} ;;
 	lab.corrupt=*) corrupt=$(echo "${opt#lab.corrupt=}" | tr , ' ') ;;
@@ -128,6 +132,7 @@ first_kernel() {
 	[ "$arm" = 0 ] && edu_args="arm=0"
 	[ "$preread" = 0 ] && edu_args="$edu_args preread=0"
 	[ "$nmi" = 1 ] && edu_args="$edu_args nmi=1"
+	[ "$park" = 1 ] && edu_args="$edu_args park=1"
 	[ "$lockheld" = 1 ] && edu_args="$edu_args lock_held=1"
 	if [ -n "$crash_iova" ]; then
 		ck=$(awk '/Crash kernel/ { print $1; exit }' /proc/iomem)

@@ -33,6 +33,9 @@
 #                              (only the capture kernel gets them)
 #   LAB_TRACE_EXTRA="..."      extra QEMU trace events (names)
 #   LAB_FRAMES=0               send no frames to the e1000e (default 1)
+#   LAB_PARK=1                 park the other CPUs outside the IOMMU driver
+#                              right before the panic (lab.park=1; the lab
+#                              tests' default, not make run's)
 #   LAB_PREPARED=1             skip prepare.sh: boot what $BUILD/lab already
 #                              holds (a frozen kernel and initramfs)
 #   LAB_EDU1_BRIDGE=1          AMD: the second edu behind a conventional
@@ -260,6 +263,7 @@ append="console=ttyS0 crashkernel=256M crash_dma_quiesce=$STRATEGY panic=1"
 append+=" lab.reader=$READER"
 [ "$MODE" = pt ] && append+=" iommu=pt"
 [ "$VENDOR" = intel ] && [ "${VTD_MODE#scalable}" != "$VTD_MODE" ] && append+=" intel_iommu=sm_on"
+[ "${LAB_PARK:-0}" = 1 ] && append+=" lab.park=1"
 [ -n "${LAB_APPEND:-}" ] && append+=" $LAB_APPEND"
 
 qemu=("${qemu_bin[@]}"
