@@ -64,6 +64,8 @@
 # LAB_FAULT_TESTS: subset of "nmi budget cmdbuf lockheld many garbage"
 # (default all); LAB_FAULT_MANY: extra edu devices of "many" (default 96).
 set -uo pipefail
+# The other CPUs parked at the trigger, as in tests/lab/run.sh (LAB_PARK).
+export LAB_PARK=${LAB_PARK:-1}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/case.sh
 . "$top/tests/lib/case.sh"

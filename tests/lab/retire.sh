@@ -34,6 +34,8 @@
 # Environment: LAB_VENDORS, LAB_TIMEOUT, LAB_RESULTS as tests/lab/run.sh;
 # LAB_RETIRE_TESTS: subset of "amd-hotadd intel-hotadd amd-dom0".
 set -uo pipefail
+# The other CPUs parked at the trigger, as in tests/lab/run.sh (LAB_PARK).
+export LAB_PARK=${LAB_PARK:-1}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/case.sh
 . "$top/tests/lib/case.sh"

@@ -43,6 +43,8 @@
 # LAB_TAKEOVER_TESTS: subset of "retired attach stock olddomain bringup
 # corrupt" (default all).
 set -uo pipefail
+# The other CPUs parked at the trigger, as in tests/lab/run.sh (LAB_PARK).
+export LAB_PARK=${LAB_PARK:-1}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/case.sh
 . "$top/tests/lib/case.sh"
